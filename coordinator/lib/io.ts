@@ -1,0 +1,44 @@
+/**
+ * Where a command writes. Injected so tests can capture output and so nothing deep in the library
+ * reads `process.env` or writes to the terminal directly.
+ */
+export interface CliIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** True when stderr is a terminal: progress bars and spinners only then. */
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  /** Ask a yes/no question on the terminal; resolves false when there is no terminal. */
+  confirm: (question: string) => Promise<boolean>;
+  /** Set by a command to report a non-error outcome such as "trees differ" (EXIT.FINDINGS). */
+  exitCode?: number;
+}
+
+export function processIO(): CliIO {
+  return {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    isTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
+    confirm: async (question) => {
+      if (!process.stdin.isTTY) return false;
+      const rl = (await import('node:readline')).createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        // Exact "y" or "yes" only: a destructive step must not proceed on a stray key.
+        const answer = await new Promise<string>((r) => rl.question(`${question} [y/N] `, r));
+        return /^(y|yes)$/i.test(answer.trim());
+      } finally {
+        rl.close();
+      }
+    },
+  };
+}
+
+/** Exit codes shared by every command. */
+export const EXIT = {
+  OK: 0,
+  /** The answer is "no": trees differ, cluster unhealthy, audit found something. */
+  FINDINGS: 1,
+  /** zkmig could not do what was asked (bad usage, unreachable peer, failed step). */
+  ERROR: 2,
+} as const;

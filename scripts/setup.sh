@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install what zkmig needs on a fresh Debian machine, then build. Safe to rerun: every step checks first.
+#   - ZooKeeper 3.8 from Debian (tests, benchmarks and the sandbox run real servers)
+#   - libsystemd-dev and g++ for the native journald binding (systemd-journald)
+#   - systemd itself, for the tests that boot a private systemd
+#   - npm ci and npm run build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
+dpkg -s libsystemd-dev >/dev/null 2>&1 || need+=(libsystemd-dev)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+[ -x /lib/systemd/systemd ] || need+=(systemd)
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${need[*]}; run as root or install them: apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+command -v java >/dev/null 2>&1 || { echo "setup: java not found after installing zookeeper" >&2; exit 1; }
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build --silent

@@ -1,0 +1,128 @@
+/**
+ * Every error zkmig throws on purpose. One class per family, a stable `name`, a `code` from a closed
+ * union, typed context and `cause`. Callers branch on `code` or the `isXxx()` guards, never on text.
+ */
+
+export type ErrorCode =
+  | 'USAGE' // bad flags or arguments
+  | 'INVALID_INPUT' // bad file content: inventory, config.ini, agent config, endpoint
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'PRECONDITION' // state is not what the operation requires
+  | 'PERMISSION_DENIED'
+  | 'UNAVAILABLE' // a peer did not answer
+  | 'TIMEOUT'
+  | 'ZK' // a ZooKeeper error that is none of the above
+  | 'VERIFY_FAILED'
+  | 'ILLEGAL_STATE'
+  | 'INTERNAL';
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  /** Free-form context that helps an operator, e.g. `{ path: '/pegasus/c1/apps' }`. */
+  context?: Record<string, unknown>;
+}
+
+/** Base class: thrown directly only for errors that fit no subclass. */
+export class AppError extends Error {
+  override readonly name: string = 'AppError';
+  readonly code: ErrorCode;
+  readonly context: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, opts: AppErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = code;
+    this.context = opts.context ?? {};
+  }
+}
+
+/** Thrown by command parsing and option validation when the user asked for something malformed. */
+export class UsageError extends AppError {
+  override readonly name = 'UsageError';
+  constructor(message: string, opts: AppErrorOptions = {}) {
+    super('USAGE', message, opts);
+  }
+}
+
+/** Thrown by parsers (inventory, config.ini, agent config, endpoints, shell output) on input they do not accept. */
+export class InvalidInputError extends AppError {
+  override readonly name = 'InvalidInputError';
+  constructor(message: string, opts: AppErrorOptions = {}) {
+    super('INVALID_INPUT', message, opts);
+  }
+}
+
+/** Thrown when an operation's precondition does not hold (non-empty target, hash mismatch, unhealthy cluster). */
+export class PreconditionError extends AppError {
+  override readonly name = 'PreconditionError';
+  constructor(message: string, opts: AppErrorOptions = {}) {
+    super('PRECONDITION', message, opts);
+  }
+}
+
+/** Thrown by ZooKeeper helpers; `zkCode` is the client's numeric error code when there is one. */
+export class ZkError extends AppError {
+  override readonly name = 'ZkError';
+  readonly zkCode: number | undefined;
+  readonly path: string | undefined;
+  constructor(message: string, opts: AppErrorOptions & { zkCode?: number; path?: string } = {}) {
+    super(opts.zkCode === -4 || opts.zkCode === -7 ? 'UNAVAILABLE' : 'ZK', message, opts);
+    this.zkCode = opts.zkCode;
+    this.path = opts.path;
+  }
+}
+
+/** Thrown when a peer (ZooKeeper, agent, shell) does not answer within its deadline. */
+export class TimeoutError extends AppError {
+  override readonly name = 'TimeoutError';
+  constructor(message: string, opts: AppErrorOptions = {}) {
+    super('TIMEOUT', message, opts);
+  }
+}
+
+/** Thrown by verification passes when two trees or two states that must match do not. */
+export class VerifyError extends AppError {
+  override readonly name = 'VerifyError';
+  constructor(message: string, opts: AppErrorOptions = {}) {
+    super('VERIFY_FAILED', message, opts);
+  }
+}
+
+/** Thrown by state machines (agent lifecycle, migration run) on a transition that is not allowed from the current state. */
+export class IllegalStateError extends AppError {
+  override readonly name = 'IllegalStateError';
+  constructor(
+    readonly state: string,
+    message: string,
+    opts: AppErrorOptions = {},
+  ) {
+    super('ILLEGAL_STATE', `${message} (current state: ${state})`, opts);
+  }
+}
+
+/** Normalise anything caught into an AppError, keeping the original as `cause`. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof Error) return new AppError('INTERNAL', err.message, { cause: err });
+  return new AppError('INTERNAL', String(err));
+}
+
+function walk(err: unknown, pred: (e: unknown) => boolean): boolean {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 16; depth++) {
+    if (pred(e)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** True when `err` or any error in its `cause` chain carries `code`. */
+export function hasCode(err: unknown, code: ErrorCode): boolean {
+  return walk(err, (e) => e instanceof AppError && e.code === code);
+}
+
+export const isUsageError = (err: unknown): boolean => hasCode(err, 'USAGE');
+export const isInvalidInput = (err: unknown): boolean => hasCode(err, 'INVALID_INPUT');
+export const isPrecondition = (err: unknown): boolean => hasCode(err, 'PRECONDITION');
+export const isTimeout = (err: unknown): boolean => hasCode(err, 'TIMEOUT');
+export const isUnavailable = (err: unknown): boolean => hasCode(err, 'UNAVAILABLE');
+export const isZkError = (err: unknown): boolean => walk(err, (e) => e instanceof ZkError);

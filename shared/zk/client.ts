@@ -1,0 +1,157 @@
+import * as zk from 'node-zookeeper-client';
+import { TimeoutError, ZkError } from '../errors';
+
+export { zk };
+
+/** ZooKeeper error codes we branch on (org.apache.zookeeper.KeeperException.Code). */
+export const ZK_CODE = {
+  CONNECTION_LOSS: -4,
+  OPERATION_TIMEOUT: -7,
+  NO_NODE: -101,
+  NO_AUTH: -102,
+  BAD_VERSION: -103,
+  NO_CHILDREN_FOR_EPHEMERALS: -108,
+  NODE_EXISTS: -110,
+  NOT_EMPTY: -111,
+  SESSION_EXPIRED: -112,
+  INVALID_ACL: -114,
+  AUTH_FAILED: -115,
+} as const;
+
+export interface ConnectOptions {
+  /** Session timeout requested from the server. @default 30000 */
+  sessionTimeoutMs?: number;
+  /** How long to wait for the first CONNECTED before giving up. @default sessionTimeoutMs */
+  connectTimeoutMs?: number;
+  /** Digest credentials `user:password`, added right after connecting. */
+  auth?: string;
+}
+
+/** The numeric code of a node-zookeeper-client Exception, or undefined for other errors. */
+export function zkCodeOf(err: unknown): number | undefined {
+  const c = (err as { code?: unknown } | null)?.code;
+  return typeof c === 'number' ? c : undefined;
+}
+
+/** Wrap a client exception into a ZkError that names the operation and path. */
+export function wrapZkError(op: string, path: string, err: unknown): ZkError {
+  const code = zkCodeOf(err);
+  const name = (err as { name?: string } | null)?.name ?? String(err);
+  return new ZkError(`ZooKeeper ${op} ${path} failed: ${name}${code === undefined ? '' : ` (${code})`}`, { zkCode: code, path, cause: err });
+}
+
+/** world:anyone with every permission: what Pegasus creates (pegasus.md §3, no znode ACLs). */
+export const OPEN_ACL: zk.ACL[] = (zk.ACL as unknown as { OPEN_ACL_UNSAFE: zk.ACL[] }).OPEN_ACL_UNSAFE;
+
+/** Read a 64-bit stat field (node-zookeeper-client hands them out as 8-byte big-endian Buffers). */
+export function readLong(b: Buffer): bigint {
+  return b.readBigInt64BE(0);
+}
+
+/**
+ * A promise-based ZooKeeper session. Thin on purpose: the copy engine drives the raw client for
+ * pipelining, everything else (simulator, health checks, locks) uses these helpers.
+ */
+export class ZkSession {
+  private constructor(
+    readonly client: zk.Client,
+    readonly hosts: string,
+  ) {}
+
+  /** Connect and wait for SyncConnected; rejects with TimeoutError (closing the client) when the ensemble does not answer. */
+  static async connect(hosts: string, opts: ConnectOptions = {}): Promise<ZkSession> {
+    const sessionTimeout = opts.sessionTimeoutMs ?? 30000;
+    const client = zk.createClient(hosts, { sessionTimeout, spinDelay: 200, retries: 0 });
+    const wait = opts.connectTimeoutMs ?? sessionTimeout;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.removeListener('connected', onConnected);
+        client.close();
+        reject(new TimeoutError(`could not connect to ZooKeeper ${hosts} within ${wait} ms`, { context: { hosts } }));
+      }, wait);
+      const onConnected = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      client.once('connected', onConnected);
+      client.connect();
+    });
+    const s = new ZkSession(client, hosts);
+    if (opts.auth) s.addDigestAuth(opts.auth);
+    return s;
+  }
+
+  addDigestAuth(userPassword: string): void {
+    this.client.addAuthInfo('digest', Buffer.from(userPassword));
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  get sessionId(): string {
+    return this.client.getSessionId().toString('hex');
+  }
+
+  exists(path: string, watcher?: (e: zk.Event) => void): Promise<zk.Stat | null> {
+    return new Promise((resolve, reject) => {
+      const cb = (err: Error | zk.Exception | null, stat: zk.Stat): void => (err ? reject(wrapZkError('exists', path, err)) : resolve(stat ?? null));
+      if (watcher) this.client.exists(path, watcher, cb);
+      else this.client.exists(path, cb);
+    });
+  }
+
+  getData(path: string, watcher?: (e: zk.Event) => void): Promise<{ data: Buffer; stat: zk.Stat }> {
+    return new Promise((resolve, reject) => {
+      const cb = (err: Error | zk.Exception | null, data: Buffer, stat: zk.Stat): void =>
+        err ? reject(wrapZkError('get', path, err)) : resolve({ data: data ?? Buffer.alloc(0), stat });
+      if (watcher) this.client.getData(path, watcher, cb);
+      else this.client.getData(path, cb);
+    });
+  }
+
+  getChildren(path: string, watcher?: (e: zk.Event) => void): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      const cb = (err: Error | zk.Exception | null, children: string[]): void => (err ? reject(wrapZkError('getChildren', path, err)) : resolve(children));
+      if (watcher) this.client.getChildren(path, watcher, cb);
+      else this.client.getChildren(path, cb);
+    });
+  }
+
+  getACL(path: string): Promise<zk.ACL[]> {
+    return new Promise((resolve, reject) => this.client.getACL(path, (err, acls) => (err ? reject(wrapZkError('getACL', path, err)) : resolve(acls))));
+  }
+
+  create(path: string, data: Buffer = Buffer.alloc(0), mode: number = zk.CreateMode.PERSISTENT, acls: zk.ACL[] = OPEN_ACL): Promise<string> {
+    return new Promise((resolve, reject) =>
+      this.client.create(path, data, acls, mode, (err: Error | zk.Exception | null, created: string) => (err ? reject(wrapZkError('create', path, err)) : resolve(created))),
+    );
+  }
+
+  setData(path: string, data: Buffer, version = -1): Promise<zk.Stat> {
+    return new Promise((resolve, reject) => this.client.setData(path, data, version, (err, stat) => (err ? reject(wrapZkError('set', path, err)) : resolve(stat))));
+  }
+
+  remove(path: string, version = -1): Promise<void> {
+    return new Promise((resolve, reject) => this.client.remove(path, version, (err) => (err ? reject(wrapZkError('delete', path, err)) : resolve())));
+  }
+
+  /** Create every missing prefix of `path` as an empty persistent node (node-exists is fine), like Pegasus does for its roots. */
+  async mkdirp(path: string): Promise<void> {
+    const parts = path.split('/').filter((p) => p !== '');
+    let cur = '';
+    for (const p of parts) {
+      cur += '/' + p;
+      try {
+        await this.create(cur);
+      } catch (e) {
+        if (zkCodeOf((e as ZkError).cause) !== ZK_CODE.NODE_EXISTS) throw e;
+      }
+    }
+  }
+
+  /** Run a multi; rejects with the client's error (per-op results are in the error for a failed multi). */
+  commit(tx: zk.Transaction): Promise<unknown[]> {
+    return new Promise((resolve, reject) => tx.commit((err, results) => (err ? reject(wrapZkError('multi', '', err)) : resolve(results as unknown[]))));
+  }
+}
