@@ -1,0 +1,77 @@
+/**
+ * Progress events a migration (or rollback) yields. The library only emits these; the CLI picks a
+ * renderer: plain lines, a live step list on a TTY, or one JSON object per line (`--json`).
+ */
+
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
+
+export type MigrateEvent =
+  | { kind: 'run-start'; run: string; cluster: string; method: string; dryRun: boolean; journal: string }
+  | { kind: 'step-start'; step: string; title: string }
+  | { kind: 'step-progress'; step: string; message: string; fraction?: number }
+  | { kind: 'host-result'; step: string; host: string; status: HostStatus; msg: string; diff?: string }
+  | { kind: 'warning'; step?: string; message: string }
+  | { kind: 'step-skipped'; step: string; reason: string }
+  | { kind: 'step-done'; step: string; title: string; ms: number; summary?: string }
+  | { kind: 'step-failed'; step: string; title: string; ms: number; error: string }
+  | { kind: 'freeze'; phase: 'start' | 'end'; at: string; reason: string }
+  | { kind: 'run-end'; outcome: string; summary: RunSummary };
+
+export interface HostRecap {
+  ok: number;
+  changed: number;
+  failed: number;
+  unreachable: number;
+}
+
+export interface RunSummary {
+  run: string;
+  cluster: string;
+  method: string;
+  outcome: string;
+  /** From the moment metadata writes stop until the cluster serves from the new ensemble. */
+  writeFreezeMs: number | undefined;
+  totalMs: number;
+  hosts: Record<string, HostRecap>;
+  message: string;
+}
+
+export type Emit = (e: MigrateEvent) => void;
+
+function fmtMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** One formatter per kind: adding a kind without a formatter does not compile. */
+const TEXT: { [K in MigrateEvent['kind']]: (e: Extract<MigrateEvent, { kind: K }>) => string | undefined } = {
+  'run-start': (e) => `${e.dryRun ? 'DRY RUN (check mode) ' : ''}run ${e.run}: migrate cluster ${e.cluster} by ${e.method} (journal ${e.journal})`,
+  'step-start': (e) => `==> ${e.title}`,
+  'step-progress': (e) => `    ${e.message}`,
+  'host-result': (e) => `    ${e.status.padEnd(11)} ${e.host}: ${e.msg}${e.diff ? '\n' + e.diff.replace(/^/gm, '      ') : ''}`,
+  warning: (e) => `    WARNING: ${e.message}`,
+  'step-skipped': (e) => `--- ${e.step}: skipped (${e.reason})`,
+  'step-done': (e) => `ok  ${e.title} (${fmtMs(e.ms)})${e.summary ? `: ${e.summary}` : ''}`,
+  'step-failed': (e) => `FAILED ${e.title} (${fmtMs(e.ms)}): ${e.error}`,
+  freeze: (e) => `    metadata write freeze ${e.phase === 'start' ? 'begins' : 'ends'}: ${e.reason}`,
+  'run-end': (e) => formatSummary(e.summary),
+};
+
+export function formatEvent(e: MigrateEvent): string | undefined {
+  return (TEXT[e.kind] as (x: MigrateEvent) => string | undefined)(e);
+}
+
+export function formatSummary(s: RunSummary): string {
+  const lines = [
+    '',
+    `Run ${s.run}: ${s.outcome.toUpperCase()} — ${s.message}`,
+    `  cluster ${s.cluster}, method ${s.method}`,
+    `  write-freeze window: ${s.writeFreezeMs === undefined ? 'n/a' : fmtMs(s.writeFreezeMs)}`,
+    `  total time: ${fmtMs(s.totalMs)}`,
+    '',
+    'HOST RECAP',
+  ];
+  for (const [host, r] of Object.entries(s.hosts).sort()) {
+    lines.push(`  ${host.padEnd(28)} ok=${r.ok}  changed=${r.changed}  failed=${r.failed}  unreachable=${r.unreachable}`);
+  }
+  return lines.join('\n');
+}

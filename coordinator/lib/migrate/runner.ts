@@ -1,0 +1,82 @@
+import { AppError, toAppError } from '../../../shared/errors';
+import { Emit, HostStatus } from './events';
+import { Journal, RunState } from './journal';
+
+/**
+ * Runs a list of idempotent steps against a journal. A step whose `step-done` is already in the
+ * journal is skipped and its recorded data handed to later steps, so `resume` continues where a
+ * killed coordinator stopped. The step that was in flight runs again: every step re-reads the
+ * real state before acting, so running it twice is safe.
+ */
+
+export interface StepContext {
+  /** Data recorded by earlier steps, by step name (from this attempt or the journal). */
+  results: Map<string, Record<string, unknown>>;
+  emit: Emit;
+  /** The step being run. */
+  step: string;
+  progress(message: string, fraction?: number): void;
+  hostResult(host: string, status: HostStatus, msg: string, diff?: string): void;
+  warn(message: string): void;
+}
+
+export interface StepDef {
+  name: string;
+  title: string;
+  /** Runs the step; returns data to journal (must be JSON-serialisable). */
+  run(ctx: StepContext): Promise<Record<string, unknown> | void>;
+}
+
+/** Thrown by runSteps when a step fails; `step` names it, `cause` is the step's error. */
+export class StepFailedError extends AppError {
+  override readonly name = 'StepFailedError';
+  constructor(
+    readonly step: string,
+    cause: unknown,
+  ) {
+    super(toAppError(cause).code, `step ${step} failed: ${toAppError(cause).message}`, { cause });
+  }
+}
+
+export interface RunStepsOptions {
+  /** Called after each step's done entry is journaled (tests kill the coordinator here). */
+  afterStep?: (step: string) => void | Promise<void>;
+}
+
+export async function runSteps(steps: StepDef[], journal: Journal, state: RunState | undefined, emit: Emit, results: Map<string, Record<string, unknown>>, opts: RunStepsOptions = {}): Promise<void> {
+  const done = new Map((state?.done ?? []).map((d) => [d.step, d.data]));
+  const attempts = new Map<string, number>();
+  if (state?.inFlight) attempts.set(state.inFlight.step, state.inFlight.attempt);
+  for (const [k, v] of done) results.set(k, v);
+  for (const step of steps) {
+    if (done.has(step.name)) {
+      emit({ kind: 'step-skipped', step: step.name, reason: 'done in an earlier attempt' });
+      continue;
+    }
+    const attempt = (attempts.get(step.name) ?? 0) + 1;
+    journal.append({ kind: 'step-intent', step: step.name, attempt });
+    emit({ kind: 'step-start', step: step.name, title: step.title });
+    const t0 = Date.now();
+    const ctx: StepContext = {
+      results,
+      emit,
+      step: step.name,
+      progress: (message, fraction) => emit({ kind: 'step-progress', step: step.name, message, ...(fraction === undefined ? {} : { fraction }) }),
+      hostResult: (host, status, msg, diff) => emit({ kind: 'host-result', step: step.name, host, status, msg, ...(diff ? { diff } : {}) }),
+      warn: (message) => emit({ kind: 'warning', step: step.name, message }),
+    };
+    let data: Record<string, unknown>;
+    try {
+      data = (await step.run(ctx)) ?? {};
+    } catch (err) {
+      const e = toAppError(err);
+      journal.append({ kind: 'step-failed', step: step.name, error: e.message, code: e.code });
+      emit({ kind: 'step-failed', step: step.name, title: step.title, ms: Date.now() - t0, error: e.message });
+      throw new StepFailedError(step.name, err);
+    }
+    results.set(step.name, data);
+    journal.append({ kind: 'step-done', step: step.name, data });
+    emit({ kind: 'step-done', step: step.name, title: step.title, ms: Date.now() - t0, ...(typeof data.summary === 'string' ? { summary: data.summary } : {}) });
+    await opts.afterStep?.(step.name);
+  }
+}
