@@ -1,0 +1,65 @@
+import * as os from 'node:os';
+import { PreconditionError } from '../../../shared/errors';
+import { ZK_CODE, ZkSession, zk, zkCodeOf } from '../../../shared/zk/client';
+
+/**
+ * One migration per cluster at a time: an EPHEMERAL znode `/zkmig/locks/<cluster>` in the source
+ * ensemble, outside the cluster's own tree (the old tree is never modified). Ephemeral, so a
+ * coordinator killed with SIGKILL releases it when its session expires and `resume` can take it
+ * again; holding the session open for the whole run is what keeps the lock.
+ */
+
+export const LOCK_ROOT = '/zkmig/locks';
+
+export interface LockHolder {
+  run: string;
+  host: string;
+  pid: number;
+  since: string;
+}
+
+export class RunLock {
+  private constructor(
+    private readonly session: ZkSession,
+    readonly path: string,
+  ) {}
+
+  /** Take the lock or throw PreconditionError naming the run that holds it. */
+  static async acquire(hosts: string, cluster: string, run: string, opts: { sessionTimeoutMs?: number; auth?: string } = {}): Promise<RunLock> {
+    const session = await ZkSession.connect(hosts, { sessionTimeoutMs: opts.sessionTimeoutMs ?? 10000, ...(opts.auth ? { auth: opts.auth } : {}) });
+    const path = `${LOCK_ROOT}/${cluster}`;
+    const me: LockHolder = { run, host: os.hostname(), pid: process.pid, since: new Date().toISOString() };
+    try {
+      await session.mkdirp(LOCK_ROOT);
+      await session.create(path, Buffer.from(JSON.stringify(me)), zk.CreateMode.EPHEMERAL);
+      return new RunLock(session, path);
+    } catch (e) {
+      if (zkCodeOf((e as { cause?: unknown }).cause) !== ZK_CODE.NODE_EXISTS) {
+        session.close();
+        throw e;
+      }
+      let holder = 'another coordinator';
+      try {
+        const h = JSON.parse((await session.getData(path)).data.toString()) as LockHolder;
+        holder = `run ${h.run} (pid ${h.pid} on ${h.host}, since ${h.since})`;
+      } catch {
+        /* vanished or unreadable: the generic message will do */
+      }
+      session.close();
+      throw new PreconditionError(
+        `cluster ${cluster} is already being migrated by ${holder}; the lock is ${path} in ${hosts}. ` +
+          'If that coordinator was killed, its lock disappears when its ZooKeeper session expires.',
+      );
+    }
+  }
+
+  /** Delete the lock and close the session. */
+  async release(): Promise<void> {
+    try {
+      await this.session.remove(this.path);
+    } catch {
+      /* closing the session removes the ephemeral node anyway */
+    }
+    this.session.close();
+  }
+}
