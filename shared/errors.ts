@@ -100,6 +100,116 @@ export class IllegalStateError extends AppError {
   }
 }
 
+/**
+ * Thrown by the Pegasus shell driver when the shell printed a failure. The shell exits 0 whatever
+ * happens (pegasus.md §4.1), so failures are read from its text: `command` is the shell command that
+ * was sent (`cluster_info`), `errorCode` the Pegasus code it printed (`ERR_TIMEOUT`), or
+ * `SHELL_USAGE` / `SHELL_UNKNOWN_COMMAND` when the shell rejected the command line itself.
+ */
+export class ShellCommandError extends AppError {
+  override readonly name = 'ShellCommandError';
+  constructor(
+    readonly command: string,
+    readonly errorCode: string,
+    message: string,
+    opts: AppErrorOptions = {},
+  ) {
+    super(shellErrorCode(errorCode), message, opts);
+  }
+}
+
+/** The AppError code for a Pegasus `ERR_*` code printed by the shell (pegasus.md §4.3-4.9). */
+function shellErrorCode(errorCode: string): ErrorCode {
+  switch (errorCode) {
+    case 'ERR_TIMEOUT':
+    case 'ERR_NETWORK_FAILURE':
+    case 'ERR_FORWARD_TO_OTHERS':
+      return 'UNAVAILABLE';
+    case 'ERR_UNDER_RECOVERY':
+    case 'ERR_SERVICE_NOT_ACTIVE':
+    case 'ERR_SERVICE_ALREADY_RUNNING':
+    case 'ERR_STATE_FREEZED':
+    case 'ERR_TRY_AGAIN':
+    case 'ERR_INVALID_STATE':
+      return 'PRECONDITION';
+    case 'ERR_ACL_DENY':
+      return 'PERMISSION_DENIED';
+    case 'ERR_OBJECT_NOT_FOUND':
+    case 'ERR_APP_NOT_EXIST':
+      return 'NOT_FOUND';
+    case 'ERR_INVALID_PARAMETERS':
+    case 'SHELL_USAGE':
+    case 'SHELL_UNKNOWN_COMMAND':
+      return 'USAGE';
+    default:
+      return 'INTERNAL';
+  }
+}
+
+/** Thrown by the agent when a managed file, backup or unit does not exist on the host. */
+export class NotFoundError extends AppError {
+  override readonly name = 'NotFoundError';
+  constructor(message: string, opts: AppErrorOptions = {}) {
+    super('NOT_FOUND', message, opts);
+  }
+}
+
+/** Thrown by the agent when a request names a path or service outside its allowlist (`..`, symlink escapes included). */
+export class PermissionDeniedError extends AppError {
+  override readonly name = 'PermissionDeniedError';
+  constructor(message: string, opts: AppErrorOptions = {}) {
+    super('PERMISSION_DENIED', message, opts);
+  }
+}
+
+/** Thrown by the agent's exec when a host command (systemctl, a configured stop/status argv) fails; carries what the command returned. */
+export class ExecError extends AppError {
+  override readonly name = 'ExecError';
+  constructor(
+    readonly argv: readonly string[],
+    readonly exitCode: number | null,
+    readonly signal: string | null,
+    readonly stderr: string,
+    message: string,
+    opts: AppErrorOptions = {},
+  ) {
+    super('INTERNAL', message, opts);
+  }
+}
+
+/**
+ * Thrown by the coordinator's agent client when an RPC fails: `grpcCode` is the status the agent
+ * (or the transport) returned, `code` its zkmig meaning (PERMISSION_DENIED, PRECONDITION, ...), so
+ * `isPrecondition(err)` works across the wire. `agentCode` is the agent's own error code when it sent one.
+ */
+export class AgentRpcError extends AppError {
+  override readonly name = 'AgentRpcError';
+  constructor(
+    readonly agent: string,
+    readonly method: string,
+    readonly grpcCode: number,
+    code: ErrorCode,
+    message: string,
+    readonly agentCode: string | undefined = undefined,
+    opts: AppErrorOptions = {},
+  ) {
+    super(code, message, opts);
+  }
+}
+
+/** Thrown by the coordinator's agent client when a service did not reach the requested state (early crash, failed start); `result` is the agent's full answer. */
+export class ServiceFailedError extends AppError {
+  override readonly name = 'ServiceFailedError';
+  constructor(
+    readonly service: string,
+    readonly result: unknown,
+    message: string,
+    opts: AppErrorOptions = {},
+  ) {
+    super('VERIFY_FAILED', message, opts);
+  }
+}
+
 /** Normalise anything caught into an AppError, keeping the original as `cause`. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -126,3 +236,6 @@ export const isPrecondition = (err: unknown): boolean => hasCode(err, 'PRECONDIT
 export const isTimeout = (err: unknown): boolean => hasCode(err, 'TIMEOUT');
 export const isUnavailable = (err: unknown): boolean => hasCode(err, 'UNAVAILABLE');
 export const isZkError = (err: unknown): boolean => walk(err, (e) => e instanceof ZkError);
+export const isShellCommandError = (err: unknown): boolean => walk(err, (e) => e instanceof ShellCommandError);
+export const isNotFound = (err: unknown): boolean => hasCode(err, 'NOT_FOUND');
+export const isPermissionDenied = (err: unknown): boolean => hasCode(err, 'PERMISSION_DENIED');

@@ -1,0 +1,78 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AppError, UsageError } from '../../../shared/errors';
+import { parseIniInventory } from './ini';
+import { RawInventory } from './raw';
+import { resolveInventory } from './resolve';
+import { Inventory, PegasusCluster } from './types';
+import { parseYamlInventory } from './yaml';
+
+/** The environment variable naming the inventory when `-i` is not given. */
+export const INVENTORY_ENV = 'ZKMIG_INVENTORY';
+
+export interface LoadInventoryOptions {
+  /** The `-i FILE` flag; wins over ZKMIG_INVENTORY. */
+  file?: string;
+  /** Passed in, never read from `process.env` here. */
+  env: NodeJS.ProcessEnv;
+  /** Base for a relative inventory path. @default process.cwd() */
+  cwd?: string;
+  /**
+   * Whether to warn about TLS files that do not exist on this machine.
+   * @default true
+   */
+  checkFiles?: boolean;
+}
+
+/** The inventory path from `-i` or ZKMIG_INVENTORY, made absolute; a UsageError when neither is set. */
+export function inventoryPath(opts: Pick<LoadInventoryOptions, 'file' | 'env' | 'cwd'>): string {
+  const given = opts.file ?? opts.env[INVENTORY_ENV];
+  if (given === undefined || given.trim() === '') {
+    throw new UsageError(`no inventory given: pass -i FILE or set ${INVENTORY_ENV} (an Ansible inventory in INI or YAML)`);
+  }
+  return path.resolve(opts.cwd ?? process.cwd(), given);
+}
+
+/**
+ * YAML for `.yml`/`.yaml`/`.json`, INI for `.ini`/`.cfg`; otherwise by content: a first
+ * meaningful line such as `all:` or `---` means YAML, anything else INI (as Ansible, which tries
+ * its plugins in turn, would end up doing).
+ */
+export function detectFormat(file: string, text: string): 'ini' | 'yaml' {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.yml' || ext === '.yaml' || ext === '.json') return 'yaml';
+  if (ext === '.ini' || ext === '.cfg') return 'ini';
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
+    return line === '---' || line.startsWith('{') || /^[^\s=[\]]+:\s*(?:#.*)?$/.test(line) ? 'yaml' : 'ini';
+  }
+  return 'ini';
+}
+
+export function parseInventory(text: string, file: string, format: 'ini' | 'yaml' = detectFormat(file, text)): RawInventory {
+  return format === 'yaml' ? parseYamlInventory(text, file) : parseIniInventory(text, file);
+}
+
+/** Read, parse and resolve the inventory named by `-i` or ZKMIG_INVENTORY. */
+export function loadInventory(opts: LoadInventoryOptions): Inventory {
+  const file = inventoryPath(opts);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new AppError('NOT_FOUND', `inventory ${file} does not exist`, { cause: e, context: { file } });
+    if (code === 'EACCES') throw new AppError('PERMISSION_DENIED', `inventory ${file} is not readable`, { cause: e, context: { file } });
+    throw new AppError('INVALID_INPUT', `cannot read inventory ${file}: ${(e as Error).message}`, { cause: e, context: { file } });
+  }
+  const raw = parseInventory(text, file);
+  return resolveInventory(raw, opts.checkFiles === false ? {} : { fileExists: (f) => fs.existsSync(f) });
+}
+
+/** The named cluster; a UsageError listing the known ones when it is not in the inventory. */
+export function selectCluster(inv: Inventory, name: string): PegasusCluster {
+  const c = inv.clusters.find((x) => x.name === name);
+  if (!c) throw new UsageError(`no cluster "${name}" in inventory ${inv.file} (clusters: ${inv.clusters.map((x) => x.name).join(', ')})`);
+  return c;
+}

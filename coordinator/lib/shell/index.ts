@@ -1,0 +1,14 @@
+export { expandArgv, formatArgv, shlexSplit, splitCommandLine } from './argv';
+export { prepare } from './output';
+export type { ShellBanner } from './output';
+export { parseClusterInfo } from './parse-cluster-info';
+export { parseListApps } from './parse-ls';
+export { parseGetMetaLevel, parseSetMetaLevel } from './parse-meta-level';
+export { parseListNodes } from './parse-nodes';
+export { parseRecover } from './parse-recover';
+export { parseServerInfo } from './parse-server-info';
+export { PegasusShell, recoverCommand, SHELL_DEFAULTS } from './pegasus-shell';
+export type { MetaLevelChange, PegasusShellOptions, RecoverOptions, ShellOutput } from './pegasus-shell';
+export { runProcess } from './run';
+export type { RunFn, RunOptions, RunResult } from './run';
+export * from './types';
