@@ -1,0 +1,218 @@
+import { ZK_CODE, ZkSession, zkCodeOf } from '../../../shared/zk/client';
+import { ZkError } from '../../../shared/errors';
+import { DefaultAppSection } from '../common/config';
+import { Logger } from '../common/log';
+import { sleep } from '../common/rpc';
+import { AppInfo, PartitionConfig, decodeAppInfo, decodePartition, defaultAppInfo, emptyPartition, encodeAppInfo, encodePartition } from '../common/types';
+
+/**
+ * How the leader reads and bulk-writes `<cluster_root>/apps` (server_state.cpp v2.5.0,
+ * sync_apps_from_remote_storage / sync_apps_to_remote_storage / initialize_default_apps;
+ * pegasus.md §2.4). Every CHECK failure of the real code is a `crash` here.
+ */
+
+export const LOCK_STATE = 'lock';
+export const UNLOCK_STATE = 'unlock';
+
+export interface LoadedApp {
+  /** Status in memory: AS_CREATING for AVAILABLE nodes, AS_DROPPING for DROPPED ones, until loaded. */
+  info: AppInfo;
+  partitions: PartitionConfig[];
+}
+
+export type Crash = (module: string, msg: string) => never;
+
+export function zkCode(e: unknown): number | undefined {
+  return e instanceof ZkError ? e.zkCode : zkCodeOf(e);
+}
+
+export function isZkTimeout(e: unknown): boolean {
+  const c = zkCode(e);
+  return c === ZK_CODE.CONNECTION_LOSS || c === ZK_CODE.OPERATION_TIMEOUT;
+}
+
+/** `from_zerror`: the Pegasus error code a ZooKeeper error turns into. */
+export function pegasusError(e: unknown): string {
+  switch (zkCode(e)) {
+    case ZK_CODE.NO_NODE:
+      return 'ERR_OBJECT_NOT_FOUND';
+    case ZK_CODE.NODE_EXISTS:
+      return 'ERR_NODE_ALREADY_EXIST';
+    case ZK_CODE.CONNECTION_LOSS:
+    case ZK_CODE.OPERATION_TIMEOUT:
+      return 'ERR_TIMEOUT';
+    case ZK_CODE.NOT_EMPTY:
+      return 'ERR_DIR_NOT_EMPTY';
+    case ZK_CODE.SESSION_EXPIRED:
+      return 'ERR_SESSION_EXPIRED';
+    default:
+      return 'ERR_ZOOKEEPER_OPERATION';
+  }
+}
+
+export class AppStore {
+  constructor(
+    private readonly zk: ZkSession,
+    readonly appsRoot: string,
+    private readonly log: Logger,
+    private readonly crash: Crash,
+  ) {}
+
+  appPath(id: number): string {
+    return `${this.appsRoot}/${id}`;
+  }
+
+  partitionPath(id: number, pidx: number): string {
+    return `${this.appsRoot}/${id}/${pidx}`;
+  }
+
+  /**
+   * Read every app and partition. Returns undefined for "no apps" (ERR_OBJECT_NOT_FOUND). Throws
+   * (for the caller to retry, like Pegasus's loop around initialize_data_structure) on other ZooKeeper
+   * errors; crashes on the states Pegasus refuses.
+   */
+  async load(): Promise<Map<number, LoadedApp> | undefined> {
+    let state: string;
+    try {
+      state = (await this.zk.getData(this.appsRoot)).data.toString('utf8');
+    } catch (e) {
+      if (zkCode(e) === ZK_CODE.NO_NODE) return undefined;
+      this.crash('server_state', `can't handle this error (${pegasusError(e)})`);
+    }
+    if (state !== UNLOCK_STATE && state !== '') this.crash('server_state', `invalid transaction state(${state})`);
+    const apps = new Map<number, LoadedApp>();
+    for (const child of await this.zk.getChildren(this.appsRoot)) {
+      const appPath = `${this.appsRoot}/${child}`;
+      const data = (await this.zk.getData(appPath)).data.toString('utf8');
+      const info = decodeAppInfo(data);
+      if (!info) this.crash('server_state', `invalid json data (${appPath})`);
+      if (info.status === 'AS_AVAILABLE') info.status = 'AS_CREATING';
+      else if (info.status === 'AS_DROPPED') info.status = 'AS_DROPPING';
+      else this.crash('server_state', `invalid status(app_status::${info.status}) for app(${info.app_name}(${info.app_id})) in remote storage`);
+      const app: LoadedApp = { info, partitions: [] };
+      apps.set(info.app_id, app);
+      const initCount = info.init_partition_count > 0 ? info.init_partition_count : info.partition_count;
+      for (let i = 0; i < info.partition_count; i++) {
+        const path = `${appPath}/${i}`;
+        let pc: PartitionConfig;
+        try {
+          const text = (await this.zk.getData(path)).data.toString('utf8');
+          // A decode failure leaves a default-constructed config (pid 0.0) in Pegasus.
+          pc = decodePartition(text) ?? emptyPartition(0, 0, 0);
+        } catch (e) {
+          if (zkCode(e) !== ZK_CODE.NO_NODE) throw e;
+          if (i < initCount) {
+            this.log.warn('server_state', `partition node ${path} not exist on remote storage, may half create before`);
+            pc = emptyPartition(info.app_id, i, info.max_replica_count);
+            await this.createPartitionNode(info.app_id, i, pc);
+          } else {
+            this.log.warn('server_state', `partition node ${path} not exist on remote storage, may half split before`);
+            pc = { ...emptyPartition(info.app_id, i, info.max_replica_count), ballot: -1 };
+          }
+        }
+        if (pc.pid !== `${info.app_id}.${i}`) this.crash('server_state', `invalid partition config (${path} holds pid ${pc.pid})`);
+        app.partitions.push(pc);
+      }
+    }
+    return apps.size === 0 ? undefined : apps;
+  }
+
+  /** `init_app_partition_node`: create (node-exists is fine), retry timeouts every 1 s, crash on anything else. */
+  async createPartitionNode(appId: number, pidx: number, pc: PartitionConfig): Promise<void> {
+    const path = this.partitionPath(appId, pidx);
+    for (;;) {
+      try {
+        await this.zk.create(path, Buffer.from(encodePartition(pc)));
+        return;
+      } catch (e) {
+        if (zkCode(e) === ZK_CODE.NODE_EXISTS) return;
+        if (isZkTimeout(e)) {
+          this.log.warn('server_state', `create partition node failed, gpid(${appId}.${pidx}), retry later`);
+          await sleep(1000);
+          continue;
+        }
+        this.crash('server_state', `we can't handle this error in init app partition nodes err(${pegasusError(e)}), gpid(${appId}.${pidx})`);
+      }
+    }
+  }
+
+  /**
+   * `sync_apps_to_remote_storage`: `apps` = "lock", every app node, every partition node, then
+   * "unlock". Returns the Pegasus error code; a crash in the middle leaves `apps` at "lock", as in
+   * production.
+   */
+  async writeAll(apps: Map<number, LoadedApp>): Promise<string> {
+    const names = new Set<string>();
+    for (const a of apps.values()) {
+      if (a.info.status !== 'AS_CREATING') continue;
+      if (names.has(a.info.app_name)) this.crash('server_state', `invalid app name, name = ${a.info.app_name}`);
+      names.add(a.info.app_name);
+    }
+    try {
+      await this.zk.create(this.appsRoot, Buffer.from(LOCK_STATE));
+    } catch (e) {
+      if (zkCode(e) !== ZK_CODE.NODE_EXISTS) {
+        this.log.error('server_state', `create root node /apps in meta store failed, err = ${pegasusError(e)}`);
+        return pegasusError(e);
+      }
+    }
+    this.log.info('server_state', `set ${this.appsRoot} to lock state in remote storage`);
+    for (const a of apps.values()) {
+      if (a.info.status !== 'AS_CREATING' && a.info.status !== 'AS_DROPPING') this.crash('server_state', 'invalid app status');
+      const path = this.appPath(a.info.app_id);
+      try {
+        await this.zk.create(path, Buffer.from(encodeAppInfo(a.info, a.info.status === 'AS_CREATING' ? 'AS_AVAILABLE' : 'AS_DROPPED')));
+        this.log.info('server_state', `create app node ${path} ok`);
+      } catch (e) {
+        if (zkCode(e) !== ZK_CODE.NODE_EXISTS) {
+          this.log.warn('server_state', `create app node failed, path(${path}) reason(${pegasusError(e)})`);
+          return pegasusError(e);
+        }
+      }
+    }
+    for (const a of apps.values()) {
+      for (let i = 0; i < a.partitions.length; i++) await this.createPartitionNode(a.info.app_id, i, a.partitions[i]!);
+    }
+    try {
+      await this.zk.setData(this.appsRoot, Buffer.from(UNLOCK_STATE));
+    } catch (e) {
+      this.log.error('server_state', `set ${this.appsRoot} to unlock state in remote storage failed, reason(${pegasusError(e)})`);
+      return pegasusError(e);
+    }
+    this.log.info('server_state', `set ${this.appsRoot} to unlock state in remote storage`);
+    return 'ERR_OK';
+  }
+}
+
+/** `initialize_default_apps`: one table per `[meta_server.apps.*]` section, ids from 1 in section order. */
+export function defaultApps(sections: DefaultAppSection[], log: Logger, crash: Crash, nowSeconds: number): Map<number, LoadedApp> {
+  const apps = new Map<number, LoadedApp>();
+  for (const s of sections) {
+    if (s.appName === '') {
+      log.warn('server_state', `'[${s.section}] app_name' not specified, ignore this section`);
+      continue;
+    }
+    if (s.appType === '') crash('server_state', `'[${s.section}] app_type' not specified`);
+    if (s.partitionCount <= 0) crash('server_state', `partition_count of [${s.section}] must be > 0`);
+    const envs: Record<string, string> = {};
+    for (const kv of s.envs.split(',').filter((x) => x !== '')) {
+      const i = kv.indexOf('=');
+      if (i <= 0) crash('server_state', `'[${s.section}] envs' is invalid, envs = ${s.envs}`);
+      envs[kv.slice(0, i)] = kv.slice(i + 1);
+    }
+    const info: AppInfo = {
+      ...defaultAppInfo(),
+      status: 'AS_CREATING',
+      app_id: apps.size + 1,
+      app_name: s.appName,
+      app_type: s.appType,
+      partition_count: s.partitionCount,
+      is_stateful: s.stateful,
+      max_replica_count: s.maxReplicaCount,
+      create_second: nowSeconds,
+      envs,
+    };
+    apps.set(info.app_id, { info, partitions: Array.from({ length: info.partition_count }, (_, i) => emptyPartition(info.app_id, i, info.max_replica_count)) });
+  }
+  return apps;
+}

@@ -1,0 +1,418 @@
+import { ZK_CODE, ZkSession } from '../../../shared/zk/client';
+import { INVALID_ADDRESS, compareRpcAddress } from '../common/address';
+import { LEVELS, MetaConfig, levelName } from '../common/config';
+import { Logger } from '../common/log';
+import { sleep } from '../common/rpc';
+import { AppInfo, PC_FLAG_DROPPED, PartitionConfig, ReplicaInfo, emptyPartition, encodeAppInfo, encodePartition, isMember, parseGpid, replicaCount } from '../common/types';
+import { AppStore, Crash, LoadedApp, isZkTimeout, pegasusError, zkCode } from './app-store';
+import { ConfigAction, ConfigType, GuardianView, applyAction, cure } from './guardian';
+
+/**
+ * The leader's in-memory cluster state and everything that changes it (server_state.cpp v2.5.0):
+ * partition-config updates written with `set` on the partition node (deferred every 1 s while the
+ * level is ≤ blind, retried on ZooKeeper timeouts, a crash on any other error), the guardian tick,
+ * node death, config sync from replicas (with the unknown-gpid crash), and the DDL (create is refused
+ * at ≤ freezed; drop is not level-gated and writes the app node even at blind).
+ */
+
+export interface StateDeps {
+  cfg: MetaConfig;
+  zk: ZkSession;
+  log: Logger;
+  crash: Crash;
+  /** The effective level (stored level with automatic freeze). */
+  effectiveLevel(): number;
+  isAlive(node: string): boolean;
+  aliveNodes(): string[];
+  /** Best-effort push of a new partition config to a replica server (a proposal, in Pegasus terms). */
+  notify(node: string, info: AppInfo, pc: PartitionConfig): void;
+}
+
+interface Pending {
+  type: ConfigType;
+  node: string;
+  config: PartitionConfig;
+}
+
+interface AppState {
+  info: AppInfo;
+  partitions: PartitionConfig[];
+  pending: (Pending | undefined)[];
+  dropTimes: Map<string, number>[];
+  /** Resolves a waiting drop request once every partition is written as dropped. */
+  onDropped: (() => void)[];
+}
+
+export interface PartitionSnapshot {
+  appId: number;
+  info: AppInfo;
+  partitions: PartitionConfig[];
+}
+
+export class ServerState {
+  readonly apps = new Map<number, AppState>();
+  readonly store: AppStore;
+
+  constructor(private readonly d: StateDeps) {
+    this.store = new AppStore(d.zk, (d.cfg.clusterRoot === '/' ? '' : d.cfg.clusterRoot) + '/apps', d.log, d.crash);
+  }
+
+  /** Take over loaded or constructed apps; staging statuses become stable ones. */
+  adopt(loaded: Map<number, LoadedApp>): void {
+    this.apps.clear();
+    for (const [id, a] of loaded) {
+      const info = { ...a.info, status: a.info.status === 'AS_CREATING' ? ('AS_AVAILABLE' as const) : ('AS_DROPPED' as const) };
+      this.apps.set(id, {
+        info,
+        partitions: a.partitions,
+        pending: a.partitions.map(() => undefined),
+        dropTimes: a.partitions.map(() => new Map()),
+        onDropped: [],
+      });
+    }
+  }
+
+  /** Partitions loaded in an inconsistent staging state get the write Pegasus does on load. */
+  repairOnLoad(): void {
+    for (const app of this.apps.values()) {
+      app.partitions.forEach((pc, i) => {
+        const dropped = (pc.partition_flags & PC_FLAG_DROPPED) !== 0;
+        if (app.info.status === 'AS_AVAILABLE' && dropped) void this.recallPartition(app, i);
+        else if (app.info.status === 'AS_DROPPED' && !dropped && pc.ballot >= 0) this.requestUpdate(app, i, { type: 'CT_DROP_PARTITION', node: pc.primary });
+      });
+    }
+  }
+
+  /** Nodes serving some partition (initialize_node_state): they start as alive. */
+  configNodes(): string[] {
+    const s = new Set<string>();
+    for (const app of this.apps.values()) {
+      for (const pc of app.partitions) {
+        if (pc.primary !== INVALID_ADDRESS) s.add(pc.primary);
+        for (const n of pc.secondaries) s.add(n);
+      }
+    }
+    return [...s].sort(compareRpcAddress);
+  }
+
+  load(node: string): { primaries: number; total: number } {
+    let primaries = 0;
+    let total = 0;
+    for (const app of this.apps.values()) {
+      // Count configs being written as already applied, so one guardian tick spreads its choices.
+      for (const [i, committed] of app.partitions.entries()) {
+        const pc = app.pending[i]?.config ?? committed;
+        if (pc.primary === node) {
+          primaries++;
+          total++;
+        } else if (pc.secondaries.includes(node)) total++;
+      }
+    }
+    return { primaries, total };
+  }
+
+  // ---------------------------------------------------------------- partition updates
+
+  private requestUpdate(app: AppState, pidx: number, action: ConfigAction): void {
+    const pc = app.partitions[pidx]!;
+    let config: PartitionConfig;
+    try {
+      config = applyAction(pc, action);
+    } catch (e) {
+      this.d.crash('server_state', (e as Error).message);
+    }
+    const p: Pending = { type: action.type, node: action.node, config };
+    app.pending[pidx] = p;
+    void this.syncToRemote(app, pidx, p);
+  }
+
+  /** update_configuration_on_remote + on_update_configuration_on_remote_reply. */
+  private async syncToRemote(app: AppState, pidx: number, p: Pending): Promise<void> {
+    const path = this.store.partitionPath(app.info.app_id, pidx);
+    for (;;) {
+      if (app.pending[pidx] !== p) return;
+      const level = this.d.effectiveLevel();
+      if (level <= LEVELS.blind) {
+        this.d.log.info('server_state', `ignore update configuration on remote due to level is fl_${levelName(level)}`);
+        await sleep(1000);
+        continue;
+      }
+      try {
+        await this.d.zk.setData(path, Buffer.from(encodePartition(p.config)));
+      } catch (e) {
+        if (isZkTimeout(e)) {
+          await sleep(1000);
+          continue;
+        }
+        if (zkCode(e) === ZK_CODE.SESSION_EXPIRED) return; // the session handler exits the process
+        this.d.crash('server_state', `we can't handle this right now, err = ${pegasusError(e)} (set ${path})`);
+      }
+      if (app.pending[pidx] !== p) return;
+      this.onUpdated(app, pidx, p);
+      return;
+    }
+  }
+
+  private onUpdated(app: AppState, pidx: number, p: Pending): void {
+    const old = app.partitions[pidx]!;
+    app.partitions[pidx] = p.config;
+    app.pending[pidx] = undefined;
+    const now = Date.now();
+    for (const n of [old.primary, ...old.secondaries]) if (n !== INVALID_ADDRESS && !isMember(p.config, n)) app.dropTimes[pidx]!.set(n, now);
+    this.d.log.info('server_state', `update partition(${p.config.pid}) ${p.type} node(${p.node}) ok, ballot(${p.config.ballot})`);
+    for (const n of new Set([old.primary, ...old.secondaries, p.config.primary, ...p.config.secondaries])) {
+      if (n !== INVALID_ADDRESS) this.d.notify(n, app.info, p.config);
+    }
+    if (p.type === 'CT_DROP_PARTITION') {
+      if (app.pending.every((x) => x === undefined) && app.partitions.every((pc) => (pc.partition_flags & PC_FLAG_DROPPED) !== 0)) {
+        app.info.status = 'AS_DROPPED';
+        this.d.log.info('server_state', `app(${app.info.app_name}(${app.info.app_id})) transfer from AS_DROPPING to AS_DROPPED`);
+        for (const r of app.onDropped.splice(0)) r();
+      }
+      return;
+    }
+    // Like Pegasus, cure right away; adding secondaries waits for the guardian tick (our stand-in for learning).
+    const action = cure(p.config, this.view(app, pidx));
+    if (action && action.type !== 'CT_ADD_SECONDARY' && this.d.effectiveLevel() > LEVELS.freezed) this.requestUpdate(app, pidx, action);
+  }
+
+  private async recallPartition(app: AppState, pidx: number): Promise<void> {
+    const pc = { ...app.partitions[pidx]!, partition_flags: 0 };
+    for (;;) {
+      try {
+        await this.d.zk.setData(this.store.partitionPath(app.info.app_id, pidx), Buffer.from(encodePartition(pc)));
+        app.partitions[pidx] = pc;
+        return;
+      } catch (e) {
+        if (!isZkTimeout(e)) this.d.crash('server_state', `unable to handle this(${pegasusError(e)}) right now`);
+        await sleep(1000);
+      }
+    }
+  }
+
+  private view(app: AppState, pidx: number): GuardianView {
+    return {
+      isAlive: (n) => this.d.isAlive(n),
+      aliveNodes: () => this.d.aliveNodes(),
+      load: (n) => this.load(n),
+      dropTime: (n) => app.dropTimes[pidx]!.get(n),
+      now: Date.now(),
+      replicaAssignDelayMs: this.d.cfg.replicaAssignDelayMsForDropouts,
+    };
+  }
+
+  /** `check_all_partitions`: the guardian tick, every `lb_interval_ms`. */
+  checkAllPartitions(): void {
+    const level = this.d.effectiveLevel();
+    if (level <= LEVELS.freezed) {
+      this.d.log.info('server_state', `service is in level(fl_${levelName(level)}), don't do any cure or balancer actions`);
+      return;
+    }
+    const adds: { app: AppState; pidx: number; action: ConfigAction }[] = [];
+    for (const app of this.apps.values()) {
+      if (app.info.status !== 'AS_AVAILABLE') continue;
+      app.partitions.forEach((pc, pidx) => {
+        if (app.pending[pidx] || pc.ballot < 0) return;
+        const action = cure(pc, this.view(app, pidx));
+        if (!action) return;
+        if (action.type === 'CT_ADD_SECONDARY') adds.push({ app, pidx, action });
+        else this.requestUpdate(app, pidx, action);
+      });
+    }
+    const perNode = new Map<string, number>();
+    const urgentFirst = [...adds.filter((a) => a.app.partitions[a.pidx]!.secondaries.length === 0), ...adds.filter((a) => a.app.partitions[a.pidx]!.secondaries.length > 0)];
+    for (const a of urgentFirst) {
+      const n = perNode.get(a.action.node) ?? 0;
+      if (this.d.cfg.addSecondaryEnableFlowControl && n >= this.d.cfg.addSecondaryMaxCountForOneNode) continue;
+      perNode.set(a.action.node, n + 1);
+      this.requestUpdate(a.app, a.pidx, a.action);
+    }
+  }
+
+  /** `on_change_node_state(node, false)`: downgrade every replica the dead node served. */
+  onNodeDead(node: string): void {
+    for (const app of this.apps.values()) {
+      if (app.info.status === 'AS_DROPPED') continue;
+      app.partitions.forEach((pc, pidx) => {
+        const pending = app.pending[pidx];
+        if (pc.primary === node) {
+          if (pending?.type === 'CT_DROP_PARTITION') return;
+          if (pending) this.d.log.warn('server_state', `gpid(${pc.pid}) is syncing another request with remote, cancel it due to the primary(${node}) is down`);
+          this.requestUpdate(app, pidx, { type: 'CT_DOWNGRADE_TO_INACTIVE', node });
+        } else if (pc.secondaries.includes(node)) {
+          if (pc.primary === INVALID_ADDRESS) {
+            this.d.log.info('server_state', `gpid(${pc.pid}): secondary(${node}) is down, ignored it due to no primary for this partition available`);
+          } else if (pending) {
+            this.d.log.info('server_state', `gpid(${pc.pid}) is syncing with remote storage, ignore the remove seconary(${node})`);
+          } else {
+            this.requestUpdate(app, pidx, { type: 'CT_DOWNGRADE_TO_INACTIVE', node });
+          }
+        }
+      });
+    }
+  }
+
+  /**
+   * `on_config_sync`: the partitions this node serves, and the consistency check of what it stores.
+   * A replica of an app or partition the meta does not know is the crash of pegasus.md §5.1.
+   */
+  onConfigSync(node: string, stored: ReplicaInfo[]): { err: string; partitions: { info: AppInfo; config: PartitionConfig }[] } {
+    const partitions: { info: AppInfo; config: PartitionConfig }[] = [];
+    let busy = false;
+    for (const app of this.apps.values()) {
+      app.partitions.forEach((pc, pidx) => {
+        if (!isMember(pc, node)) return;
+        const p = app.pending[pidx];
+        if (p && p.node === node) busy = true;
+        partitions.push({ info: app.info, config: pc });
+      });
+    }
+    for (const rep of stored) {
+      const { appId, pidx } = parseGpid(rep.pid);
+      const app = this.apps.get(appId);
+      if (!app || pidx >= app.info.partition_count) {
+        if (app && pidx < app.info.partition_count * 2 && rep.status === 'PS_ERROR') continue;
+        this.d.crash('server_state', `gpid(${rep.pid}) on node(${node}) is not exist on meta server, administrator should check consistency of meta data`);
+      }
+    }
+    return busy ? { err: 'ERR_BUSY', partitions: [] } : { err: 'ERR_OK', partitions };
+  }
+
+  // ---------------------------------------------------------------- DDL
+
+  private byName(name: string): AppState | undefined {
+    for (const a of this.apps.values()) if (a.info.app_name === name && a.info.status !== 'AS_DROPPED') return a;
+    return undefined;
+  }
+
+  async createApp(req: { app_name: string; app_type: string; partition_count: number; replica_count: number; success_if_exist: boolean; envs: Record<string, string>; is_stateful: boolean }): Promise<{ err: string; appid?: number }> {
+    if (this.d.effectiveLevel() <= LEVELS.freezed) {
+      this.d.log.error('server_state', 'current meta function level is freezed, since there are too few alive nodes');
+      return { err: 'ERR_STATE_FREEZED' };
+    }
+    if (req.partition_count <= 0 || req.replica_count < 1 || req.replica_count > 5 || req.replica_count > this.d.aliveNodes().length) return { err: 'ERR_INVALID_PARAMETERS' };
+    const existing = this.byName(req.app_name);
+    if (existing) {
+      if (existing.info.status === 'AS_CREATING') return { err: 'ERR_BUSY_CREATING' };
+      if (existing.info.status === 'AS_DROPPING') return { err: 'ERR_BUSY_DROPPING' };
+      if (!req.success_if_exist) return { err: 'ERR_APP_EXIST' };
+      const e = existing.info;
+      const same = e.partition_count === req.partition_count && e.app_type === req.app_type && e.is_stateful === req.is_stateful && e.max_replica_count === req.replica_count;
+      return same ? { err: 'ERR_OK', appid: e.app_id } : { err: 'ERR_INVALID_PARAMETERS' };
+    }
+    const id = Math.max(0, ...this.apps.keys()) + 1;
+    const info: AppInfo = {
+      status: 'AS_CREATING',
+      app_type: req.app_type,
+      app_name: req.app_name,
+      app_id: id,
+      partition_count: req.partition_count,
+      envs: { ...req.envs },
+      is_stateful: req.is_stateful,
+      max_replica_count: req.replica_count,
+      expire_second: 0,
+      create_second: Math.floor(Date.now() / 1000),
+      drop_second: 0,
+      duplicating: false,
+      init_partition_count: req.partition_count,
+      is_bulk_loading: false,
+    };
+    const partitions = Array.from({ length: req.partition_count }, (_, i) => emptyPartition(id, i, req.replica_count));
+    const app: AppState = { info, partitions, pending: partitions.map(() => undefined), dropTimes: partitions.map(() => new Map()), onDropped: [] };
+    this.apps.set(id, app);
+    this.d.log.info('server_state', `create app request, name(${req.app_name}), type(${req.app_type}), partition_count(${req.partition_count}), replica_count(${req.replica_count})`);
+    await this.writeRetrying(`create app node ${this.store.appPath(id)}`, () => this.d.zk.create(this.store.appPath(id), Buffer.from(encodeAppInfo(info, 'AS_AVAILABLE'))), [ZK_CODE.NODE_EXISTS]);
+    for (let i = 0; i < partitions.length; i++) await this.store.createPartitionNode(id, i, partitions[i]!);
+    info.status = 'AS_AVAILABLE';
+    this.d.log.info('server_state', `app(${info.app_name}(${id})) transfer from AS_CREATING to AS_AVAILABLE`);
+    return { err: 'ERR_OK', appid: id };
+  }
+
+  /** Drop: the app node is rewritten as AS_DROPPED at once (no level gate); the partition drops are level-gated updates. */
+  async dropApp(name: string, reserveSeconds: number): Promise<{ err: string }> {
+    const app = this.byName(name);
+    if (!app) return { err: 'ERR_OK' }; // the shell sends success_if_not_exist = true
+    if (app.info.status === 'AS_CREATING') return { err: 'ERR_BUSY_CREATING' };
+    if (app.info.status === 'AS_DROPPING') return { err: 'ERR_BUSY_DROPPING' };
+    const now = Math.floor(Date.now() / 1000);
+    app.info.status = 'AS_DROPPING';
+    app.info.drop_second = now;
+    app.info.expire_second = now + (reserveSeconds > 0 ? reserveSeconds : this.d.cfg.holdSecondsForDroppedApp);
+    const done = new Promise<void>((r) => app.onDropped.push(r));
+    await this.writeRetrying(`drop app ${name}`, () => this.d.zk.setData(this.store.appPath(app.info.app_id), Buffer.from(encodeAppInfo(app.info, 'AS_DROPPED'))), []);
+    app.partitions.forEach((pc, i) => {
+      if (app.pending[i]) this.d.log.warn('server_state', `gpid(${pc.pid}) is syncing another request with remote, cancel it due to partition is dropped`);
+      this.requestUpdate(app, i, { type: 'CT_DROP_PARTITION', node: pc.primary });
+    });
+    await done;
+    return { err: 'ERR_OK' };
+  }
+
+  private async writeRetrying(what: string, op: () => Promise<unknown>, okCodes: number[]): Promise<void> {
+    for (;;) {
+      try {
+        await op();
+        return;
+      } catch (e) {
+        if (okCodes.includes(zkCode(e) ?? 0)) return;
+        if (isZkTimeout(e)) {
+          this.d.log.warn('server_state', `${what}: the storage service is not available currently, continue later`);
+          await sleep(1000);
+          continue;
+        }
+        this.d.crash('server_state', `we can't handle this right now, err(${pegasusError(e)}) (${what})`);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  listApps(status: string): AppInfo[] {
+    return [...this.apps.values()].filter((a) => status === 'AS_INVALID' || a.info.status === status).map((a) => ({ ...a.info }));
+  }
+
+  queryConfigByIndex(name: string): { err: string; app_id?: number; partition_count?: number; partitions?: PartitionConfig[] } {
+    const app = this.byName(name);
+    if (!app) return { err: 'ERR_OBJECT_NOT_FOUND' };
+    if (app.info.status === 'AS_CREATING') return { err: 'ERR_BUSY_CREATING' };
+    if (app.info.status === 'AS_DROPPING') return { err: 'ERR_BUSY_DROPPING' };
+    return { err: 'ERR_OK', app_id: app.info.app_id, partition_count: app.info.partition_count, partitions: app.partitions.map((p) => ({ ...p })) };
+  }
+
+  /** greedy_load_balancer::score: stddev of primary and total counts over alive nodes serving something. */
+  balanceScore(): { primary: number; total: number } {
+    const nodes = new Set<string>([...this.configNodes(), ...this.d.aliveNodes()]);
+    const prim: number[] = [];
+    const tot: number[] = [];
+    let primPartial = false;
+    let totPartial = false;
+    for (const n of nodes) {
+      const l = this.load(n);
+      if (this.d.isAlive(n)) {
+        if (l.total !== 0) {
+          prim.push(l.primaries);
+          tot.push(l.total);
+        }
+      } else {
+        if (l.primaries !== 0) primPartial = true;
+        if (l.total !== 0) totPartial = true;
+      }
+    }
+    if (prim.length <= 1 || tot.length <= 1) return { primary: 0, total: 0 };
+    return { primary: meanStddev(prim, primPartial), total: meanStddev(tot, totPartial) };
+  }
+
+  unhealthyCount(): number {
+    let n = 0;
+    for (const app of this.apps.values()) if (app.info.status === 'AS_AVAILABLE') for (const pc of app.partitions) if (pc.primary === INVALID_ADDRESS || replicaCount(pc) < pc.max_replica_count) n++;
+    return n;
+  }
+}
+
+/** utils::mean_stddev, including its rounding to 2 decimals. */
+export function meanStddev(xs: number[], partialSample: boolean): number {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const accum = xs.reduce((a, x) => a + (x - mean) * (x - mean), 0);
+  const sd = Math.sqrt(accum / (partialSample ? xs.length - 1 : xs.length));
+  return Math.trunc((sd + 0.005) * 100) / 100;
+}

@@ -1,0 +1,79 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AppInfo, PartitionStatus, ReplicaInfo } from '../common/types';
+
+/**
+ * A replica server's durable state: the replicas it holds, each with its app_info (as written when the
+ * replica was created; a real replica never rewrites it, which is why `recover` brings dropped tables
+ * back as live ones), ballot and decrees. One JSON file under the data dir, replaced atomically
+ * (write temp → fsync → rename) on every change. Roles are not trusted across restarts: a loaded
+ * replica is PS_INACTIVE until the meta's config sync says otherwise, as in Pegasus.
+ */
+
+export interface StoredReplica {
+  app: AppInfo;
+  ballot: number;
+  last_committed_decree: number;
+  last_prepared_decree: number;
+  last_durable_decree: number;
+  status: PartitionStatus;
+}
+
+export const STATE_FILE = 'sim-replicas.json';
+
+export class ReplicaStore {
+  readonly replicas = new Map<string, StoredReplica>();
+  readonly file: string;
+
+  constructor(readonly dir: string) {
+    this.file = path.join(dir, STATE_FILE);
+  }
+
+  load(): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    if (!fs.existsSync(this.file)) return;
+    const data = JSON.parse(fs.readFileSync(this.file, 'utf8')) as { replicas: Record<string, StoredReplica> };
+    for (const [gpid, r] of Object.entries(data.replicas ?? {})) this.replicas.set(gpid, { ...r, status: 'PS_INACTIVE' });
+  }
+
+  save(): void {
+    const body = JSON.stringify({ version: 1, replicas: Object.fromEntries([...this.replicas].sort(([a], [b]) => cmpGpid(a, b))) }, null, 1);
+    const tmp = `${this.file}.tmp`;
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, body);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, this.file);
+  }
+
+  infos(): ReplicaInfo[] {
+    return [...this.replicas]
+      .sort(([a], [b]) => cmpGpid(a, b))
+      .map(([pid, r]) => ({
+        pid,
+        ballot: r.ballot,
+        status: r.status,
+        last_committed_decree: r.last_committed_decree,
+        last_prepared_decree: r.last_prepared_decree,
+        last_durable_decree: r.last_durable_decree,
+        app_type: r.app.app_type,
+        disk_tag: 'default',
+      }));
+  }
+
+  /** One app_info per app this node holds a replica of. */
+  apps(): AppInfo[] {
+    const m = new Map<number, AppInfo>();
+    for (const r of this.replicas.values()) if (!m.has(r.app.app_id)) m.set(r.app.app_id, r.app);
+    return [...m.values()].sort((a, b) => a.app_id - b.app_id);
+  }
+}
+
+export function cmpGpid(a: string, b: string): number {
+  const [aa, ap] = a.split('.').map(Number);
+  const [ba, bp] = b.split('.').map(Number);
+  return aa! - ba! || ap! - bp!;
+}
