@@ -47,7 +47,7 @@ const TEXT: { [K in MigrateEvent['kind']]: (e: Extract<MigrateEvent, { kind: K }
   'run-start': (e) => `${e.dryRun ? 'DRY RUN (check mode) ' : ''}run ${e.run}: migrate cluster ${e.cluster} by ${e.method} (journal ${e.journal})`,
   'step-start': (e) => `==> ${e.title}`,
   'step-progress': (e) => `    ${e.message}`,
-  'host-result': (e) => `    ${e.status.padEnd(11)} ${e.host}: ${e.msg}${e.diff ? '\n' + e.diff.replace(/^/gm, '      ') : ''}`,
+  'host-result': (e) => `    ${e.status.padEnd(11)} ${e.host}: ${e.msg}${e.diff ? '\n' + e.diff.replace(/\n+$/, '').replace(/^/gm, '      ') : ''}`,
   warning: (e) => `    WARNING: ${e.message}`,
   'step-skipped': (e) => `--- ${e.step}: skipped (${e.reason})`,
   'step-done': (e) => `ok  ${e.title} (${fmtMs(e.ms)})${e.summary ? `: ${e.summary}` : ''}`,

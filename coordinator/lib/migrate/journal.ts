@@ -100,7 +100,7 @@ export interface RunState {
   outcome: RunOutcome | undefined;
   startedAt: string;
   endedAt: string | undefined;
-  notes: { ts: string; text: string }[];
+  notes: { ts: string; text: string; data?: Record<string, unknown> }[];
 }
 
 export function replay(entries: JournalEntry[]): RunState {
@@ -130,7 +130,7 @@ export function replay(entries: JournalEntry[]): RunState {
         st.lastError = { step: e.step, error: e.error, code: e.code };
         break;
       case 'note':
-        st.notes.push({ ts: e.ts, text: e.text });
+        st.notes.push({ ts: e.ts, text: e.text, ...(e.data ? { data: e.data } : {}) });
         break;
       case 'run-end':
         st.outcome = e.outcome;

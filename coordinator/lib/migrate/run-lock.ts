@@ -24,27 +24,47 @@ export class RunLock {
     readonly path: string,
   ) {}
 
-  /** Take the lock or throw PreconditionError naming the run that holds it. */
-  static async acquire(hosts: string, cluster: string, run: string, opts: { sessionTimeoutMs?: number; auth?: string } = {}): Promise<RunLock> {
-    const session = await ZkSession.connect(hosts, { sessionTimeoutMs: opts.sessionTimeoutMs ?? 10000, ...(opts.auth ? { auth: opts.auth } : {}) });
+  /**
+   * Take the lock or throw PreconditionError naming the run that holds it. With `resume`, a lock
+   * left by this same run's coordinator is taken over when that coordinator is provably dead (same
+   * host, pid gone: it was killed and its session has not expired yet); a lock of this run held
+   * from another host is waited for until its session expires (up to `waitMs`).
+   */
+  static async acquire(hosts: string, cluster: string, run: string, opts: { sessionTimeoutMs?: number; auth?: string; resume?: boolean; waitMs?: number } = {}): Promise<RunLock> {
+    const session = await ZkSession.connect(hosts, { sessionTimeoutMs: opts.sessionTimeoutMs ?? 10000, connectTimeoutMs: 10000, ...(opts.auth ? { auth: opts.auth } : {}) });
     const path = `${LOCK_ROOT}/${cluster}`;
     const me: LockHolder = { run, host: os.hostname(), pid: process.pid, since: new Date().toISOString() };
-    try {
-      await session.mkdirp(LOCK_ROOT);
-      await session.create(path, Buffer.from(JSON.stringify(me)), zk.CreateMode.EPHEMERAL);
-      return new RunLock(session, path);
-    } catch (e) {
-      if (zkCodeOf((e as { cause?: unknown }).cause) !== ZK_CODE.NODE_EXISTS) {
-        session.close();
-        throw e;
-      }
-      let holder = 'another coordinator';
+    const deadline = Date.now() + (opts.waitMs ?? (opts.sessionTimeoutMs ?? 10000) + 5000);
+    for (;;) {
       try {
-        const h = JSON.parse((await session.getData(path)).data.toString()) as LockHolder;
-        holder = `run ${h.run} (pid ${h.pid} on ${h.host}, since ${h.since})`;
-      } catch {
-        /* vanished or unreadable: the generic message will do */
+        await session.mkdirp(LOCK_ROOT);
+        await session.create(path, Buffer.from(JSON.stringify(me)), zk.CreateMode.EPHEMERAL);
+        return new RunLock(session, path);
+      } catch (e) {
+        if (zkCodeOf((e as { cause?: unknown }).cause) !== ZK_CODE.NODE_EXISTS) {
+          session.close();
+          throw e;
+        }
       }
+      let h: LockHolder | undefined;
+      try {
+        h = JSON.parse((await session.getData(path)).data.toString()) as LockHolder;
+      } catch {
+        /* vanished or unreadable */
+      }
+      if (opts.resume && h?.run === run) {
+        if (h.host === os.hostname() && !pidAlive(h.pid)) {
+          // Our own dead predecessor: its ephemeral node only waits for the session timeout.
+          await session.remove(path).catch(() => undefined);
+          continue;
+        }
+        if (Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 500));
+          continue;
+        }
+      }
+      if (h === undefined && Date.now() < deadline) continue;
+      const holder = h ? `run ${h.run} (pid ${h.pid} on ${h.host}, since ${h.since})` : 'another coordinator';
       session.close();
       throw new PreconditionError(
         `cluster ${cluster} is already being migrated by ${holder}; the lock is ${path} in ${hosts}. ` +
@@ -61,5 +81,14 @@ export class RunLock {
       /* closing the session removes the ephemeral node anyway */
     }
     this.session.close();
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -15,6 +15,8 @@ export interface StepContext {
   emit: Emit;
   /** The step being run. */
   step: string;
+  /** 1 the first time; more when the step was in flight when an earlier coordinator stopped. */
+  attempt: number;
   progress(message: string, fraction?: number): void;
   hostResult(host: string, status: HostStatus, msg: string, diff?: string): void;
   warn(message: string): void;
@@ -61,6 +63,7 @@ export async function runSteps(steps: StepDef[], journal: Journal, state: RunSta
       results,
       emit,
       step: step.name,
+      attempt,
       progress: (message, fraction) => emit({ kind: 'step-progress', step: step.name, message, ...(fraction === undefined ? {} : { fraction }) }),
       hostResult: (host, status, msg, diff) => emit({ kind: 'host-result', step: step.name, host, status, msg, ...(diff ? { diff } : {}) }),
       warn: (message) => emit({ kind: 'warning', step: step.name, message }),

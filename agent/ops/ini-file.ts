@@ -1,0 +1,192 @@
+/**
+ * Config file operations, each in three phases (style.md rule 1): read the file → compute the new
+ * content with the pure editor (shared/ini) → write only if it differs, and not in check mode.
+ * Writes are atomic with a backup first; one operation per file at a time.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { InvalidInputError, PreconditionError } from '../../shared/errors';
+import { applyEdits, EditOutcome, IniEdit, iniView, IniView, parseIni } from '../../shared/ini';
+import { makeDiff, OpResult } from '../../shared/result';
+import { atomicWrite, WriteMode } from './atomic-write';
+import { checkBackupPath, pruneBackups, writeBackup } from './backups';
+import type { KeyedMutex } from './mutex';
+import type { FileAllowlist, ManagedFile } from './paths';
+
+export interface IniFileDeps {
+  allow: FileAllowlist;
+  locks: KeyedMutex;
+  /** Largest file read or written. */
+  maxFileBytes: number;
+  /** Backups kept per file. */
+  keepBackups: number;
+  /** Edits accepted in one call. */
+  maxEdits: number;
+  now: () => Date;
+}
+
+export interface ConfigChangeResult extends OpResult {
+  path: string;
+  checkMode: boolean;
+  beforeSha256: string;
+  afterSha256: string;
+  /** '' when nothing was written. */
+  backupFile: string;
+  outcomes: EditOutcome[];
+}
+
+interface Snapshot {
+  file: ManagedFile;
+  /** Identity of what was read: device, inode, size, mtime and ctime in ns. */
+  stamp: string;
+  bytes: Buffer;
+  /** null when the bytes are not valid UTF-8. */
+  text: string | null;
+  sha256: string;
+  owner: WriteMode;
+}
+
+export const sha256 = (b: Buffer | string): string => crypto.createHash('sha256').update(b).digest('hex');
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function stampOf(st: fs.BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+/** Phase 1: the file's bytes, hash and owner, read without following a symlink (small file: sync). */
+async function snapshot(deps: IniFileDeps, file: ManagedFile): Promise<Snapshot> {
+  const fd = fs.openSync(file.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    const st = fs.fstatSync(fd, { bigint: true });
+    if (st.size > BigInt(deps.maxFileBytes)) throw new PreconditionError(`${file.path} is ${st.size} bytes, over limits.maxFileBytes (${deps.maxFileBytes})`);
+    const bytes = fs.readFileSync(fd);
+    let text: string | null;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      text = null;
+    }
+    return { file, stamp: stampOf(st), bytes, text, sha256: sha256(bytes), owner: { mode: Number(st.mode) & 0o7777, uid: Number(st.uid), gid: Number(st.gid) } };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function requireUtf8(s: Snapshot): string {
+  if (s.text === null) {
+    throw new PreconditionError(`${s.file.path} is not valid UTF-8; the agent edits only UTF-8 files, so that every byte it does not edit stays the same`);
+  }
+  return s.text;
+}
+
+function checkExpected(s: Snapshot, expected: string | undefined): void {
+  if (expected && expected.toLowerCase() !== s.sha256) {
+    throw new PreconditionError(`${s.file.path} changed: its sha256 is ${s.sha256}, the request expected ${expected.toLowerCase()}. Read it again and re-plan`, {
+      context: { path: s.file.path, actualSha256: s.sha256, expectedSha256: expected },
+    });
+  }
+}
+
+export async function readConfig(deps: IniFileDeps, path: unknown): Promise<{ path: string; content: Buffer; sha256: string; view: IniView }> {
+  const file = deps.allow.resolve(path);
+  const s = await snapshot(deps, file);
+  return { path: file.path, content: s.bytes, sha256: s.sha256, view: iniView(parseIni(s.text ?? s.bytes.toString('utf8'))) };
+}
+
+/** Phase 3 for both edit and restore: back up, write atomically, prune. Returns the backup path. */
+async function commit(deps: IniFileDeps, s: Snapshot, next: Buffer): Promise<string> {
+  // The lock serialises this agent's own writers; checking the file's identity (inode, size,
+  // nanosecond mtime and ctime) again catches another program (an operator's editor, a deploy
+  // tool) that wrote in between, so we never overwrite a change we did not see.
+  const now = fs.lstatSync(s.file.path, { bigint: true });
+  if (now.isSymbolicLink() || stampOf(now) !== s.stamp) {
+    throw new PreconditionError(`${s.file.path} was changed by someone else while the agent was editing it; nothing written, try again`);
+  }
+  const backup = await writeBackup(s.file, s.bytes, s.owner, deps.now(), s.file.path);
+  try {
+    await atomicWrite(s.file.path, next, s.owner);
+  } catch (e) {
+    // The backup may be a hard link to the file itself; if the file was not replaced, the two would
+    // stay one inode, and an in-place change of the file would change the "backup" too.
+    const b = fs.statSync(backup, { throwIfNoEntry: false });
+    const f = fs.statSync(s.file.path, { throwIfNoEntry: false });
+    if (b && f && b.ino === f.ino && b.dev === f.dev) fs.rmSync(backup, { force: true });
+    throw e;
+  }
+  // Pruning unlinks the oldest backup; that is not the caller's business, so it happens after the
+  // answer. Only names older than every backup we keep are removed, so it cannot race a new one.
+  setImmediate(() => {
+    pruneBackups(s.file, deps.keepBackups).catch(() => {
+      /* the next edit prunes again */
+    });
+  });
+  return backup;
+}
+
+function summarise(outcomes: EditOutcome[], checkMode: boolean, path: string): string {
+  const acted = outcomes.filter((o) => o.action !== 'unchanged' && o.action !== 'absent-already');
+  if (acted.length === 0) return `${path}: no change (${outcomes.length} edit(s) already in place)`;
+  const verbs = acted.map((o) => `${o.action === 'section-added' ? 'added section and' : o.action} [${o.section}] ${o.key}`);
+  return `${path}: ${checkMode ? 'would apply' : 'applied'}: ${verbs.join('; ')}`;
+}
+
+export async function editConfig(
+  deps: IniFileDeps,
+  req: { path: unknown; edits: IniEdit[]; expectedSha256?: string; checkMode: boolean },
+): Promise<ConfigChangeResult> {
+  const file = deps.allow.resolve(req.path);
+  if (req.edits.length === 0) throw new InvalidInputError('edits is empty');
+  if (req.edits.length > deps.maxEdits) throw new InvalidInputError(`${req.edits.length} edits in one call, over limits.maxEditsPerRequest (${deps.maxEdits})`);
+  return deps.locks.run(file.path, async () => {
+    const s = await snapshot(deps, file);
+    checkExpected(s, req.expectedSha256);
+    const text = requireUtf8(s);
+    const r = applyEdits(text, req.edits);
+    const next = Buffer.from(r.content, 'utf8');
+    const afterSha = sha256(next);
+    const changed = afterSha !== s.sha256;
+    const backupFile = changed && !req.checkMode ? await commit(deps, s, next) : '';
+    return {
+      changed,
+      diff: makeDiff(text, r.content, `${file.path} (before)`, `${file.path} (after)`),
+      msg: summarise(r.outcomes, req.checkMode, file.path),
+      warnings: r.warnings,
+      path: file.path,
+      checkMode: req.checkMode,
+      beforeSha256: s.sha256,
+      afterSha256: afterSha,
+      backupFile,
+      outcomes: r.outcomes,
+    };
+  });
+}
+
+export async function restoreConfig(
+  deps: IniFileDeps,
+  req: { path: unknown; backupFile: unknown; expectedSha256?: string; checkMode: boolean },
+): Promise<ConfigChangeResult> {
+  const file = deps.allow.resolve(req.path);
+  const backupPath = checkBackupPath(file, req.backupFile);
+  return deps.locks.run(file.path, async () => {
+    const s = await snapshot(deps, file);
+    checkExpected(s, req.expectedSha256);
+    const fh = await fs.promises.open(backupPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const next = await fh.readFile().finally(() => fh.close());
+    const afterSha = sha256(next);
+    const changed = afterSha !== s.sha256;
+    const backupFile = changed && !req.checkMode ? await commit(deps, s, next) : '';
+    return {
+      changed,
+      diff: makeDiff(s.bytes.toString('utf8'), next.toString('utf8'), `${file.path} (before)`, `${backupPath}`),
+      msg: changed ? `${file.path}: ${req.checkMode ? 'would restore' : 'restored'} ${backupPath}` : `${file.path}: no change (already identical to ${backupPath})`,
+      warnings: [],
+      path: file.path,
+      checkMode: req.checkMode,
+      beforeSha256: s.sha256,
+      afterSha256: afterSha,
+      backupFile,
+      outcomes: [],
+    };
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * Server bootstrap and lifecycle: build the context, register the services, listen, clean up after
+ * a previous run, serve; on stop, drain (no new connections, new calls UNAVAILABLE, calls in flight
+ * finish up to drainTimeoutMs), then close everything. Service logic lives in services/ and ops/.
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as fs from 'node:fs';
+import { InvalidInputError } from '../shared/errors';
+import { AuditLog } from './audit';
+import type { ResolvedConfig } from './config';
+import { AgentContext, buildContext } from './context';
+import type { Exec } from './exec';
+import { HealthService } from './health';
+import { Lifecycle } from './lifecycle';
+import { Listener } from './listener';
+import { removeStaleTemps } from './ops/atomic-write';
+import { Inflight } from './rpc';
+import { ConfigService } from './services/config-service';
+import { FactsService } from './services/facts-service';
+import { ServiceControlService } from './services/service-control-service';
+
+export interface AgentServerOptions {
+  audit: AuditLog;
+  /** Injected in tests; the real one runs host commands. */
+  exec?: Exec;
+}
+
+export class AgentServer {
+  readonly lifecycle = new Lifecycle();
+  private readonly grpcServer: grpc.Server;
+  private readonly listener: Listener;
+  private readonly inflight = new Inflight();
+  readonly ctx: AgentContext;
+  private stopping: Promise<void> | undefined;
+  /** The bound address (port resolved when the config said 0). */
+  address = { host: '', port: 0 };
+
+  private constructor(
+    readonly config: ResolvedConfig,
+    private readonly opts: AgentServerOptions,
+  ) {
+    const token = config.tokenFile ? Buffer.from(fs.readFileSync(config.tokenFile, 'utf8').trim(), 'utf8') : null;
+    if (token && token.length === 0) throw new InvalidInputError(`agent config ${config.source}: auth.tokenFile: ${config.tokenFile} is empty`);
+    this.ctx = buildContext(
+      config,
+      { audit: opts.audit, lifecycle: this.lifecycle, inflight: this.inflight, token, allowedClients: config.tls?.allowedClients ?? [], insecure: config.insecure },
+      this.lifecycle,
+      opts.exec,
+    );
+    this.grpcServer = new grpc.Server({
+      'grpc.max_receive_message_length': config.limits.maxRequestBytes,
+      // Responses carry whole config files (ReadConfig) and their diffs (EditConfig).
+      'grpc.max_send_message_length': config.limits.maxFileBytes * 3 + (1 << 20),
+    });
+    new HealthService(this.lifecycle).addToServer(this.grpcServer);
+    new FactsService(this.ctx).addToServer(this.grpcServer);
+    new ConfigService(this.ctx).addToServer(this.grpcServer);
+    new ServiceControlService(this.ctx).addToServer(this.grpcServer);
+    this.listener = new Listener(this.grpcServer, { tls: config.tls, maxConnections: config.limits.maxConnections, audit: opts.audit });
+  }
+
+  /** Listen and go to `serving`. Throws (and leaves nothing open) when the port cannot be bound. */
+  static async start(config: ResolvedConfig, opts: AgentServerOptions): Promise<AgentServer> {
+    const s = new AgentServer(config, opts);
+    s.address = await s.listener.listen(config.listen.host, config.listen.port);
+    const where = `${s.address.host.includes(':') ? `[${s.address.host}]` : s.address.host}:${s.address.port}`;
+    opts.audit.record({ event: 'lifecycle', state: 'starting', msg: `listening on ${where}${config.insecure ? ' WITHOUT TLS (--insecure, loopback only)' : ' with mutual TLS'}`, address: where, pid: process.pid });
+    for (const f of config.files) {
+      for (const p of removeStaleTemps(f.path)) opts.audit.record({ event: 'lifecycle', state: 'starting', msg: `removed ${p}, left by an agent that was killed mid-write (the file itself is intact)` });
+    }
+    s.lifecycle.to('serving');
+    opts.audit.record({ event: 'lifecycle', state: 'serving', msg: `serving ${config.files.length} file(s) and ${config.services.length} service(s)`, address: where, pid: process.pid });
+    return s;
+  }
+
+  reloadTls(): void {
+    this.listener.reloadTls();
+    this.opts.audit.record({ event: 'lifecycle', state: this.lifecycle.state, msg: 'reloaded TLS certificate files' });
+  }
+
+  /** Drain and stop; idempotent (a second call returns the same promise). */
+  stop(reason: string): Promise<void> {
+    if (!this.stopping) this.stopping = this.drain(reason);
+    return this.stopping;
+  }
+
+  private async drain(reason: string): Promise<void> {
+    const audit = this.opts.audit;
+    this.lifecycle.to('draining');
+    audit.record({ event: 'lifecycle', state: 'draining', msg: `${reason}: draining ${this.inflight.count} call(s) in flight (up to ${this.config.drainTimeoutMs} ms)` });
+    await this.listener.stopAccepting();
+    const clean = await this.inflight.idle(this.config.drainTimeoutMs);
+    this.lifecycle.to('stopped');
+    // GOAWAY on every connection; answers already handed to grpc-js are still delivered. Whatever
+    // is still open after a short grace (a client that ignores GOAWAY) is cut.
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.grpcServer.forceShutdown();
+        resolve();
+      }, 2000);
+      this.grpcServer.tryShutdown(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    this.listener.destroy();
+    audit.record({ event: 'lifecycle', state: 'stopped', msg: clean ? 'stopped cleanly' : `stopped with ${this.inflight.count} call(s) still running after drainTimeoutMs` });
+  }
+}

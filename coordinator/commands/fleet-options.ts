@@ -1,0 +1,96 @@
+/**
+ * Flags shared by the commands that talk to agents (agents, audit, health, config): inventory,
+ * forks, per-call timeout; their conversion into typed options; and a progress line that only
+ * appears on a terminal.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { UsageError } from '../../shared/errors';
+import { AgentPool, AgentPoolOptions, FAN_OUT_DEFAULTS } from '../lib/fleet';
+import { Inventory, INVENTORY_ENV, loadInventory, PegasusCluster, selectCluster } from '../lib/inventory';
+import { CliIO } from '../lib/io';
+
+export interface FleetFlags {
+  inventory?: string;
+  forks?: number;
+  timeout?: number;
+}
+
+/** Default deadline of one agent call in these commands. */
+export const DEFAULT_AGENT_TIMEOUT_MS = 10_000;
+
+/** `500ms`, `30s`, `5m`, `1h`, or a bare number of seconds → milliseconds. */
+export function parseDuration(text: string, what = 'duration'): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  if (!m) throw new UsageError(`${what} "${text}" is not a duration (e.g. 30s, 5m, 1h, 500ms)`);
+  const n = Number(m[1]);
+  const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`${what} "${text}" must be more than zero`);
+  return Math.round(ms);
+}
+
+/** commander argParser wrappers: bad values become commander errors (exit 2, usage shown). */
+export const durationArg = (what: string) => (v: string): number => {
+  try {
+    return parseDuration(v, what);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+};
+
+export const positiveIntArg = (what: string) => (v: string): number => {
+  if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got "${v}"`);
+  return Number(v);
+};
+
+export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** Add -i, --forks and --timeout. */
+export function fleetOptions(cmd: Command): Command {
+  return cmd
+    .option('-i, --inventory <file>', `Ansible inventory, INI or YAML (default: $${INVENTORY_ENV})`)
+    .option('-f, --forks <n>', `agents contacted at once (default: ${FAN_OUT_DEFAULTS.limit})`, positiveIntArg('--forks'))
+    .option('--timeout <duration>', `deadline of each agent call (default: ${DEFAULT_AGENT_TIMEOUT_MS / 1000}s)`, durationArg('--timeout'));
+}
+
+export function loadFleetInventory(flags: FleetFlags, io: CliIO): Inventory {
+  const inv = loadInventory({ ...(flags.inventory !== undefined ? { file: flags.inventory } : {}), env: io.env });
+  for (const w of inv.warnings) io.err(`warning: ${w}\n`);
+  return inv;
+}
+
+/** The named clusters (each must exist), or all of them. */
+export function pickClusters(inv: Inventory, names: readonly string[] | undefined): PegasusCluster[] {
+  if (!names || names.length === 0) return inv.clusters;
+  return [...new Set(names)].map((n) => selectCluster(inv, n));
+}
+
+/**
+ * A pool for a one-shot command: each host's connection is closed when its host is done
+ * (`reuse: false`), so memory does not grow with the fleet; reads retried twice at most, so an
+ * unreachable host costs about two deadlines, not four.
+ */
+export function commandPool(flags: FleetFlags, extra: Partial<AgentPoolOptions> = {}): AgentPool {
+  const t = flags.timeout ?? DEFAULT_AGENT_TIMEOUT_MS;
+  return new AgentPool({
+    concurrency: flags.forks ?? FAN_OUT_DEFAULTS.limit,
+    deadlines: { readMs: t, editMs: Math.max(t, 30_000) },
+    retry: { maxAttempts: 2 },
+    reuse: false,
+    ...extra,
+  });
+}
+
+/** `label: 12/100` redrawn on stderr when it is a terminal; nothing otherwise. */
+export function progress(io: CliIO, label: string): { update: (done: number, total: number) => void; end: () => void } {
+  if (!io.isTTY) return { update: () => undefined, end: () => undefined };
+  let shown = false;
+  return {
+    update: (done, total) => {
+      shown = true;
+      io.err(`\r${label}: ${done}/${total}`);
+    },
+    end: () => {
+      if (shown) io.err('\r\x1b[K');
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { Command, Option } from 'commander';
+import { CliIO } from '../lib/io';
+import { addInventoryOption, finish, inventoryFile, planConfirm, rendererFor, requireYesForJson, STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
+import { migrate, MigrateInput, Method, parseDuration } from '../lib/migrate';
+import type { Register } from './index';
+
+const HELP = `
+Move a Pegasus cluster's metadata from the ZooKeeper ensemble its metas use to another one, by
+one of the two procedures of the Pegasus ZooKeeper-migration guide, with every step checked:
+
+  --method copy     stop the followers, set the leader to "blind", copy cluster_root to the new
+                    ensemble (ephemeral LOCKNODEs skipped, verified by digest), check that the
+                    source did not change meanwhile, point every meta's [zookeeper] hosts_list
+                    at the new ensemble, restart the leader, wait until it serves from there
+                    healthy with the same tables and partitions, start the followers.
+                    Write freeze: from the followers' stop until the leader serves again.
+  --method recover  back up the table and node lists, stop every meta, wait until the replica
+                    servers are inactive (derived from the configs), start one meta in recovery
+                    mode on the new ensemble, "recover" from the ALIVE replica servers, switch
+                    recovery off, restart it, start the others, wait until tables and replica
+                    counts match the backup. Loses duplications, backup policies and dropped-
+                    table state (listed before you confirm).
+
+It first runs the preflight (see "zkmig plan"), prints the plan and asks for confirmation
+(exactly "y"; --yes skips the question). Every step's intent and outcome is appended to a run
+journal (fsync) in the state directory; a coordinator killed at any point can "zkmig resume RUN"
+or "zkmig rollback RUN". A step failing after the first change rolls the cluster back to the old
+ensemble automatically (configs restored from the agents' backups, metas restarted, meta level
+restored, health verified) unless --no-auto-rollback. The old tree is never modified. Only one
+coordinator may migrate a cluster at a time (an ephemeral lock znode /zkmig/locks/<cluster> in
+the source ensemble).
+
+--dry-run runs the whole plan in check mode: the agents compute every diff and change nothing,
+the copy only counts, nothing is stopped or restarted.
+
+When not to use it: to move a cluster between ensembles that share nothing with its current
+cluster_root layout (the root stays the same), to copy arbitrary trees (zkmig zk copy), or while
+tables are being created or dropped, duplications are running or bulk loads are in progress
+(the copy method detects source changes, but avoiding them is better).
+
+Permissions: the agents' mTLS client certificate (inventory), read/write access to both
+ensembles' cluster_root and to /zkmig/locks in the source, and the Pegasus shell.
+
+Output: a live step list on a terminal, plain lines otherwise, or JSON events with --json (one
+per line, the last one {"kind":"run-end",...} with the summary). The summary gives the write-
+freeze window, the total time and a per-host recap.
+
+Exit codes: 0 migrated (or a clean dry run); 1 not migrated and the cluster is as it was
+(preflight refused, not confirmed, rolled back); 2 stopped at a failed step or the rollback failed
+(see "zkmig status RUN").`;
+
+interface Opts {
+  inventory?: string;
+  cluster: string;
+  to: string;
+  method: Method;
+  yes?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  autoRollback: boolean;
+  allowUnalive?: boolean;
+  onSourceChange: 'recopy' | 'abort';
+  leaderTimeout?: string;
+  healthTimeout?: string;
+  convergeTimeout?: string;
+  inactiveWait?: string;
+  stateDir?: string;
+}
+
+export const registerMigrate: Register = (program: Command, io: CliIO) => {
+  const cmd = program
+    .command('migrate')
+    .summary("move a cluster's metadata to another ZooKeeper ensemble (copy or recover), resumable, with automatic rollback")
+    .description("Move a cluster's metadata to another ZooKeeper ensemble by the copy or the recover procedure, every step checked and journaled.")
+    .addHelpText('after', `${HELP}\n`);
+  addInventoryOption(cmd)
+    .requiredOption('--cluster <name>', 'the cluster (inventory group)')
+    .requiredOption('--to <hosts>', 'the new ensemble, host:port[,host:port...] (cluster_root stays the same)')
+    .addOption(new Option('--method <method>', 'copy (zkcopy procedure) or recover (metadata recovery)').choices(['copy', 'recover']).makeOptionMandatory())
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--dry-run', 'run the whole plan in check mode; change nothing')
+    .option('--json', 'print events as JSON lines')
+    .option('--no-auto-rollback', 'on a failure after the first change, stop instead of rolling back')
+    .option('--allow-unalive', 'recover: proceed although some replica servers are UNALIVE (their replicas are lost)')
+    .addOption(new Option('--on-source-change <what>', 'copy: when the source changed during the copy').choices(['recopy', 'abort']).default('recopy'))
+    .option('--leader-timeout <duration>', 'how long a restarted meta may take to serve (default 2m)')
+    .option('--health-timeout <duration>', 'how long the cluster may take to be healthy (default 5m)')
+    .option('--converge-timeout <duration>', 'recover: how long replica counts may take to match (default 10m)')
+    .option('--inactive-wait <duration>', 'recover: override the wait for replica servers to go inactive (default: derived from the configs)')
+    .option('--state-dir <dir>', STATE_DIR_HELP)
+    .action(async (o: Opts) => {
+      requireYesForJson(o.yes || o.dryRun, o.json, 'migrate');
+      const input: MigrateInput = {
+        inventory: inventoryFile(o.inventory, io),
+        cluster: o.cluster,
+        to: o.to,
+        method: o.method,
+        dryRun: o.dryRun === true,
+        autoRollback: o.autoRollback,
+        allowUnalive: o.allowUnalive === true,
+        onSourceChange: o.onSourceChange,
+        ...(o.leaderTimeout ? { leaderTimeoutMs: parseDuration(o.leaderTimeout, '--leader-timeout') } : {}),
+        ...(o.healthTimeout ? { healthTimeoutMs: parseDuration(o.healthTimeout, '--health-timeout') } : {}),
+        ...(o.convergeTimeout ? { convergeTimeoutMs: parseDuration(o.convergeTimeout, '--converge-timeout') } : {}),
+        ...(o.inactiveWait ? { inactiveWaitMs: parseDuration(o.inactiveWait, '--inactive-wait') } : {}),
+      };
+      const r = rendererFor(io, o.json);
+      try {
+        const result = await migrate(input, { stateDir: stateDirOf(o.stateDir, io), env: io.env, emit: r.emit, confirm: planConfirm(io, o) });
+        finish(io, result, o.json);
+      } finally {
+        r.close();
+      }
+    });
+};

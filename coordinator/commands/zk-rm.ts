@@ -1,0 +1,85 @@
+import { Command } from 'commander';
+import { parseEndpoint } from '../../shared/zk/endpoint';
+import { UsageError } from '../../shared/errors';
+import { CliIO, EXIT } from '../lib/io';
+import { ProgressBar, removeTree, RmResult } from '../lib/zk';
+import { refuseProtected } from '../lib/zk/rm';
+import { addConnFlags, addJsonFlag, authFrom, confirmOrRefuse, ConnFlags, connFrom, intFlag, withInterrupt } from './zk-options';
+
+interface RmFlags extends ConnFlags {
+  recursive?: boolean;
+  yes?: boolean;
+  dryRun?: boolean;
+  list?: string;
+}
+
+const HELP = `
+Delete a znode, or with -r a whole subtree (deepest first, in multi batches).
+Use it to clear a half-copied target before copying again, or to remove a test
+tree.
+
+  zkmig zk rm -r --yes 10.1.0.1:2181/pegasus/c1
+
+It refuses / and anything under /zookeeper, and without --yes it asks on a
+terminal (exact "y") or refuses. --dry-run lists what would be deleted.
+Deleting an ephemeral node ends its owner's claim: under a Pegasus lock
+directory that is a meta server's leader lock.
+
+When not to use it: on a tree a running Pegasus cluster uses (its meta servers
+abort when their nodes vanish). Permissions: delete on every parent in the
+subtree.
+
+Exit codes: 0 deleted (or listed, with --dry-run); 2 refused or failed.`;
+
+export function registerZkRm(zk: Command, io: CliIO): void {
+  const cmd = zk
+    .command('rm')
+    .summary('delete a node or (-r) a subtree; needs --yes; refuses / and /zookeeper')
+    .description(HELP)
+    .argument('<endpoint>', 'host:port[,host:port...]/path')
+    .option('-r, --recursive', 'delete the whole subtree')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--dry-run', 'list what would be deleted; delete nothing')
+    .option('--list <n>', 'paths listed in the text output (default: 20)');
+  addConnFlags(cmd);
+  addJsonFlag(cmd, 'path, deleted, ephemeral, paths');
+  cmd.action(async (endpoint: string, f: RmFlags) => {
+    let path: string;
+    try {
+      path = parseEndpoint(endpoint).path;
+    } catch (e) {
+      throw new UsageError((e as Error).message, { cause: e });
+    }
+    refuseProtected(path);
+    const auth = authFrom(f.auth, io);
+    const listN = intFlag(f.list, '--list', 0) ?? 20;
+    if (!f.dryRun) {
+      await confirmOrRefuse(io, f.yes, `Delete ${endpoint}${f.recursive ? ' and everything under it' : ''}?`, `refusing to delete ${path} without --yes (or see what would go with --dry-run)`);
+    }
+    const bar = new ProgressBar(io.err, io.isTTY && !f.json);
+    const t0 = Date.now();
+    const r = await withInterrupt((signal) =>
+      removeTree({
+        endpoint,
+        recursive: f.recursive ?? false,
+        dryRun: f.dryRun ?? false,
+        conn: connFrom(f),
+        ...(auth ? { auth } : {}),
+        signal,
+        onProgress: (done, total) => bar.update({ label: 'rm', done, total, elapsedMs: Date.now() - t0 }),
+      }),
+    ).finally(() => bar.clear());
+    io.out(f.json ? `${JSON.stringify(r, null, 2)}\n` : renderRm(r, listN));
+    io.exitCode = EXIT.OK;
+  });
+}
+
+function renderRm(r: RmResult, n: number): string {
+  const fmt = (x: number): string => x.toLocaleString('en-US');
+  const lines = [`${r.dryRun ? 'DRY RUN: would delete' : 'Deleted'} ${fmt(r.deleted)} node(s) under ${r.path}${r.ephemeral ? ` (${fmt(r.ephemeral)} ephemeral)` : ''}.`];
+  if (r.dryRun) {
+    for (const p of r.paths.slice(0, n)) lines.push(`  - ${p}`);
+    if (r.deleted > Math.min(n, r.paths.length)) lines.push(`  ... and ${fmt(r.deleted - Math.min(n, r.paths.length))} more`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,73 @@
+import { Command } from 'commander';
+import { UsageError } from '../../../shared/errors';
+import { inventoryPath } from '../inventory';
+import { CliIO, EXIT } from '../io';
+import type { RunOutcome } from './journal';
+import type { MigrateParams } from './params';
+import type { PreflightFacts } from './preflight';
+import { plannedSteps, renderPlan } from './plan';
+import { loadCluster } from './env';
+import { makeRenderer, Renderer } from './render';
+import type { RunResult } from './run';
+import { StepFailedError } from './runner';
+import { resolveStateDir } from './state-dir';
+
+/**
+ * What the migration commands (plan, migrate, status, resume, rollback, cleanup) share: flags,
+ * the renderer choice, the confirmation prompt and the exit code of an outcome. Kept out of the
+ * command files so that each of them stays a thin wrapper over one library call.
+ */
+
+export const STATE_DIR_HELP = 'where run journals live (default: $ZKMIG_STATE_DIR, else $XDG_STATE_HOME/zkmig, else ~/.local/state/zkmig)';
+
+export function addInventoryOption(c: Command): Command {
+  return c.option('-i, --inventory <file>', 'Ansible inventory, INI or YAML (default: $ZKMIG_INVENTORY)');
+}
+
+export function inventoryFile(flag: string | undefined, io: CliIO): string {
+  return inventoryPath({ ...(flag !== undefined ? { file: flag } : {}), env: io.env });
+}
+
+export function stateDirOf(flag: string | undefined, io: CliIO): string {
+  return resolveStateDir(flag, io.env);
+}
+
+export function rendererFor(io: CliIO, json: boolean | undefined): Renderer {
+  return makeRenderer(io, json ? 'json' : io.isTTY ? 'tty' : 'plain');
+}
+
+/**
+ * Exit codes of a run: 0 it did what was asked (migrated, or a clean dry run); 1 it did not, and
+ * the cluster is as it was (rolled back, aborted, not confirmed); 2 it failed and needs attention
+ * (stopped at a failed step, rollback failed).
+ */
+export function exitCodeOf(outcome: RunOutcome): number {
+  if (outcome === 'succeeded') return EXIT.OK;
+  if (outcome === 'rolled-back' || outcome === 'aborted') return EXIT.FINDINGS;
+  return EXIT.ERROR;
+}
+
+/** --json leaves no one to answer a question: require --yes up front rather than fail later. */
+export function requireYesForJson(yes: boolean | undefined, json: boolean | undefined, what: string): void {
+  if (yes) return;
+  if (json) throw new UsageError(`${what} with --json needs --yes (there is no one to ask)`);
+}
+
+/** The confirmation step of migrate: print the plan, then ask for an exact yes (unless --yes). */
+export function planConfirm(io: CliIO, o: { yes?: boolean; json?: boolean }): (facts: PreflightFacts, params: MigrateParams) => Promise<boolean> {
+  return async (facts, params) => {
+    const cluster = loadCluster(params, io.env);
+    if (!o.json) io.out(renderPlan(params, facts, plannedSteps(params, facts, cluster)) + '\n\n');
+    if (o.yes || params.dryRun) return true;
+    const ok = await io.confirm(`Migrate cluster ${params.cluster} to ${params.to} by ${params.method} now?`);
+    if (!ok) io.err('Not confirmed (answer exactly "y" or "yes", or pass --yes); nothing was changed.\n');
+    return ok;
+  };
+}
+
+/** Print the result's error lines (the summary itself came through the renderer) and set the exit code. */
+export function finish(io: CliIO, r: RunResult, json: boolean | undefined): void {
+  // A failed step was already shown by the renderer; only say what it could not have shown.
+  if (!json && r.error && !(r.error instanceof StepFailedError)) io.err(`${r.outcome === 'aborted' ? '' : 'Error: '}${r.error.message}\n`);
+  io.exitCode = exitCodeOf(r.outcome);
+}

@@ -1,0 +1,84 @@
+import { AgentPool } from '../fleet';
+import { loadInventory, selectCluster } from '../inventory';
+import type { MetaHost, PegasusCluster } from '../inventory';
+import { PegasusShell } from '../shell';
+import { Emit } from './events';
+import { Journal } from './journal';
+import { MigrateParams } from './params';
+
+/**
+ * Everything a step needs, built once per coordinator process from the run's parameters: the
+ * resolved cluster, one agent client per meta host (one TLS connection each for the whole run),
+ * the Pegasus shell, the journal and the event sink.
+ */
+export interface RunEnv {
+  run: string;
+  params: MigrateParams;
+  cluster: PegasusCluster;
+  pool: AgentPool;
+  shell: PegasusShell;
+  /** Undefined for `plan`, which records nothing. */
+  journal: Journal | undefined;
+  emit: Emit;
+  /** Where the run's journal and side files (node lists for `recover -f`) live. */
+  stateDir: string;
+  /** The environment, passed in. */
+  env: NodeJS.ProcessEnv;
+  /** Check mode (`--dry-run`). */
+  check: boolean;
+  /** Record the start or end of the metadata write freeze (journaled, so a resumed run knows). */
+  freeze(phase: 'start' | 'end', reason: string): void;
+  /** Journal a note with data (backup paths, cutover marks). */
+  note(text: string, data?: Record<string, unknown>): void;
+}
+
+export interface EnvInput {
+  run: string;
+  params: MigrateParams;
+  journal: Journal | undefined;
+  emit: Emit;
+  stateDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export function loadCluster(params: Pick<MigrateParams, 'inventory' | 'cluster'>, env: NodeJS.ProcessEnv): PegasusCluster {
+  return selectCluster(loadInventory({ file: params.inventory, env }), params.cluster);
+}
+
+export function openEnv(i: EnvInput): RunEnv {
+  const cluster = loadCluster(i.params, i.env);
+  const pool = new AgentPool({ coordinator: `zkmig migrate run ${i.run}`, reuse: true });
+  const shell = PegasusShell.forCluster(cluster, { timeoutMs: i.params.shellTimeoutMs, env: i.env });
+  return {
+    run: i.run,
+    params: i.params,
+    cluster,
+    pool,
+    shell,
+    journal: i.journal,
+    emit: i.emit,
+    stateDir: i.stateDir,
+    env: i.env,
+    check: i.params.dryRun,
+    freeze(phase, reason) {
+      const at = new Date().toISOString();
+      if (!this.check) this.journal?.append({ kind: 'note', text: `freeze-${phase}`, data: { at, reason } });
+      this.emit({ kind: 'freeze', phase, at, reason });
+    },
+    note(text, data) {
+      this.journal?.append({ kind: 'note', text, ...(data ? { data } : {}) });
+    },
+  };
+}
+
+/** The inventory host whose meta address is `address` (cluster_info's primary_meta_server). */
+export function metaByAddress(cluster: PegasusCluster, address: string): MetaHost | undefined {
+  const a = address.trim().toLowerCase();
+  return cluster.metas.find((m) => m.metaAddress.toLowerCase() === a) ?? cluster.metas.find((m) => `${m.name}:${m.metaPort}`.toLowerCase() === a);
+}
+
+export function metaByName(cluster: PegasusCluster, name: string): MetaHost {
+  const m = cluster.metas.find((x) => x.name === name);
+  if (!m) throw new Error(`inventory cluster ${cluster.name} has no host ${name}`);
+  return m;
+}

@@ -1,0 +1,89 @@
+import { UsageError } from '../../../shared/errors';
+import { parseHosts } from '../../../shared/zk/endpoint';
+
+/**
+ * What a migration run was asked to do. Written into the journal's run-start entry, so that
+ * `resume` and `rollback` rebuild exactly the same run from the journal alone.
+ */
+
+export type Method = 'copy' | 'recover';
+export const METHODS: readonly Method[] = ['copy', 'recover'];
+
+export interface MigrateParams {
+  /** Absolute path of the Ansible inventory. */
+  inventory: string;
+  cluster: string;
+  /** The target ensemble's connect string (hosts only; `cluster_root` stays the same). */
+  to: string;
+  method: Method;
+  /** Check mode everywhere: agents compute diffs, nothing changes. @default false */
+  dryRun: boolean;
+  /** Roll back by itself when a step after the first change fails. @default true */
+  autoRollback: boolean;
+  /** recover: go on when `nodes` shows UNALIVE replica servers (their replicas are not collected). @default false */
+  allowUnalive: boolean;
+  /** copy: what to do when the source changed during the copy: copy again, or abort (and roll back). @default 'recopy' */
+  onSourceChange: 'recopy' | 'abort';
+  /** copy: copies in all before giving up on a source that keeps changing. @default 3 */
+  maxCopyAttempts: number;
+  /** After a meta restart, how long it may take to serve from the new ensemble. @default 120000 */
+  leaderTimeoutMs: number;
+  /** How long the cluster may take to be healthy after the cutover. @default 300000 */
+  healthTimeoutMs: number;
+  /** recover: how long tables and replica counts may take to match the backup. @default 600000 */
+  convergeTimeoutMs: number;
+  /** recover: the wait for replica servers to go inactive; undefined = derived from the configs. */
+  inactiveWaitMs: number | undefined;
+  /** Deadline of one Pegasus shell command. @default 30000 */
+  shellTimeoutMs: number;
+}
+
+export const PARAM_DEFAULTS = {
+  dryRun: false,
+  autoRollback: true,
+  allowUnalive: false,
+  onSourceChange: 'recopy',
+  maxCopyAttempts: 3,
+  leaderTimeoutMs: 120_000,
+  healthTimeoutMs: 300_000,
+  convergeTimeoutMs: 600_000,
+  inactiveWaitMs: undefined,
+  shellTimeoutMs: 30_000,
+} as const;
+
+export type MigrateInput = Pick<MigrateParams, 'inventory' | 'cluster' | 'to' | 'method'> & Partial<Omit<MigrateParams, 'inventory' | 'cluster' | 'to' | 'method'>>;
+
+/** Apply defaults and validate; UsageError naming the bad option. */
+export function resolveParams(i: MigrateInput): MigrateParams {
+  if (!METHODS.includes(i.method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}, got "${i.method}"`);
+  if (!i.cluster) throw new UsageError('--cluster is required');
+  if (!i.to) throw new UsageError('--to is required (the new ensemble, e.g. zk1:2181,zk2:2181,zk3:2181)');
+  if (i.to.includes('/')) {
+    throw new UsageError(`--to "${i.to}" names a path: give the new ensemble's hosts only; the cluster keeps its cluster_root (pegasus.md §8.14)`);
+  }
+  try {
+    parseHosts(i.to);
+  } catch (e) {
+    throw new UsageError(`--to: ${(e as Error).message}`, { cause: e });
+  }
+  const p: MigrateParams = { ...PARAM_DEFAULTS, ...stripUndefined(i) } as MigrateParams;
+  for (const k of ['leaderTimeoutMs', 'healthTimeoutMs', 'convergeTimeoutMs', 'shellTimeoutMs', 'maxCopyAttempts'] as const) {
+    if (!Number.isFinite(p[k]) || p[k] <= 0) throw new UsageError(`${k} must be a positive number, got ${p[k]}`);
+  }
+  if (p.inactiveWaitMs !== undefined && (!Number.isFinite(p.inactiveWaitMs) || p.inactiveWaitMs < 0)) throw new UsageError(`inactiveWaitMs must be >= 0, got ${p.inactiveWaitMs}`);
+  if (p.onSourceChange !== 'recopy' && p.onSourceChange !== 'abort') throw new UsageError(`onSourceChange must be recopy or abort, got "${String(p.onSourceChange)}"`);
+  return p;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Parse a duration flag: `90s`, `5m`, `1500ms`, or plain seconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`${flag} "${text}" is not a duration (e.g. 90s, 5m, 1500ms)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60000 : 3600000));
+}

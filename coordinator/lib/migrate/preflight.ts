@@ -1,0 +1,269 @@
+import { PreconditionError, toAppError } from '../../../shared/errors';
+import { ZkSession } from '../../../shared/zk/client';
+import { auditFleet } from '../audit';
+import { canonicalValue, listItems, MetaConfig, MIGRATION_KEYS, readMetaConfigs } from '../config-edit';
+import type { KeyPath } from '../config-edit/key-path';
+import { targetsOf } from '../fleet';
+import { checkHealth } from '../health';
+import type { MetaLevel } from '../shell/types';
+import { metaByAddress, RunEnv } from './env';
+import { lossesOf, TreeLosses } from './losses';
+import { estimateMs, inactiveWaitMs, ReplicationTiming, timingFrom } from './timing';
+import { fingerprint, isEmptyRoot, readTree } from './tree';
+
+/**
+ * The checks before anything changes (both methods): every meta of `server_list` is in the
+ * inventory and its agent answers; the configs agree and hold no known mistake; every meta
+ * service runs; the cluster is healthy on the ensemble its configs name; the source answers; the
+ * target answers and its `cluster_root` is absent or empty; sizes and a time estimate. Every
+ * problem is collected and reported together, and any problem refuses the run.
+ */
+
+export interface MetaFacts {
+  /** Inventory host name. */
+  name: string;
+  metaAddress: string;
+  agent: string;
+  config: string;
+  /** sha256 of the config before the migration: what a rollback restores. */
+  sha256: string;
+  hostsList: string;
+  recover: string;
+}
+
+export interface TableFacts {
+  appId: number;
+  name: string;
+  partitionCount: number;
+  status: string;
+}
+
+export interface NodeFacts {
+  address: string;
+  status: string;
+  replicaCount: number;
+}
+
+export interface PreflightFacts {
+  method: string;
+  /** The ensemble the metas use now (their `[zookeeper] hosts_list`). */
+  source: string;
+  target: string;
+  /** `cluster_root`, normalised. */
+  root: string;
+  /** First argument of distributed_lock_service_parameters, normalised. */
+  lockRoot: string;
+  /** Inventory name of the leader meta. */
+  leader: string;
+  /** The stored meta level before the migration (restored at the end and by a rollback). */
+  level: MetaLevel;
+  metas: MetaFacts[];
+  /** Available tables (`ls`). */
+  tables: TableFacts[];
+  /** Dropped tables still held (`ls -a`): recovery brings them back as live tables. */
+  dropped: TableFacts[];
+  nodes: NodeFacts[];
+  timing: ReplicationTiming;
+  /** `[zookeeper] timeout_ms` of the metas. */
+  zkTimeoutMs: number;
+  size: { nodes: number; bytes: number; ephemeral: number; digest: string; maxMzxid: string };
+  /** What `recover` cannot restore (pegasus.md §5.4); empty for copy. */
+  losses: TreeLosses;
+  /** recover: how long to wait after the metas stop. */
+  inactiveWaitMs: number;
+  estimateMs: number;
+  warnings: string[];
+}
+
+const EXTRA_KEYS: readonly KeyPath[] = [
+  { section: 'replication', key: 'config_sync_interval_ms' },
+  { section: 'replication', key: 'fd_lease_seconds' },
+  { section: 'replication', key: 'fd_grace_seconds' },
+  { section: 'replication', key: 'fd_beacon_interval_seconds' },
+  { section: 'replication', key: 'fd_check_interval_seconds' },
+];
+
+const ZK_CONNECT_MS = 10_000;
+
+export async function connectZk(hosts: string, what: string, connectTimeoutMs = ZK_CONNECT_MS): Promise<ZkSession> {
+  try {
+    return await ZkSession.connect(hosts, { sessionTimeoutMs: 10_000, connectTimeoutMs });
+  } catch (e) {
+    throw new PreconditionError(`the ${what} ensemble ${hosts} does not answer: ${toAppError(e).message}`, { cause: e });
+  }
+}
+
+export interface PreflightHooks {
+  /** Called as soon as the source ensemble is known (the run lock is taken there). */
+  onSource?: (source: string, root: string) => Promise<void>;
+}
+
+export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progress: (m: string) => void = () => undefined): Promise<PreflightFacts> {
+  const { cluster, params } = env;
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const say = progress;
+
+  say(`asking the ${cluster.metas.length} agents for facts, meta configs and the audit`);
+  const targets = targetsOf([cluster]);
+  const configs = await readMetaConfigs({ pool: env.pool, targets, keys: [...MIGRATION_KEYS, ...EXTRA_KEYS] });
+  // The run lock lives in the source ensemble: take it as soon as the configs name the source, so
+  // that a second coordinator is told so before it reports the first one's work as problems.
+  const named = configs.find((c) => c.value?.values['zookeeper.hosts_list'])?.value?.values['zookeeper.hosts_list'];
+  if (named) await hooks.onSource?.(named, canonicalValue({ section: 'meta_server', key: 'cluster_root' }, configs.find((c) => c.value)!.value!.values['meta_server.cluster_root'] ?? '/'));
+  const [facts, audit] = await Promise.all([env.pool.run(targets, (c) => c.facts()), auditFleet({ clusters: [cluster], pool: env.pool, shellFor: () => env.shell })]);
+  const unreachable = new Set<string>();
+  for (const f of facts) {
+    const m = cluster.metas.find((x) => x.name === f.host)!;
+    if (f.status === 'unreachable' || f.status === 'failed') {
+      unreachable.add(f.host);
+      problems.push(`agent of ${f.host} (${f.agent}) ${f.status === 'unreachable' ? 'does not answer' : 'failed'}: ${f.error?.message ?? ''}`);
+      continue;
+    }
+    const svc = f.value!.services.find((x) => x.name === m.metaService);
+    if (!svc) problems.push(`agent of ${f.host} does not manage a service named ${m.metaService} (meta_service in the inventory)`);
+    else if (svc.state !== 'active') problems.push(`meta on ${f.host} is not running (service ${svc.name} is ${svc.state}); every meta must run before a migration`);
+  }
+  // The audit (zkmig audit) is the one judge of the configs: server_list vs the inventory, drift
+  // between metas, hosts_list under [meta_server], recovery mode left on, placeholders, edits not
+  // applied... Its errors refuse the migration, its warnings are shown.
+  for (const fd of audit.clusters[0]?.findings ?? []) {
+    if (fd.code === 'agent-unreachable' && fd.hosts.every((h) => unreachable.has(h))) continue; // said above
+    if (fd.severity === 'error') problems.push(`audit: ${fd.message}`);
+    else warnings.push(`audit: ${fd.message}`);
+  }
+  const read: { host: string; cfg: MetaConfig }[] = [];
+  for (const c of configs) {
+    if (c.value) read.push({ host: c.host, cfg: c.value });
+    else if (!unreachable.has(c.host)) problems.push(`cannot read the meta config of ${c.host}: ${c.error?.message ?? c.status}`);
+  }
+  const metas: MetaFacts[] = [];
+  for (const { host, cfg } of read) {
+    const m = cluster.metas.find((x) => x.name === host)!;
+    const v = (k: string): string => cfg.values[k] ?? '';
+    metas.push({ name: host, metaAddress: m.metaAddress, agent: m.agentAddress, config: cfg.path, sha256: cfg.sha256, hostsList: v('zookeeper.hosts_list'), recover: v('meta_server.recover_from_replica_server') || 'false' });
+  }
+  const c0 = read[0]?.cfg.values ?? {};
+  const source = c0['zookeeper.hosts_list'] ?? '';
+  const root = canonicalValue({ section: 'meta_server', key: 'cluster_root' }, c0['meta_server.cluster_root'] ?? '/');
+  const lockRoot = canonicalValue({ section: 'meta_server', key: 'distributed_lock_service_parameters' }, c0['meta_server.distributed_lock_service_parameters'] ?? '');
+  const timing = timingFrom(c0);
+  const zkTimeoutMs = Number(c0['zookeeper.timeout_ms'] ?? '') || 30000;
+  if (root === '/') warnings.push('cluster_root is "/": the whole ensemble is the cluster tree');
+  if (source && listItems(source).join(',') === listItems(params.to).join(',')) problems.push(`--to ${params.to} is the ensemble the cluster already uses`);
+  if (!source && problems.length === 0) problems.push('no meta config could be read, so the source ensemble is unknown');
+  if (problems.length > 0) throw refuse(problems);
+
+  say(`checking cluster health on ${source}${root}`);
+  const health = await checkHealth({ cluster, shell: env.shell, expectZk: { hosts: source, root } });
+  if (health.verdict !== 'healthy') {
+    for (const c of health.checks) if (c.status === 'fail' || c.status === 'unknown') problems.push(`cluster health: ${c.message}`);
+  }
+  let leader = '';
+  let level: MetaLevel = 'steady';
+  const tables: TableFacts[] = [];
+  const dropped: TableFacts[] = [];
+  const nodes: NodeFacts[] = [];
+  try {
+    const info = await env.shell.clusterInfo();
+    const lm = metaByAddress(cluster, info.primaryMetaServer);
+    if (!lm) problems.push(`the leader ${info.primaryMetaServer} is not one of the inventory's metas (${cluster.metaServers})`);
+    else leader = lm.name;
+    level = await env.shell.getMetaLevel();
+    const apps = await env.shell.listApps({ all: true });
+    for (const a of apps.apps) (a.status === 'DROPPED' ? dropped : tables).push({ appId: a.appId, name: a.appName, partitionCount: a.partitionCount, status: a.status });
+    const nl = await env.shell.listNodes({ detailed: true });
+    for (const n of nl.nodes) nodes.push({ address: n.address, status: n.status, replicaCount: n.replicaCount ?? 0 });
+  } catch (e) {
+    if (health.verdict === 'healthy') problems.push(`reading the cluster through the shell failed: ${toAppError(e).message}`);
+  }
+  if (!['steady', 'lively'].includes(level)) problems.push(`the stored meta level is ${level}; a migration starts from steady or lively`);
+  const unalive = nodes.filter((n) => n.status !== 'ALIVE');
+  if (params.method === 'recover' && unalive.length > 0 && !params.allowUnalive) {
+    problems.push(`recover: ${unalive.length} replica server(s) are not ALIVE (${unalive.map((n) => n.address).join(', ')}); their replicas cannot be collected (pass --allow-unalive to accept the loss)`);
+  }
+
+  say(`reading ${root} on the source ${source}`);
+  let size = { nodes: 0, bytes: 0, ephemeral: 0, digest: '', maxMzxid: '0' };
+  let losses: TreeLosses = { duplications: 0, backupPolicies: 0, bulkLoads: 0, droppedTables: [], rangerPolicies: false, lines: [] };
+  try {
+    const t = await fingerprint(source, root);
+    if (!t.exists) problems.push(`cluster_root ${root} does not exist in the source ensemble ${source}`);
+    size = { nodes: t.nodes, bytes: t.bytes, ephemeral: t.ephemeral.length, digest: t.digest, maxMzxid: t.maxMzxid };
+    if (params.method === 'recover' && t.exists) {
+      const src = await connectZk(source, 'source');
+      try {
+        losses = lossesOf((await readTree(src, root, { keepData: true })).list);
+      } finally {
+        src.close();
+      }
+    }
+  } catch (e) {
+    problems.push(`the source ensemble ${source}: ${toAppError(e).message}`);
+  }
+
+  say(`checking the target ${params.to}`);
+  const dst = await connectZk(params.to, 'target').catch((e: unknown) => {
+    problems.push(toAppError(e).message);
+    return undefined;
+  });
+  if (dst) {
+    try {
+      const e = await isEmptyRoot(dst, root);
+      if (!e.empty) {
+        problems.push(
+          `the target ${params.to} already has ${root} with ${e.children} child node(s) and ${e.dataBytes} byte(s) of data; a migration only writes into an absent or empty cluster_root ` +
+            `(remove it with "zkmig zk rm -r ${params.to}${root} --yes" if it is garbage)`,
+        );
+      }
+      const negotiated = await negotiatedTimeout(params.to, zkTimeoutMs);
+      if (negotiated !== undefined && negotiated !== zkTimeoutMs) {
+        warnings.push(`the target grants ${negotiated} ms sessions where the metas ask for [zookeeper] timeout_ms = ${zkTimeoutMs} (its min/maxSessionTimeout); pegasus.md §8.9`);
+      }
+    } finally {
+      dst.close();
+    }
+  }
+  if (problems.length > 0) throw refuse(problems);
+  for (const w of [...warnings, ...health.warnings]) env.emit({ kind: 'warning', step: 'preflight', message: w });
+  // Said before the operator confirms (and in --json runs, where no plan is printed).
+  for (const l of losses.lines) env.emit({ kind: 'warning', step: 'preflight', message: `recovery cannot restore: ${l}` });
+  const inactive = params.inactiveWaitMs ?? inactiveWaitMs(timing);
+  return {
+    method: params.method,
+    source,
+    target: params.to,
+    root,
+    lockRoot,
+    leader,
+    level,
+    metas,
+    tables,
+    dropped,
+    nodes,
+    timing,
+    zkTimeoutMs,
+    size,
+    losses,
+    inactiveWaitMs: inactive,
+    estimateMs: estimateMs(params.method, size.nodes, inactive, zkTimeoutMs),
+    warnings,
+  };
+}
+
+function refuse(problems: string[]): PreconditionError {
+  return new PreconditionError(`preflight found ${problems.length} problem(s); nothing was changed:\n  - ${problems.join('\n  - ')}`, { context: { problems } });
+}
+
+/** The session timeout the ensemble grants for `askMs` (ZooKeeper clamps it to its min/max). */
+async function negotiatedTimeout(hosts: string, askMs: number): Promise<number | undefined> {
+  let s: ZkSession | undefined;
+  try {
+    s = await ZkSession.connect(hosts, { sessionTimeoutMs: askMs, connectTimeoutMs: ZK_CONNECT_MS });
+    return s.client.getSessionTimeout();
+  } catch {
+    return undefined;
+  } finally {
+    s?.close();
+  }
+}

@@ -1,0 +1,103 @@
+import { Emit, formatEvent, formatSummary, MigrateEvent } from './events';
+
+/**
+ * How the CLI shows a run's events: `json` (one object per line on stdout, for scripts), `tty`
+ * (a live step list with a spinner, elapsed time and the latest progress on stderr; the summary
+ * on stdout), or `plain` (one line per event, no progress chatter: logs and pipes).
+ */
+
+export interface Sink {
+  out: (t: string) => void;
+  err: (t: string) => void;
+}
+
+export interface Renderer {
+  emit: Emit;
+  /** Stop the spinner (call once the run is over, even on error). */
+  close(): void;
+}
+
+const SPIN = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+export function makeRenderer(sink: Sink, mode: 'json' | 'tty' | 'plain'): Renderer {
+  if (mode === 'json') return { emit: (e) => sink.out(JSON.stringify(e) + '\n'), close: () => undefined };
+  if (mode === 'plain') {
+    return {
+      emit: (e) => {
+        if (e.kind === 'step-progress') return; // nothing noisy off a terminal
+        if (e.kind === 'run-end') {
+          sink.out(formatSummary(e.summary) + '\n');
+          return;
+        }
+        const line = formatEvent(e);
+        if (line !== undefined) sink.out(line + '\n');
+      },
+      close: () => undefined,
+    };
+  }
+  return ttyRenderer(sink);
+}
+
+function ttyRenderer(sink: Sink): Renderer {
+  let current: { title: string; started: number; message: string } | undefined;
+  let frame = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const draw = (): void => {
+    if (!current) return;
+    const secs = ((Date.now() - current.started) / 1000).toFixed(1);
+    const msg = current.message ? ` — ${current.message}` : '';
+    const line = `  ${SPIN[frame++ % SPIN.length]} ${current.title} (${secs} s)${msg}`;
+    sink.err(`\r\x1b[2K${line.length > 160 ? line.slice(0, 157) + '...' : line}`);
+  };
+  const clear = (): void => {
+    if (current) sink.err('\r\x1b[2K');
+  };
+  const above = (text: string): void => {
+    clear();
+    sink.err(text + '\n');
+    draw();
+  };
+  const stop = (): void => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  };
+  const emit = (e: MigrateEvent): void => {
+    switch (e.kind) {
+      case 'step-start':
+        current = { title: e.title, started: Date.now(), message: '' };
+        if (!timer) {
+          timer = setInterval(draw, 100);
+          timer.unref();
+        }
+        draw();
+        return;
+      case 'step-progress':
+        if (current) current.message = e.message;
+        return;
+      case 'step-done':
+        clear();
+        current = undefined;
+        sink.err(`  ✓ ${e.title} (${(e.ms / 1000).toFixed(1)} s)${e.summary ? `: ${e.summary}` : ''}\n`);
+        return;
+      case 'step-failed':
+        clear();
+        current = undefined;
+        sink.err(`  ✗ ${e.title} (${(e.ms / 1000).toFixed(1)} s): ${e.error}\n`);
+        return;
+      case 'step-skipped':
+        above(`  - ${e.step}: skipped (${e.reason})`);
+        return;
+      case 'run-end':
+        stop();
+        clear();
+        current = undefined;
+        sink.out(formatSummary(e.summary) + '\n');
+        return;
+      default: {
+        const line = formatEvent(e);
+        if (line !== undefined) above(line);
+      }
+    }
+  };
+  return { emit, close: stop };
+}

@@ -1,0 +1,152 @@
+import { AppError, toAppError } from '../../../shared/errors';
+import { readMetaConfigs } from '../config-edit';
+import { targetsOf } from '../fleet';
+import { formatZk } from '../health';
+import type { RunEnv } from './env';
+import type { JournalEntry } from './journal';
+import { controlMeta } from './meta-ops';
+import { connectZk } from './preflight';
+import type { StepDef } from './runner';
+import { compareTables, editConfigs, factsOf, followersOf, leaderOf, requireHealthy, waitServing } from './steps-common';
+import { COPY_CUTOVER_STEPS, COPY_TARGET_STEPS } from './steps-copy';
+import { RECOVER_CUTOVER_STEPS, RECOVER_TARGET_STEPS } from './steps-recover';
+import { removeTree } from './tree';
+
+/**
+ * Back to the old ensemble, from wherever the run stopped: stop every meta if any config may
+ * already name the new ensemble (never two leaders on two ensembles), put back each meta's
+ * config.ini from the agent's backup (found by the sha256 recorded at preflight), start the metas
+ * (the old leader first), restore the meta level, verify health on the old ensemble, and clear
+ * what the run wrote into the target so that a later attempt starts clean. The old tree is never
+ * written by a migration, so there is nothing to restore in it. Every step is idempotent.
+ */
+
+export interface RollbackScope {
+  /** A cutover step started: some meta config may name the new ensemble. */
+  cutover: boolean;
+  /** The run wrote into the target ensemble. */
+  targetWritten: boolean;
+  /** A write freeze started and did not end. */
+  freezeOpen: boolean;
+}
+
+export function rollbackScope(entries: readonly JournalEntry[]): RollbackScope {
+  const started = new Set(entries.filter((e) => e.kind === 'step-intent').map((e) => (e as { step: string }).step));
+  let open = false;
+  for (const e of entries) if (e.kind === 'note' && (e.text === 'freeze-start' || e.text === 'freeze-end')) open = e.text === 'freeze-start';
+  return {
+    cutover: [...COPY_CUTOVER_STEPS, ...RECOVER_CUTOVER_STEPS].some((s) => started.has(s)),
+    targetWritten: [...COPY_TARGET_STEPS, ...RECOVER_TARGET_STEPS].some((s) => started.has(s)),
+    freezeOpen: open,
+  };
+}
+
+export const ROLLBACK_PREFIX = 'rollback-';
+
+export function rollbackSteps(env: RunEnv, scope: RollbackScope): StepDef[] {
+  const p = env.params;
+  return [
+    {
+      name: 'rollback-stop-metas',
+      title: 'Rollback: stop every meta that may run on the new ensemble',
+      run: async (ctx) => {
+        if (!scope.cutover) return { summary: 'no meta config was changed: nothing to stop' };
+        const f = factsOf(ctx);
+        for (const h of [...followersOf(env, f), leaderOf(env, f)]) await controlMeta(env, ctx, h, 'stop');
+        return { summary: `${env.cluster.metas.length} meta(s) stopped` };
+      },
+    },
+    {
+      name: 'rollback-restore-configs',
+      title: "Rollback: restore every meta's config.ini from the agent's backup",
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        const now = await readMetaConfigs({ pool: env.pool, targets: targetsOf([env.cluster]) });
+        const unread = now.filter((c) => !c.value);
+        if (unread.length > 0) throw new AppError('UNAVAILABLE', `cannot read the config of ${unread.map((u) => `${u.host} (${u.error?.message ?? u.status})`).join(', ')}`);
+        let restored = 0;
+        for (const c of now) {
+          const orig = f.metas.find((m) => m.name === c.host)!;
+          if (c.value!.sha256 === orig.sha256) {
+            ctx.hostResult(c.host, 'ok', 'config as before the migration');
+            continue;
+          }
+          const host = env.cluster.metas.find((m) => m.name === c.host)!;
+          const client = env.pool.client(host);
+          const backups = await client.listBackups(host.metaConfig);
+          const match = backups.backups.find((b) => b.sha256 === orig.sha256);
+          if (match) {
+            const r = await client.restoreConfig({ path: host.metaConfig, backupFile: match.path, expectedSha256: c.value!.sha256 });
+            ctx.hostResult(c.host, r.changed ? 'changed' : 'ok', `restored ${match.path}`, r.diff?.unified || undefined);
+            restored++;
+          } else {
+            // No byte-identical backup (pruned?): put back the keys the migration changes.
+            ctx.warn(`${c.host}: no backup with the original sha256 ${orig.sha256.slice(0, 12)}; setting hosts_list and recover_from_replica_server back instead`);
+            await editConfigs(env, ctx, [host], [{ section: 'zookeeper', key: 'hosts_list', value: orig.hostsList }, { section: 'meta_server', key: 'recover_from_replica_server', value: orig.recover }], f);
+            restored++;
+          }
+        }
+        return { summary: restored ? `${restored} config(s) restored` : 'every config was already as before' };
+      },
+    },
+    {
+      name: 'rollback-start-metas',
+      title: 'Rollback: start the metas on the old ensemble (old leader first)',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        const zk = { hosts: f.source, root: f.root };
+        await controlMeta(env, ctx, leaderOf(env, f), 'start');
+        await waitServing(env, ctx, zk, env.cluster.metas, p.leaderTimeoutMs);
+        for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'start');
+        if (scope.freezeOpen) env.freeze('end', `the cluster serves from the old ensemble ${formatZk(zk)} again`);
+        return { summary: `every meta runs on ${formatZk(zk)}` };
+      },
+    },
+    {
+      name: 'rollback-restore-level',
+      title: 'Rollback: restore the meta level',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        const stored = await env.shell.getMetaLevel();
+        if (stored === f.level) return { summary: `meta level ${stored} as before` };
+        const r = await env.shell.setMetaLevel(f.level);
+        ctx.hostResult(f.leader, 'changed', `meta level ${f.level} (was ${r.oldLevel})`);
+        return { summary: `meta level ${f.level} restored` };
+      },
+    },
+    {
+      name: 'rollback-verify',
+      title: 'Rollback: verify the cluster is healthy on the old ensemble',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        const zk = { hosts: f.source, root: f.root };
+        await requireHealthy(env, ctx, zk, p.healthTimeoutMs);
+        // Tables may legitimately differ (a drop during the copy is why some runs roll back): say so, the health check above is the verdict.
+        const diffs = await compareTables(env, f.tables);
+        if (diffs.length > 0) ctx.warn(`the tables differ from the preflight's: ${diffs.join('; ')}`);
+        return { summary: `healthy on ${formatZk(zk)} with the ${f.tables.length} table(s) of before` };
+      },
+    },
+    {
+      name: 'rollback-clean-target',
+      title: 'Rollback: remove what the run wrote into the new ensemble',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        if (!scope.targetWritten) return { summary: 'nothing was written to the target' };
+        try {
+          const dst = await connectZk(f.target, 'target', 4000);
+          try {
+            // Stopped metas keep their ephemeral LOCKNODEs until their sessions time out.
+            const r = await removeTree(dst, f.root, Date.now() + f.zkTimeoutMs * 2 + 10000);
+            return { summary: `removed ${r.deleted} node(s) of ${f.root} from ${f.target}` };
+          } finally {
+            dst.close();
+          }
+        } catch (e) {
+          ctx.warn(`could not remove ${f.root} from ${f.target}: ${toAppError(e).message}; remove it before migrating again ("zkmig zk rm -r ${f.target}${f.root} --yes")`);
+          return { summary: 'target left as it is (see the warning)' };
+        }
+      },
+    },
+  ];
+}

@@ -1,0 +1,244 @@
+import * as fs from 'node:fs';
+import { AppError, IllegalStateError, PreconditionError, toAppError } from '../../../shared/errors';
+import { loadCluster, openEnv, RunEnv } from './env';
+import { Emit, RunSummary } from './events';
+import { Journal, JournalEntry, replay, RunOutcome, RunState } from './journal';
+import { MigrateInput, MigrateParams, resolveParams } from './params';
+import { preflight, PreflightFacts } from './preflight';
+import { rollbackScope, rollbackSteps, ROLLBACK_PREFIX } from './rollback';
+import { RunLock } from './run-lock';
+import { runSteps, StepDef } from './runner';
+import { newRunId, requireRun, runFile } from './state-dir';
+import { copySteps } from './steps-copy';
+import { recoverSteps } from './steps-recover';
+import { HOST_NOTE, summarize } from './summary';
+
+/**
+ * The migration as a library: `migrate` starts a run, `resume` finishes one whose coordinator
+ * died, `rollback` returns one to the old ensemble. Each yields typed events through `emit`,
+ * journals every step's intent and outcome (fsynced) before and after it acts, holds the
+ * cluster's run lock in the source ensemble for its whole duration, and rolls back by itself when
+ * a step after the first change fails (unless `autoRollback` is off).
+ */
+
+export interface RunOptions {
+  /** Where run journals live (resolveStateDir). */
+  stateDir: string;
+  /** Passed in; never read from process.env below. */
+  env: NodeJS.ProcessEnv;
+  emit: Emit;
+  /**
+   * Asked once the preflight passed, with its facts (the plan is printed from them). Resolving
+   * false ends the run as `aborted` with nothing changed. Not asked when absent.
+   */
+  confirm?: (facts: PreflightFacts, params: MigrateParams) => Promise<boolean>;
+  /** Called after each step's done entry is journaled (a test hook; the CLI never sets it). */
+  afterStep?: (step: string) => void | Promise<void>;
+}
+
+export interface RunResult {
+  run: string;
+  journal: string;
+  outcome: RunOutcome;
+  summary: RunSummary;
+  facts?: PreflightFacts;
+  /** Why the run did not succeed. */
+  error?: AppError;
+  /** When an automatic rollback ran: why it was needed. */
+  rolledBackBecause?: AppError;
+}
+
+export function stepsFor(env: RunEnv, onSource: (source: string) => Promise<void>): StepDef[] {
+  const pre: StepDef = {
+    name: 'preflight',
+    title: 'Preflight checks (nothing is changed)',
+    run: async (ctx) => {
+      const f = await preflight(env, { onSource }, (m) => ctx.progress(m));
+      return { ...f, summary: `${f.metas.length} metas (leader ${f.leader}), ${f.tables.length} table(s), ${f.nodes.length} replica server(s), ${f.size.nodes} znodes on ${f.source}${f.root}; target ${f.target} empty` } as unknown as Record<string, unknown>;
+    },
+  };
+  return [pre, ...(env.params.method === 'copy' ? copySteps(env) : recoverSteps(env))];
+}
+
+/** Journals host results (the recap survives a resume) and forwards every event. */
+function journaledEmit(journal: Journal, emit: Emit): Emit {
+  return (e) => {
+    if (e.kind === 'host-result') journal.append({ kind: 'note', text: HOST_NOTE, data: { host: e.host, status: e.status, step: e.step } });
+    emit(e);
+  };
+}
+
+/** Start a new run. Resolves with the outcome; throws only for bad input (before a journal exists). */
+export async function migrate(input: MigrateInput, o: RunOptions): Promise<RunResult> {
+  const params = resolveParams(input);
+  loadCluster(params, o.env); // a bad inventory or an unknown cluster is bad input: refused before any journal exists
+  const run = newRunId(params.cluster);
+  const file = runFile(o.stateDir, run);
+  const journal = Journal.create(file);
+  journal.append({ kind: 'run-start', run, params: params as unknown as Record<string, unknown> });
+  return drive({ run, file, journal, params, state: undefined, o, mode: 'forward' });
+}
+
+/** Continue a run from its journal (the step in flight when the coordinator died runs again). */
+export async function resume(run: string, o: RunOptions): Promise<RunResult> {
+  const { file, state, params } = openRun(o.stateDir, run);
+  if (params.dryRun) throw new PreconditionError(`run ${run} was a dry run; there is nothing to resume`);
+  if (state.outcome === 'succeeded') {
+    // Idempotent: the coordinator finished before it could be told so (killed after its last step).
+    const entries = Journal.read(file);
+    o.emit({ kind: 'warning', message: `run ${run} already succeeded; nothing to resume` });
+    const summary = summarize(entries, 'succeeded', { run, cluster: params.cluster, method: params.method });
+    o.emit({ kind: 'run-end', outcome: 'succeeded', summary });
+    return { run, journal: file, outcome: 'succeeded', summary };
+  }
+  if (state.outcome && state.outcome !== 'failed' && state.outcome !== 'rollback-failed') throw new PreconditionError(`run ${run} already ended: ${state.outcome}; nothing to resume`);
+  const rollingBack = state.outcome === 'rollback-failed' || Journal.read(file).some((e) => e.kind === 'step-intent' && e.step.startsWith(ROLLBACK_PREFIX));
+  const journal = Journal.open(file);
+  journal.append({ kind: 'note', text: 'resumed', data: { pid: process.pid } });
+  return drive({ run, file, journal, params, state, o, mode: rollingBack ? 'rollback' : 'forward' });
+}
+
+/** Return a run's cluster to the old ensemble. */
+export async function rollback(run: string, o: RunOptions): Promise<RunResult> {
+  const { file, state, params } = openRun(o.stateDir, run);
+  if (params.dryRun) throw new PreconditionError(`run ${run} was a dry run; it changed nothing`);
+  if (state.outcome === 'succeeded') {
+    throw new PreconditionError(
+      `run ${run} succeeded: the cluster has been serving from ${params.to} since, and going back to the old tree would lose every metadata change made there. Migrate back instead (zkmig migrate --to <old ensemble>)`,
+    );
+  }
+  if (state.outcome === 'rolled-back') throw new PreconditionError(`run ${run} is already rolled back`);
+  if (state.outcome === 'aborted') throw new PreconditionError(`run ${run} was aborted before changing anything; there is nothing to roll back`);
+  const journal = Journal.open(file);
+  journal.append({ kind: 'note', text: 'rollback-requested', data: { pid: process.pid } });
+  return drive({ run, file, journal, params, state, o, mode: 'rollback' });
+}
+
+function openRun(stateDir: string, run: string): { file: string; state: RunState; params: MigrateParams } {
+  const file = requireRun(stateDir, run);
+  const state = replay(Journal.read(file));
+  return { file, state, params: state.params as unknown as MigrateParams };
+}
+
+interface Drive {
+  run: string;
+  file: string;
+  journal: Journal;
+  params: MigrateParams;
+  state: RunState | undefined;
+  o: RunOptions;
+  mode: 'forward' | 'rollback';
+}
+
+async function drive(d: Drive): Promise<RunResult> {
+  const { run, file, journal, params, o } = d;
+  const emit = journaledEmit(journal, o.emit);
+  emit({ kind: 'run-start', run, cluster: params.cluster, method: params.method, dryRun: params.dryRun, journal: file });
+  let env: RunEnv | undefined;
+  let lock: RunLock | undefined;
+  let outcome: RunOutcome = 'failed';
+  let error: AppError | undefined;
+  let because: AppError | undefined;
+  const results = new Map<string, Record<string, unknown>>();
+  const takeLock = async (source: string): Promise<void> => {
+    if (params.dryRun || lock) return;
+    lock = await RunLock.acquire(source, params.cluster, run, { resume: d.state !== undefined });
+  };
+  try {
+    env = openEnv({ run, params, journal, emit, stateDir: o.stateDir, env: o.env });
+    const e = env;
+    const steps = stepsFor(e, takeLock);
+    const done = new Set(d.state?.done.map((x) => x.step) ?? []);
+    for (const x of d.state?.done ?? []) results.set(x.step, x.data);
+    if (d.mode === 'rollback') {
+      const facts = results.get('preflight') as unknown as PreflightFacts | undefined;
+      if (!facts) {
+        outcome = 'aborted';
+        error = new PreconditionError('the run never finished its preflight: nothing was changed, nothing to roll back');
+      } else {
+        await takeLock(facts.source);
+        outcome = await doRollback(e, file, emit, results);
+      }
+    } else {
+      if (!done.has('preflight')) {
+        try {
+          await runSteps([steps[0]!], journal, d.state, emit, results);
+        } catch (err) {
+          outcome = 'aborted';
+          throw err;
+        }
+      }
+      const facts = results.get('preflight') as unknown as PreflightFacts;
+      await takeLock(facts.source);
+      if (o.confirm && !done.has('preflight') && !(await o.confirm(facts, params))) {
+        outcome = 'aborted';
+        throw new AppError('PRECONDITION', 'not confirmed: nothing was changed');
+      }
+      const rest = steps.slice(1);
+      await runSteps(rest, journal, d.state, emit, results, o.afterStep ? { afterStep: o.afterStep } : {});
+      outcome = 'succeeded';
+    }
+  } catch (err) {
+    error = toAppError(err);
+    // Nothing changes before the preflight has passed (a bad inventory, an unreachable agent...).
+    if (d.mode === 'forward' && !results.has('preflight')) outcome = 'aborted';
+    if (outcome !== 'aborted' && d.mode === 'forward') {
+      if (params.dryRun) outcome = 'failed';
+      else if (!params.autoRollback) {
+        outcome = 'failed';
+        emit({ kind: 'warning', message: `automatic rollback is off: the run stops here. "zkmig resume ${run}" retries, "zkmig rollback ${run}" returns to the old ensemble` });
+      } else if (env) {
+        because = error;
+        emit({ kind: 'warning', message: `rolling back automatically: ${error.message}` });
+        try {
+          outcome = await doRollback(env, file, emit, results);
+          error = undefined;
+        } catch (rbErr) {
+          outcome = 'rollback-failed';
+          error = toAppError(rbErr);
+        }
+      }
+    } else if (d.mode === 'rollback' && outcome !== 'aborted') outcome = 'rollback-failed';
+  } finally {
+    journal.append({ kind: 'run-end', outcome });
+    journal.close();
+    await lock?.release().catch(() => undefined);
+    env?.pool.close();
+  }
+  const entries = Journal.read(file);
+  const summary = summarize(entries, outcome, {
+    run,
+    cluster: params.cluster,
+    method: params.method,
+    ...(error && outcome !== 'rolled-back' ? { message: `${outcomeText(outcome)}: ${firstLine(error.message)}` } : {}),
+    ...(because && outcome === 'rolled-back' ? { message: `rolled back to the old ensemble after: ${firstLine(because.message)}` } : {}),
+    ...(params.dryRun && outcome === 'succeeded' ? { message: 'dry run: every step ran in check mode; nothing was changed' } : {}),
+  });
+  emit({ kind: 'run-end', outcome, summary });
+  const facts = results.get('preflight') as unknown as PreflightFacts | undefined;
+  return { run, journal: file, outcome, summary, ...(facts ? { facts } : {}), ...(error ? { error } : {}), ...(because ? { rolledBackBecause: because } : {}) };
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!;
+}
+
+function outcomeText(o: RunOutcome): string {
+  return o === 'aborted' ? 'aborted, nothing changed' : o;
+}
+
+/** Run the rollback steps; throws (after journaling) when one fails. */
+async function doRollback(env: RunEnv, file: string, emit: Emit, results: Map<string, Record<string, unknown>>): Promise<RunOutcome> {
+  const entries: JournalEntry[] = Journal.read(file);
+  const state = replay(entries);
+  if (!env.journal) throw new IllegalStateError('no-journal', 'a rollback needs the run journal');
+  await runSteps(rollbackSteps(env, rollbackScope(entries)), env.journal, state, emit, results);
+  return 'rolled-back';
+}
+
+/** The run's state from its journal, for `zkmig status`. */
+export function readRun(file: string): { state: RunState; entries: JournalEntry[] } {
+  if (!fs.existsSync(file)) throw new AppError('NOT_FOUND', `no run journal at ${file}`);
+  const entries = Journal.read(file);
+  return { state: replay(entries), entries };
+}

@@ -1,0 +1,227 @@
+import { PreconditionError, VerifyError } from '../../../shared/errors';
+import type { ZkSession } from '../../../shared/zk/client';
+import { formatZk } from '../health';
+import { metaByAddress, RunEnv } from './env';
+import { controlMeta } from './meta-ops';
+import { comparePartitions } from './partitions';
+import { connectZk, TableFacts } from './preflight';
+import type { StepContext, StepDef } from './runner';
+import { compareTables, editConfigs, factsOf, followersOf, leaderOf, requireHealthy, requireNotCheck, waitServing } from './steps-common';
+import { finalHealthStep } from './steps-final';
+import { copyTree } from '../zk/copy';
+import type { CopySummary } from '../zk/copy-types';
+import { fingerprint, readTree } from './tree';
+
+/**
+ * The guide's zkcopy procedure (pegasus.md §1, §6, §8), each step idempotent and re-reading the
+ * real state first: find the leader; stop every follower (no split brain); `blind` on the leader;
+ * copy `cluster_root` with ephemeral LOCKNODEs skipped, verified by digest; check that the source
+ * did not change meanwhile (blind does not stop DDL); point every meta's `[zookeeper] hosts_list`
+ * at the new ensemble; restart the leader; wait until it serves from the new ensemble with the
+ * same tables and partitions and is healthy; start the followers; final health check.
+ */
+
+/** Steps whose start means some meta config may name the new ensemble (a rollback must stop every meta). */
+export const COPY_CUTOVER_STEPS = ['update-configs'];
+/** Steps that write into the target ensemble. */
+export const COPY_TARGET_STEPS = ['copy'];
+
+async function withZk<T>(hosts: [string, string], fn: (src: ZkSession, dst: ZkSession) => Promise<T>): Promise<T> {
+  const src = await connectZk(hosts[0], 'source');
+  try {
+    const dst = await connectZk(hosts[1], 'target');
+    try {
+      return await fn(src, dst);
+    } finally {
+      dst.close();
+    }
+  } finally {
+    src.close();
+  }
+}
+
+/** The first differences between the source now and the copy (for the operator). */
+async function describeChange(src: ZkSession, dst: ZkSession, root: string): Promise<string> {
+  const [a, b] = await Promise.all([readTree(src, root, { keepData: true }), readTree(dst, root, { keepData: true })]);
+  const tgt = new Map(b.list.map((n) => [n.rel, n]));
+  const srcSet = new Set(a.list.map((n) => n.rel));
+  const out: string[] = [];
+  for (const n of a.list) {
+    const t = tgt.get(n.rel);
+    if (!t) out.push(`+ ${root}${n.rel}`);
+    else if (!t.data.equals(n.data)) out.push(`~ ${root}${n.rel}`);
+  }
+  for (const n of b.list) if (!srcSet.has(n.rel)) out.push(`- ${root}${n.rel}`);
+  return out.length === 0 ? 'no node differs (only stat versions moved)' : `${out.slice(0, 10).join(', ')}${out.length > 10 ? ` and ${out.length - 10} more` : ''}`;
+}
+
+async function currentTables(env: RunEnv): Promise<TableFacts[]> {
+  const apps = await env.shell.listApps();
+  return apps.apps.filter((a) => a.status === 'AVAILABLE').map((a) => ({ appId: a.appId, name: a.appName, partitionCount: a.partitionCount, status: a.status }));
+}
+
+/**
+ * One pass of the copy engine (coordinator/lib/zk, `zkmig zk copy`): `fail` on the first attempt
+ * (the preflight saw an empty target; anything there now was written by someone else), `sync`
+ * when an earlier attempt of this run may have left part of the tree. Ephemeral nodes are never
+ * copied; the target is read back and compared node by node.
+ */
+async function copyOnce(env: RunEnv, ctx: StepContext, f: { source: string; target: string; root: string }, onExists: 'fail' | 'sync'): Promise<CopySummary> {
+  const r = await copyTree({
+    source: `${f.source}${f.root}`,
+    target: `${f.target}${f.root}`,
+    onExists,
+    dryRun: env.check,
+    verify: 'target',
+    sessionTimeoutMs: 10000,
+    onProgress: (pr) => ctx.progress(`${pr.phase}: ${pr.nodes}${pr.total ? `/${pr.total}` : ''} nodes`, pr.total ? Math.min(1, pr.nodes / pr.total) : undefined),
+  });
+  if (!env.check && r.verify && !r.verify.ok) {
+    throw new VerifyError(`the copy did not verify: ${r.verify.count.missing} missing, ${r.verify.count.changed} different, ${r.verify.count.extra} extra node(s) on ${f.target}${f.root}`);
+  }
+  // Warnings about the skipped lock nodes are expected here (the leader still holds its own on
+  // the source, stopped followers' nodes last until their sessions time out): the summary says it.
+  for (const w of r.warnings) if (!r.skippedEphemeral.paths.some((p) => w.includes(p))) ctx.warn(`copy: ${w}`);
+  if (r.skippedEphemeral.count > 0) ctx.progress(`skipped ${r.skippedEphemeral.count} ephemeral node(s): ${r.skippedEphemeral.paths.join(', ')}`);
+  return r;
+}
+
+export function copySteps(env: RunEnv): StepDef[] {
+  const p = env.params;
+  return [
+    {
+      name: 'stop-followers',
+      title: 'Stop every follower meta (no split brain)',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        if (!env.check) {
+          // The preflight's leader must still lead: stopping "followers" of a moved leadership would stop the leader.
+          const info = await env.shell.clusterInfo();
+          const now = metaByAddress(env.cluster, info.primaryMetaServer);
+          if (now?.name !== f.leader) throw new PreconditionError(`the leader moved from ${f.leader} to ${now?.name ?? info.primaryMetaServer} since the preflight; nothing was stopped`);
+        }
+        for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'stop');
+        env.freeze('start', `followers of ${f.leader} stopped`);
+        return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no follower'} stopped; ${f.leader} leads alone` };
+      },
+    },
+    {
+      name: 'set-blind',
+      title: 'Set the leader to meta level blind (no partition-config writes)',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        if (!requireNotCheck(env, ctx, `run set_meta_level blind on ${f.leader} (now ${f.level})`)) return {};
+        const r = await env.shell.setMetaLevel('blind');
+        const now = await env.shell.getMetaLevel();
+        if (now !== 'blind') throw new VerifyError(`set_meta_level blind answered ok but get_meta_level says ${now}`);
+        ctx.hostResult(f.leader, r.changed ? 'changed' : 'ok', `meta level blind (was ${r.oldLevel})`);
+        ctx.warn('blind stops partition-config writes only: DDL, duplication and bulk-load writes still reach ZooKeeper (pegasus.md §6); avoid them until the cutover');
+        return { summary: `level blind (was ${r.oldLevel})` };
+      },
+    },
+    {
+      name: 'copy',
+      title: 'Copy cluster_root to the new ensemble (ephemeral nodes skipped, verified by digest)',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        const r = await copyOnce(env, ctx, f, ctx.attempt === 1 ? 'fail' : 'sync');
+        if (env.check) {
+          return { summary: `would create ${r.plan?.create.count ?? 0} node(s) (${r.bytes} bytes) and skip ${r.skippedEphemeral.count} ephemeral node(s): ${r.skippedEphemeral.paths.join(', ')}` };
+        }
+        return {
+          nodes: r.nodes,
+          bytes: r.bytes,
+          created: r.created,
+          updated: r.updated,
+          deleted: r.deleted,
+          skippedEphemeral: r.skippedEphemeral.paths,
+          // The source as the copy read it, and the target as read back: equal, or copyOnce threw.
+          digest: r.digest,
+          targetDigest: r.verify?.targetDigest ?? '',
+          summary: `${r.nodes} nodes (${r.bytes} bytes) in ${r.copyMs} ms, verified (digest ${r.digest.slice(0, 19)}); ${r.skippedEphemeral.count} ephemeral node(s) skipped`,
+        };
+      },
+    },
+    {
+      name: 'check-source',
+      title: 'Check that the source did not change during the copy',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        if (!requireNotCheck(env, ctx, 'compare the source digest with the copy')) return {};
+        const copied = ctx.results.get('copy') as { digest: string; targetDigest: string };
+        let digest = copied.digest;
+        let target = copied.targetDigest;
+        let copies = 1;
+        let now = await fingerprint(f.source, f.root);
+        // The digest covers every persistent node's path, data and ACL: any DDL, duplication or
+        // bulk-load write that changed the tree changes it (a write of identical bytes, which
+        // would only move the mzxid, leaves the copy correct).
+        while (now.digest !== digest) {
+          const what = await withZk([f.source, f.target], (src, dst) => describeChange(src, dst, f.root));
+          const msg = `the source changed during the copy (digest ${digest.slice(7, 19)} → ${now.digest.slice(7, 19)}, max mzxid now ${now.maxMzxid}): ${what}. blind does not stop DDL, duplication or bulk-load writes (pegasus.md §6)`;
+          ctx.warn(msg);
+          if (p.onSourceChange === 'abort') throw new PreconditionError(`${msg}; aborting (--on-source-change abort)`);
+          if (copies >= p.maxCopyAttempts) throw new PreconditionError(`${msg}; still changing after ${copies} copies, giving up`);
+          ctx.progress(`copying again (copy ${copies + 1} of at most ${p.maxCopyAttempts})`);
+          const r = await copyOnce(env, ctx, f, 'sync');
+          digest = r.digest;
+          target = r.verify?.targetDigest ?? '';
+          copies++;
+          now = await fingerprint(f.source, f.root);
+        }
+        if (target !== digest) throw new VerifyError(`the target's digest ${target} is not the source's ${digest}`);
+        // After a recopy the tables to expect are the ones copied last, not the preflight's (a drop
+        // or rename went through meanwhile, and it is in the copy).
+        const tables = copies > 1 ? await currentTables(env) : undefined;
+        return { digest, maxMzxid: now.maxMzxid, copies, ...(tables ? { tables } : {}), summary: `source unchanged since the copy read it (digest ${digest.slice(7, 19)}, max mzxid ${now.maxMzxid})${copies > 1 ? ` after ${copies} copies` : ''}` };
+      },
+    },
+    {
+      name: 'update-configs',
+      title: 'Point every meta at the new ensemble ([zookeeper] hosts_list, backups kept)',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        const backups = await editConfigs(env, ctx, env.cluster.metas, [{ section: 'zookeeper', key: 'hosts_list', value: f.target }], f);
+        return { backups, summary: `hosts_list = ${f.target} on ${env.cluster.metas.length} meta(s)` };
+      },
+    },
+    {
+      name: 'restart-leader',
+      title: 'Restart the leader on the new ensemble',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        await controlMeta(env, ctx, leaderOf(env, f), 'restart');
+        return { summary: `${f.leader} restarted` };
+      },
+    },
+    {
+      name: 'wait-leader',
+      title: 'Wait until the leader serves from the new ensemble, healthy, with the same tables and partitions',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        const zk = { hosts: f.target, root: f.root };
+        if (!requireNotCheck(env, ctx, `wait until ${f.leader} serves from ${formatZk(zk)}`)) return {};
+        const info = await waitServing(env, ctx, zk, [leaderOf(env, f)], p.leaderTimeoutMs);
+        if (info === 'under-recovery') throw new VerifyError('the leader is in recovery mode');
+        env.freeze('end', `${f.leader} serves from ${formatZk(zk)}`);
+        await requireHealthy(env, ctx, zk, p.healthTimeoutMs);
+        const expected = (ctx.results.get('check-source') as { tables?: TableFacts[] } | undefined)?.tables ?? f.tables;
+        const tables = await compareTables(env, expected);
+        if (tables.length > 0) throw new VerifyError(`the tables differ from before the migration: ${tables.join('; ')}`);
+        const parts = await withZk([f.source, f.target], (src, dst) => comparePartitions(src, dst, f.root));
+        if (parts.length > 0) throw new VerifyError(`the partition configurations differ from before the migration: ${parts.slice(0, 10).join('; ')}`);
+        return { summary: `${info.primaryMetaServer} serves from ${formatZk(zk)}; ${expected.length} table(s) and their partitions as before` };
+      },
+    },
+    {
+      name: 'start-followers',
+      title: 'Start the followers on the new ensemble',
+      run: async (ctx: StepContext) => {
+        const f = factsOf(ctx);
+        for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'start');
+        return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no follower'} started` };
+      },
+    },
+    finalHealthStep(env),
+  ];
+}

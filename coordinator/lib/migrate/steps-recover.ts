@@ -1,0 +1,218 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AppError, PreconditionError, VerifyError, toAppError } from '../../../shared/errors';
+import { formatZk, sameZk } from '../health';
+import type { RunEnv } from './env';
+import { controlMeta } from './meta-ops';
+import type { NodeFacts, TableFacts } from './preflight';
+import { connectZk } from './preflight';
+import type { StepDef } from './runner';
+import { compareTables, editConfigs, factsOf, followersOf, leaderOf, requireNotCheck, shellCode, sleep, waitServing } from './steps-common';
+import { finalHealthStep } from './steps-final';
+import { isEmptyRoot } from './tree';
+
+/**
+ * The guide's metadata-recovery procedure (pegasus.md §1, §5), fixing the reference script's
+ * defects (§1.3): the node diff ignores the `[parameters]` table and is polled with a deadline,
+ * the wait after stopping the metas is derived from the configs, every meta is restarted (not
+ * only two), the target is checked empty first, and recovery mode is switched off again.
+ */
+
+export const RECOVER_CUTOVER_STEPS = ['configure-recovery'];
+export const RECOVER_TARGET_STEPS = ['start-recovery-meta'];
+
+interface Backup {
+  tables: TableFacts[];
+  dropped: TableFacts[];
+  nodes: NodeFacts[];
+  recoverNodes: string[];
+  files: { apps: string; nodes: string; recoverNodes: string };
+}
+
+function isShellCode(e: unknown, code: string): boolean {
+  return shellCode(e) === code;
+}
+
+export function recoverSteps(env: RunEnv): StepDef[] {
+  const p = env.params;
+  const backupOf = (results: Map<string, Record<string, unknown>>): Backup => results.get('backup-lists') as unknown as Backup;
+  return [
+    {
+      name: 'backup-lists',
+      title: 'Back up the table list and the node list; build the recovery node list from ALIVE nodes',
+      run: async () => {
+        const apps = await env.shell.listApps({ all: true });
+        const nodes = await env.shell.listNodes({ detailed: true });
+        const tables = apps.apps.filter((a) => a.status !== 'DROPPED').map((a) => ({ appId: a.appId, name: a.appName, partitionCount: a.partitionCount, status: a.status }));
+        const dropped = apps.apps.filter((a) => a.status === 'DROPPED').map((a) => ({ appId: a.appId, name: a.appName, partitionCount: a.partitionCount, status: a.status }));
+        const nf = nodes.nodes.map((n) => ({ address: n.address, status: n.status, replicaCount: n.replicaCount ?? 0 }));
+        const unalive = nf.filter((n) => n.status !== 'ALIVE');
+        if (unalive.length > 0 && !p.allowUnalive) throw new PreconditionError(`unalive nodes found: ${unalive.map((n) => n.address).join(', ')} (pass --allow-unalive to recover without them)`);
+        const recoverNodes = nf.filter((n) => n.status === 'ALIVE').map((n) => n.address);
+        if (recoverNodes.length === 0) throw new PreconditionError('no ALIVE replica server to recover from');
+        const base = path.join(env.stateDir, env.run);
+        const files = { apps: `${base}.apps`, nodes: `${base}.nodes`, recoverNodes: `${base}.recover.nodes` };
+        if (!env.check) {
+          fs.writeFileSync(files.apps, tables.concat(dropped).map((t) => `${t.appId} ${t.name} ${t.partitionCount} ${t.status}`).join('\n') + '\n');
+          fs.writeFileSync(files.nodes, nf.map((n) => `${n.address} ${n.status} ${n.replicaCount}`).join('\n') + '\n');
+          fs.writeFileSync(files.recoverNodes, recoverNodes.join('\n') + '\n');
+        }
+        return { tables, dropped, nodes: nf, recoverNodes, files, summary: `${tables.length} table(s), ${nf.length} node(s) (${recoverNodes.length} ALIVE) saved to ${files.apps}, ${files.nodes}` };
+      },
+    },
+    {
+      name: 'stop-metas',
+      title: 'Stop every meta server',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        for (const h of [...followersOf(env, f), leaderOf(env, f)]) await controlMeta(env, ctx, h, 'stop');
+        env.freeze('start', 'every meta stopped');
+        return { stoppedAt: Date.now(), summary: `${env.cluster.metas.length} meta(s) stopped` };
+      },
+    },
+    {
+      name: 'wait-inactive',
+      title: 'Wait until the replica servers are inactive (derived from the failure-detector lease and config-sync interval)',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        const wait = f.inactiveWaitMs;
+        if (!requireNotCheck(env, ctx, `wait ${Math.round(wait / 1000)} s (config_sync_interval_ms ${f.timing.configSyncIntervalMs}, fd_lease_seconds ${f.timing.fdLeaseSeconds}, fd_grace_seconds ${f.timing.fdGraceSeconds})`)) return {};
+        const stoppedAt = Number((ctx.results.get('stop-metas') as { stoppedAt?: number }).stoppedAt ?? Date.now());
+        const until = stoppedAt + wait;
+        while (Date.now() < until) {
+          ctx.progress(`${Math.ceil((until - Date.now()) / 1000)} s left`, 1 - (until - Date.now()) / wait);
+          await sleep(Math.min(1000, Math.max(0, until - Date.now())));
+        }
+        return { summary: `waited ${Math.round(wait / 1000)} s after the metas stopped` };
+      },
+    },
+    {
+      name: 'configure-recovery',
+      title: 'Point every meta at the new ensemble; recovery mode on the recovering meta',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        const lead = leaderOf(env, f);
+        const a = await editConfigs(env, ctx, [lead], [{ section: 'zookeeper', key: 'hosts_list', value: f.target }, { section: 'meta_server', key: 'recover_from_replica_server', value: 'true' }], f);
+        const b = followersOf(env, f).length ? await editConfigs(env, ctx, followersOf(env, f), [{ section: 'zookeeper', key: 'hosts_list', value: f.target }], f) : {};
+        return { backups: { ...a, ...b }, summary: `hosts_list = ${f.target} everywhere; recover_from_replica_server = true on ${lead.name}` };
+      },
+    },
+    {
+      name: 'start-recovery-meta',
+      title: 'Start one meta in recovery mode on the new ensemble',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        const lead = leaderOf(env, f);
+        const zk = { hosts: f.target, root: f.root };
+        if (!env.check) {
+          // Recovery only works into a missing or empty <root>/apps (pegasus.md §5.4).
+          const dst = await connectZk(f.target, 'target');
+          try {
+            const apps = await isEmptyRoot(dst, f.root === '/' ? '/apps' : `${f.root}/apps`);
+            if (apps.children > 0) {
+              throw new PreconditionError(`${f.target}${f.root}/apps already has ${apps.children} table(s): a meta in recovery mode would abort (pegasus.md §5.4)`);
+            }
+          } finally {
+            dst.close();
+          }
+        }
+        await controlMeta(env, ctx, lead, 'start');
+        if (env.check) return {};
+        const r = await waitServing(env, ctx, zk, [lead], p.leaderTimeoutMs, { allowRecovery: true });
+        if (r !== 'under-recovery') throw new VerifyError(`${lead.name} serves normally instead of waiting for recovery: recover_from_replica_server is not in effect`);
+        return { summary: `${lead.name} waits for recovery (ERR_UNDER_RECOVERY) on ${formatZk(zk)}` };
+      },
+    },
+    {
+      name: 'recover',
+      title: 'recover -f <ALIVE nodes>: rebuild the metadata from the replica servers',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        const b = backupOf(ctx.results);
+        if (!requireNotCheck(env, ctx, `run recover -f ${b.files.recoverNodes} (${b.recoverNodes.length} nodes)`)) return {};
+        // A rerun after a recovery that succeeded: the meta answers normally from the new ensemble.
+        try {
+          const info = await env.shell.clusterInfo();
+          if (sameZk({ hosts: info.zookeeperHosts, root: info.zookeeperRoot }, { hosts: f.target, root: f.root })) return { summary: 'already recovered (an earlier attempt succeeded)' };
+        } catch {
+          /* under recovery: go on */
+        }
+        if (!fs.existsSync(b.files.recoverNodes)) fs.writeFileSync(b.files.recoverNodes, b.recoverNodes.join('\n') + '\n');
+        try {
+          // No -b / -l: a listed node that does not answer or a partition without replicas fails the
+          // recovery (and the run rolls back) instead of silently losing data (pegasus.md §5.2).
+          const r = await env.shell.recover({ nodesFile: b.files.recoverNodes });
+          for (const h of r.hints) ctx.warn(`recover: ${h.level}: ${h.message}`);
+          ctx.hostResult(f.leader, 'changed', `Recover result: ERR_OK (${r.nodes.length} nodes, ${r.hints.length} hint(s))`);
+          return { hints: r.hints.map((h) => `${h.level}: ${h.message}`), summary: `Recover result: ERR_OK from ${r.nodes.length} node(s)` };
+        } catch (e) {
+          if (isShellCode(e, 'ERR_SERVICE_ALREADY_RUNNING')) return { summary: 'already recovered (ERR_SERVICE_ALREADY_RUNNING)' };
+          throw new AppError(toAppError(e).code, `recover failed: ${toAppError(e).message}`, { cause: e });
+        }
+      },
+    },
+    {
+      name: 'disable-recovery',
+      title: 'Set recover_from_replica_server = false again',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        await editConfigs(env, ctx, [leaderOf(env, f)], [{ section: 'meta_server', key: 'recover_from_replica_server', value: 'false' }], f);
+        return { summary: `recovery mode off on ${f.leader}` };
+      },
+    },
+    {
+      name: 'restart-recovered-meta',
+      title: 'Restart the recovered meta in normal mode',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        const zk = { hosts: f.target, root: f.root };
+        await controlMeta(env, ctx, leaderOf(env, f), 'restart');
+        if (env.check) return {};
+        const info = await waitServing(env, ctx, zk, [leaderOf(env, f)], p.leaderTimeoutMs);
+        if (info === 'under-recovery') throw new VerifyError(`${f.leader} is still in recovery mode after the restart`);
+        env.freeze('end', `${f.leader} serves from ${formatZk(zk)}`);
+        return { summary: `${info.primaryMetaServer} serves from ${formatZk(zk)}` };
+      },
+    },
+    {
+      name: 'start-others',
+      title: 'Start the other metas (every one, not only two)',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'start');
+        return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no other meta'} started` };
+      },
+    },
+    {
+      name: 'wait-converged',
+      title: 'Wait until tables and per-node replica counts match the backup',
+      run: async (ctx) => {
+        const b = backupOf(ctx.results);
+        if (!requireNotCheck(env, ctx, 'compare the table list and the (node, status, replica_count) triples with the backup')) return {};
+        const deadline = Date.now() + p.convergeTimeoutMs;
+        let last: string[] = [];
+        for (let round = 0; ; round++) {
+          try {
+            const tables = await compareTables(env, b.tables, b.dropped.map((d) => d.appId));
+            const nodes = await env.shell.listNodes({ detailed: true });
+            const now = new Map(nodes.nodes.map((n) => [n.address, n]));
+            const nodeDiffs = b.nodes.flatMap((o) => {
+              const n = now.get(o.address);
+              if (!n) return [`${o.address} missing`];
+              return n.status !== o.status || (n.replicaCount ?? 0) !== o.replicaCount ? [`${o.address} ${n.status} ${n.replicaCount ?? 0} (was ${o.status} ${o.replicaCount})`] : [];
+            });
+            last = [...tables, ...nodeDiffs];
+          } catch (e) {
+            last = [toAppError(e).message];
+          }
+          if (last.length === 0) break;
+          if (Date.now() > deadline) throw new VerifyError(`tables and replica counts did not match the backup within ${Math.round(p.convergeTimeoutMs / 1000)} s: ${last.join('; ')}`);
+          if (round % 4 === 0) ctx.progress(`not yet: ${last.slice(0, 4).join('; ')}`);
+          await sleep(500);
+        }
+        return { summary: `${b.tables.length} table(s) and ${b.nodes.length} node(s) match the backup` };
+      },
+    },
+    finalHealthStep(env),
+  ];
+}

@@ -1,0 +1,67 @@
+import type { Method } from './params';
+
+/**
+ * Waits derived from the cluster's own configuration instead of fixed sleeps. The reference
+ * script waits 15 s after stopping the metas (pegasus.md §1.3); the docs say about 30 s; what
+ * actually has to pass is the replica servers' failure-detector lease plus a beacon, and the
+ * config-sync period the docs name. All of these are keys in the metas' config.ini.
+ */
+
+/** `[replication]` timing keys, with the production template's values when a key is absent (pegasus.md §3). */
+export interface ReplicationTiming {
+  /** @default 30000 */
+  configSyncIntervalMs: number;
+  /** @default 20 */
+  fdLeaseSeconds: number;
+  /** @default 22 */
+  fdGraceSeconds: number;
+  /** @default 3 */
+  fdBeaconIntervalSeconds: number;
+  /** @default 2 */
+  fdCheckIntervalSeconds: number;
+}
+
+export const TIMING_DEFAULTS: ReplicationTiming = {
+  configSyncIntervalMs: 30000,
+  fdLeaseSeconds: 20,
+  fdGraceSeconds: 22,
+  fdBeaconIntervalSeconds: 3,
+  fdCheckIntervalSeconds: 2,
+};
+
+function num(v: string | null | undefined, def: number): number {
+  if (v === null || v === undefined || v.trim() === '') return def;
+  const n = Number(v.trim());
+  return Number.isFinite(n) && n >= 0 ? n : def;
+}
+
+/** From `section.key` → value, as config-edit's readMetaConfigs returns them. */
+export function timingFrom(values: Record<string, string | null>): ReplicationTiming {
+  return {
+    configSyncIntervalMs: num(values['replication.config_sync_interval_ms'], TIMING_DEFAULTS.configSyncIntervalMs),
+    fdLeaseSeconds: num(values['replication.fd_lease_seconds'], TIMING_DEFAULTS.fdLeaseSeconds),
+    fdGraceSeconds: num(values['replication.fd_grace_seconds'], TIMING_DEFAULTS.fdGraceSeconds),
+    fdBeaconIntervalSeconds: num(values['replication.fd_beacon_interval_seconds'], TIMING_DEFAULTS.fdBeaconIntervalSeconds),
+    fdCheckIntervalSeconds: num(values['replication.fd_check_interval_seconds'], TIMING_DEFAULTS.fdCheckIntervalSeconds),
+  };
+}
+
+/**
+ * How long to wait after every meta stopped before a meta may start in recovery mode: a replica
+ * server goes INACTIVE when its lease runs out without a beacon ack (lease + one beacon
+ * interval after the last ack), the meta side declares it dead after the grace period, and the
+ * migration guide asks for one config-sync interval. Take the longest, plus one check interval.
+ * Production template: max(30 s, 23 s, 22 s) + 2 s = 32 s.
+ */
+export function inactiveWaitMs(t: ReplicationTiming): number {
+  const lease = (t.fdLeaseSeconds + t.fdBeaconIntervalSeconds) * 1000;
+  return Math.max(t.configSyncIntervalMs, lease, t.fdGraceSeconds * 1000) + t.fdCheckIntervalSeconds * 1000;
+}
+
+/** A rough duration for the plan: copy rate on one busy machine, restarts, health waits. */
+export function estimateMs(method: Method, nodes: number, inactiveMs: number, zkTimeoutMs: number): number {
+  const copy = (nodes / 5000) * 1000 * 2; // read + write/verify
+  const restart = 5000;
+  if (method === 'copy') return Math.round(copy + restart * 2 + 15000);
+  return Math.round(inactiveMs + restart * 3 + 30000 + Math.min(zkTimeoutMs, 30000));
+}

@@ -1,0 +1,244 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AppError, PreconditionError } from '../../../shared/errors';
+import { SIM_BIN, SimCluster } from '../../../test/pegasus-sim/cluster';
+import { AgentClient } from '../agent-client';
+import { appInfoJson } from '../zk/pegasus-tree';
+import { seedNodes } from '../zk/seed';
+import { ZkEnsemble, freePort } from '../zk-server';
+import { teardown } from './down';
+import { AGENT_MAIN, META_SERVICE, makePki, writeAgentConfig, writeInventory } from './files';
+import { SANDBOX_ENV, isAlive, sleep, startDetached } from './processes';
+import { SandboxState, readState, removeState, writeState } from './state';
+import { sandboxStatus } from './status';
+
+/**
+ * `zkmig sandbox up`: a complete local Pegasus fleet to try zkmig on. Two real ZooKeeper servers
+ * (the "old" ensemble the cluster runs on and an empty "new" one), a private CA and certificates
+ * from deploy/make-certs.sh, three simulated meta servers each run by its own zkmig-agent over
+ * mutual TLS (command backend), three simulated replica servers, a few tables, and an Ansible
+ * inventory whose `pegasus_shell` is the simulated shell. Everything runs detached and outlives
+ * this command; `sandbox down` stops it all.
+ */
+
+export interface SandboxTable {
+  name: string;
+  partitions: number;
+}
+
+export interface SandboxUpOptions {
+  /** Directory for everything (created). */
+  dir: string;
+  /** Pegasus cluster name (also the inventory group). @default 'sandbox' */
+  cluster?: string;
+  /** Tables created after start (the meta also creates its default `stat` table). @default temp (8), orders (4) */
+  tables?: SandboxTable[];
+  /**
+   * Tests: every process dies with this Node process (ZooKeeper watchdogs, PEGASUS_SIM_PARENT_PID
+   * for the simulator, a watchdog per agent). @default false
+   */
+  tie?: boolean;
+  /** `-Dzkmig.owner=` marker of the ZooKeeper servers. @default `zkmig-sandbox-<id>` */
+  javaMarker?: string;
+  /**
+   * Grow the cluster tree before the metas first start: this many dropped tables (their nodes
+   * stay in ZooKeeper, as Pegasus keeps dropped apps) of `partitions` partitions each, written
+   * into the old ensemble. For a realistically large tree (the migration benchmark's 10,000
+   * znodes) without making the simulated replica servers host thousands of replicas. @default none
+   */
+  ballast?: { droppedTables: number; partitions: number };
+  /** Progress lines (only shown on a terminal by the CLI). */
+  progress?: (msg: string) => void;
+}
+
+export interface SandboxInfo {
+  dir: string;
+  cluster: string;
+  clusterRoot: string;
+  inventory: string;
+  /** ZooKeeper the cluster runs on. */
+  oldZk: string;
+  /** The empty ensemble to migrate to. */
+  newZk: string;
+  metaServers: string;
+  tables: SandboxTable[];
+  /** True when a running sandbox was found and left as it was. */
+  alreadyUp: boolean;
+}
+
+/** What `up` creates in the sandbox directory (and may therefore remove again). */
+const OWN_ENTRIES = ['zk-old', 'zk-new', 'cluster', 'agents', 'pki', 'inventory.yaml'];
+
+export const DEFAULT_TABLES: SandboxTable[] = [
+  { name: 'temp', partitions: 8 },
+  { name: 'orders', partitions: 4 },
+];
+
+export function infoOf(s: SandboxState, alreadyUp: boolean): SandboxInfo {
+  return {
+    dir: s.dir,
+    cluster: s.cluster,
+    clusterRoot: s.clusterRoot,
+    inventory: s.inventory,
+    oldZk: s.zk.old?.connectString ?? '',
+    newZk: s.zk.new?.connectString ?? '',
+    metaServers: s.metaServers,
+    tables: s.tables,
+    alreadyUp,
+  };
+}
+
+export async function sandboxUp(o: SandboxUpOptions): Promise<SandboxInfo> {
+  fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+  const dir = fs.realpathSync(o.dir);
+  const existing = readState(dir);
+  if (existing) {
+    const st = sandboxStatus(dir);
+    if (st.running && st.processes.every((p) => p.alive)) return infoOf(existing, true);
+    throw new PreconditionError(`a sandbox in ${dir} is ${st.running ? 'partly running' : 'recorded but not running'}; run "zkmig sandbox down --dir ${dir}" first`);
+  }
+  // Leftovers of an earlier sandbox in this directory (ZooKeeper data, replica data) would mix old
+  // metadata into the new fleet: start from empty sub-directories. Only our own names are removed.
+  for (const sub of OWN_ENTRIES) fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
+  const id = crypto.randomBytes(6).toString('hex');
+  const cluster = o.cluster ?? 'sandbox';
+  const say = o.progress ?? (() => undefined);
+  const state: SandboxState = {
+    version: 1,
+    id,
+    javaMarker: o.javaMarker ?? `zkmig-sandbox-${id}`,
+    dir,
+    status: 'starting',
+    createdAt: new Date().toISOString(),
+    cluster,
+    clusterRoot: `/pegasus/${cluster}`,
+    inventory: path.join(dir, 'inventory.yaml'),
+    metaServers: '',
+    zk: {},
+    agents: [],
+    replicas: [],
+    metas: [],
+    tables: o.tables ?? DEFAULT_TABLES,
+  };
+  writeState(state);
+  try {
+    await bringUp(state, o, say);
+  } catch (e) {
+    say('start failed; stopping what was started');
+    await teardown(state).catch(() => undefined);
+    removeState(dir);
+    throw e;
+  }
+  return infoOf(state, false);
+}
+
+async function bringUp(state: SandboxState, o: SandboxUpOptions, say: (m: string) => void): Promise<void> {
+  const dir = state.dir;
+  const tie = o.tie ?? false;
+  const nodeEnv: Record<string, string> = { [SANDBOX_ENV]: state.id, ...(tie ? { PEGASUS_SIM_PARENT_PID: String(process.pid) } : {}) };
+
+  say('starting two ZooKeeper servers (old and new ensemble)');
+  const zkOpts = { members: 1 as const, marker: state.javaMarker, tieToParent: tie, jvmArgs: ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'] };
+  const [oldZk, newZk] = await Promise.all([ZkEnsemble.start({ ...zkOpts, baseDir: path.join(dir, 'zk-old') }), ZkEnsemble.start({ ...zkOpts, baseDir: path.join(dir, 'zk-new') })]);
+  state.zk = {
+    old: { connectString: oldZk.connectString, dir: path.join(dir, 'zk-old'), pids: oldZk.pids() },
+    new: { connectString: newZk.connectString, dir: path.join(dir, 'zk-new'), pids: newZk.pids() },
+  };
+  writeState(state);
+
+  say('making certificates with deploy/make-certs.sh');
+  const pki = makePki(path.join(dir, 'pki'));
+  state.pki = { dir: pki.dir, ca: pki.ca, cert: pki.cert, key: pki.key };
+
+  const sim = await SimCluster.create({ baseDir: path.join(dir, 'cluster'), zkHosts: oldZk.connectString, clusterName: state.cluster, metaCount: 3, replicaCount: 3, tieToParent: tie, timing: 'fast' });
+  state.clusterRoot = sim.opts.clusterRoot;
+  state.metaServers = sim.metaList;
+
+  if (o.ballast && o.ballast.droppedTables > 0) {
+    say(`seeding ${o.ballast.droppedTables} dropped tables of ${o.ballast.partitions} partitions into the old ensemble`);
+    await seedNodes(oldZk.connectString, ballastNodes(state.clusterRoot, o.ballast.droppedTables, o.ballast.partitions));
+  }
+
+  say('starting three replica servers');
+  for (const r of sim.replicas) {
+    const env = { ...process.env, ...nodeEnv };
+    const pid = startDetached([process.execPath, SIM_BIN.replica, '--config', r.configPath], { logFile: r.logPath, env, cwd: r.dir, tie });
+    state.replicas.push({ name: `replica${r.index}`, pid, address: r.address, log: r.logPath });
+  }
+  writeState(state);
+
+  say('starting three zkmig agents (mutual TLS), one per meta server');
+  const agentPorts: number[] = [];
+  for (const m of sim.metas) {
+    let port = await freePort();
+    while (agentPorts.includes(port) || sim.metas.some((x) => x.port === port)) port = await freePort();
+    agentPorts.push(port);
+    const files = writeAgentConfig({ dir: path.join(dir, 'agents', `meta${m.index}`), listen: `127.0.0.1:${port}`, pki, metaConfig: m.configPath, metaLog: m.logPath, metaDir: m.dir, env: nodeEnv });
+    const pid = startDetached([process.execPath, AGENT_MAIN, '--config', files.config], { logFile: files.log, env: { ...process.env, ...nodeEnv }, cwd: files.dir, tie });
+    state.agents.push({ name: `agent-meta${m.index}`, pid, address: `127.0.0.1:${port}`, log: files.log });
+    state.metas.push({ name: `meta${m.index}`, address: m.address, config: m.configPath, pidFile: files.pidFile, log: m.logPath, agent: `127.0.0.1:${port}` });
+  }
+  writeState(state);
+  const clients = state.agents.map((a) => new AgentClient({ address: a.address, tls: { ca: pki.ca, cert: pki.cert, key: pki.key, serverName: 'localhost' }, retry: { maxAttempts: 1 }, deadlines: { readMs: 2000 } }));
+  try {
+    await Promise.all(state.agents.map((a, i) => waitServing(a, clients[i]!)));
+    say('starting the meta servers through their agents');
+    await Promise.all(clients.map((c) => c.controlService(META_SERVICE, 'start')));
+  } finally {
+    for (const c of clients) c.close();
+  }
+
+  say('waiting for a leader, creating tables, waiting until healthy');
+  await sim.waitForLeader(60000);
+  for (const t of state.tables) await sim.createTable(t.name, t.partitions, 3, 60000);
+  await sim.waitHealthy(120000);
+
+  writeInventory(
+    state.inventory,
+    state.cluster,
+    sim.metas.map((m, i) => ({ name: `meta${m.index}`, metaPort: m.port, agentPort: agentPorts[i]!, metaConfig: m.configPath })),
+    pki,
+  );
+  state.status = 'up';
+  writeState(state);
+}
+
+/**
+ * Dropped tables as Pegasus keeps them (pegasus.md §2.3): the app node with AS_DROPPED and one
+ * partition node per partition, flagged dropped and without members, so that the metas register
+ * no replica server from them (fake members would show up as UNALIVE nodes and freeze the cluster).
+ */
+function* ballastNodes(root: string, tables: number, partitions: number): Generator<{ path: string; data: Buffer }> {
+  yield { path: root, data: Buffer.alloc(0) };
+  yield { path: `${root}/apps`, data: Buffer.from('unlock') };
+  for (let id = 1; id <= tables; id++) {
+    yield { path: `${root}/apps/${id}`, data: Buffer.from(appInfoJson(id, partitions, true)) };
+    for (let p = 0; p < partitions; p++) {
+      const pc = { pid: `${id}.${p}`, ballot: 3, max_replica_count: 3, primary: 'invalid address', secondaries: [], last_drops: [], last_committed_decree: 1000 + p, partition_flags: 1 };
+      yield { path: `${root}/apps/${id}/${p}`, data: Buffer.from(JSON.stringify(pc)) };
+    }
+  }
+}
+
+async function waitServing(a: { name: string; pid: number; log: string }, c: AgentClient): Promise<void> {
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    if (!isAlive(a.pid)) throw new AppError('UNAVAILABLE', `${a.name} exited while starting; its log ${a.log} ends with:\n${tail(a.log)}`);
+    try {
+      if ((await c.health()) === 'SERVING') return;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new AppError('TIMEOUT', `${a.name} did not serve within 30 s; see ${a.log}`);
+    await sleep(100);
+  }
+}
+
+function tail(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}

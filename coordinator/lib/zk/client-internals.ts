@@ -1,0 +1,145 @@
+import type { Socket } from 'node:net';
+import { zk } from '../../../shared/zk/client';
+
+/**
+ * Everything that reaches into node-zookeeper-client 1.1.x's internals (its ConnectionManager):
+ * queueing hand-encoded requests, corking the socket for bursts, dropping a stalled connection, and
+ * answering replies to our own requests before the client's parser sees them. See wire.ts for why.
+ * If a future client lacks these internals, `manager()` returns undefined and wire.ts falls back to
+ * the public API.
+ */
+
+export interface Packet {
+  request: { header: { xid: number; type: number } | null; decode?: (buf: Buffer, off: number) => unknown };
+  callback?: (err: unknown, response?: { payload: unknown }) => void;
+}
+
+export interface ConnectionManager {
+  queue(request: unknown, cb: (err: (Error & { code?: number }) | null, response?: { payload: unknown }) => void): void;
+  socket?: Socket;
+  chrootPath?: string;
+  state: number;
+  zxid: Buffer;
+  pendingQueue: Packet[];
+  packetQueue?: { queue?: Packet[] };
+  onSocketData: (b: Buffer) => void;
+  /** Set by installFastReplies. */
+  zkmigFastReplies?: boolean;
+}
+
+export function manager(client: zk.Client): ConnectionManager | undefined {
+  const cm = (client as unknown as { connectionManager?: ConnectionManager }).connectionManager;
+  return cm && typeof cm.queue === 'function' && Array.isArray(cm.pendingQueue) ? cm : undefined;
+}
+
+/** True when requests can bypass the client's public API (see file comment). */
+export function fastPath(client: zk.Client): boolean {
+  const cm = manager(client);
+  return cm !== undefined && !cm.chrootPath;
+}
+
+/** True when replies are decoded here, which `multiRead` needs (the client cannot parse its reply). */
+export function fastReplies(client: zk.Client): boolean {
+  return manager(client)?.zkmigFastReplies === true;
+}
+
+/**
+ * Run `fn` (which issues many requests) with the client's socket corked, so the burst leaves in one
+ * write instead of one syscall per request.
+ */
+export function corked(client: zk.Client, fn: () => void): void {
+  const s = manager(client)?.socket;
+  if (!s || s.destroyed) return fn();
+  s.cork();
+  try {
+    fn();
+  } finally {
+    s.uncork();
+  }
+}
+
+/** Destroy the client's socket: the client fails in-flight requests with CONNECTION_LOSS and reconnects. */
+export function dropConnection(client: zk.Client): void {
+  manager(client)?.socket?.destroy();
+}
+
+/**
+ * Fail every request the client still holds (sent and unanswered, or queued while disconnected)
+ * with `code`. node-zookeeper-client never answers requests queued in a session that then expired:
+ * they would wait forever. Called when the engine replaces an expired client with a new session.
+ */
+export function failQueued(client: zk.Client, code: number): void {
+  const cm = manager(client);
+  if (!cm) return;
+  const packets = [...cm.pendingQueue.splice(0), ...(cm.packetQueue?.queue?.splice(0) ?? [])];
+  for (const p of packets) p.callback?.(clientError(code));
+}
+
+const CONNECTED = 2;
+const CONNECTED_READ_ONLY = 3;
+
+function clientError(code: number): Error & { code: number } {
+  try {
+    return (zk.Exception as unknown as { create(c: number): Error & { code: number } }).create(code);
+  } catch {
+    return Object.assign(new Error(`ZooKeeper error ${code}`), { code });
+  }
+}
+
+/**
+ * Frame the socket's bytes into packets here and answer replies to our own requests directly;
+ * hand every other packet, one complete packet at a time, to the client's parser. Must be called
+ * before the client connects (the client binds its data handler at connect time).
+ */
+export function installFastReplies(client: zk.Client): boolean {
+  const cm = manager(client);
+  if (!cm || cm.chrootPath) return false;
+  const original = (Object.getPrototypeOf(cm) as ConnectionManager).onSocketData;
+  let pending: Buffer | null = null;
+  let socket: Socket | undefined;
+  cm.onSocketData = function (chunk: Buffer): void {
+    if (cm.socket !== socket) {
+      socket = cm.socket;
+      pending = null;
+    }
+    const buf: Buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
+    let off = 0;
+    while (buf.length - off >= 4) {
+      const len = buf.readInt32BE(off);
+      if (len < 0 || buf.length - off - 4 < len) break;
+      const packet = buf.subarray(off, off + 4 + len);
+      off += 4 + len;
+      if (!answer(cm, packet)) original.call(cm, packet);
+      if (cm.socket !== socket) return; // the client dropped the connection while handling it
+    }
+    pending = off < buf.length ? Buffer.from(buf.subarray(off)) : null;
+  };
+  cm.zkmigFastReplies = true;
+  return true;
+}
+
+/** Reply header: int len, int xid, long zxid, int err; then the payload. */
+function answer(cm: ConnectionManager, packet: Buffer): boolean {
+  if (cm.state !== CONNECTED && cm.state !== CONNECTED_READ_ONLY) return false;
+  const xid = packet.readInt32BE(4);
+  if (xid < 0) return false; // watch events, pings, auth replies
+  const head = cm.pendingQueue[0];
+  if (!head || !head.request.header || head.request.header.xid !== xid || typeof head.request.decode !== 'function') return false;
+  cm.pendingQueue.shift();
+  // Like the Java client, remember the last zxid seen (sent again when reconnecting).
+  if (packet.readInt32BE(8) > 0 || (packet.readInt32BE(8) === 0 && packet.readUInt32BE(12) > 0)) cm.zxid = Buffer.from(packet.subarray(8, 16));
+  const err = packet.readInt32BE(16);
+  if (err !== 0) {
+    head.callback?.(clientError(err));
+    return true;
+  }
+  let payload: unknown;
+  try {
+    payload = head.request.decode(packet, 20);
+  } catch (e) {
+    head.callback?.(e);
+    return true;
+  }
+  head.callback?.(null, { payload });
+  return true;
+}

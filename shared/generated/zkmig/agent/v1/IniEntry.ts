@@ -1,0 +1,20 @@
+// Original file: proto/pegasus/agent/v1/agent.proto
+
+
+export interface IniEntry {
+  'section'?: (string);
+  'key'?: (string);
+  'value'?: (string);
+  'line'?: (number);
+  'occurrence'?: (number);
+  'raw'?: (string);
+}
+
+export interface IniEntry__Output {
+  'section': (string);
+  'key': (string);
+  'value': (string);
+  'line': (number);
+  'occurrence': (number);
+  'raw': (string);
+}

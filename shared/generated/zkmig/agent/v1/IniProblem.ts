@@ -1,0 +1,12 @@
+// Original file: proto/pegasus/agent/v1/agent.proto
+
+
+export interface IniProblem {
+  'line'?: (number);
+  'message'?: (string);
+}
+
+export interface IniProblem__Output {
+  'line': (number);
+  'message': (string);
+}

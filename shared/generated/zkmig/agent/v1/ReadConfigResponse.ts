@@ -1,0 +1,19 @@
+// Original file: proto/pegasus/agent/v1/agent.proto
+
+import type { IniView as _zkmig_agent_v1_IniView, IniView__Output as _zkmig_agent_v1_IniView__Output } from '../../../zkmig/agent/v1/IniView';
+
+export interface ReadConfigResponse {
+  'request_id'?: (string);
+  'path'?: (string);
+  'content'?: (Buffer | Uint8Array | string);
+  'sha256'?: (string);
+  'parsed'?: (_zkmig_agent_v1_IniView | null);
+}
+
+export interface ReadConfigResponse__Output {
+  'request_id': (string);
+  'path': (string);
+  'content': (Buffer);
+  'sha256': (string);
+  'parsed': (_zkmig_agent_v1_IniView__Output | null);
+}

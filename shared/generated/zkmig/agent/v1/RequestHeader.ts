@@ -1,0 +1,14 @@
+// Original file: proto/pegasus/agent/v1/agent.proto
+
+
+export interface RequestHeader {
+  'request_id'?: (string);
+  'check_mode'?: (boolean);
+  'coordinator'?: (string);
+}
+
+export interface RequestHeader__Output {
+  'request_id': (string);
+  'check_mode': (boolean);
+  'coordinator': (string);
+}

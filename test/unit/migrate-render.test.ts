@@ -1,0 +1,52 @@
+import test from 'ava';
+import type { MigrateEvent, RunSummary } from '../../coordinator/lib/migrate/events';
+import { makeRenderer } from '../../coordinator/lib/migrate/render';
+
+const summary: RunSummary = { run: 'r1', cluster: 'c1', method: 'copy', outcome: 'succeeded', writeFreezeMs: 4200, totalMs: 9100, hosts: { meta1: { ok: 3, changed: 2, failed: 0, unreachable: 0 } }, message: 'the cluster serves from the new ensemble' };
+const events: MigrateEvent[] = [
+  { kind: 'run-start', run: 'r1', cluster: 'c1', method: 'copy', dryRun: false, journal: '/s/r1.jsonl' },
+  { kind: 'step-start', step: 'copy', title: 'Copy cluster_root' },
+  { kind: 'step-progress', step: 'copy', message: 'copy: 500/1000 nodes', fraction: 0.5 },
+  { kind: 'host-result', step: 'copy', host: 'meta1', status: 'changed', msg: 'edited', diff: '-a\n+b\n' },
+  { kind: 'warning', step: 'copy', message: 'careful' },
+  { kind: 'step-done', step: 'copy', title: 'Copy cluster_root', ms: 1234, summary: '1000 nodes' },
+  { kind: 'step-skipped', step: 'set-blind', reason: 'done in an earlier attempt' },
+  { kind: 'run-end', outcome: 'succeeded', summary },
+];
+
+function render(mode: 'json' | 'tty' | 'plain'): { out: string; err: string } {
+  let out = '';
+  let err = '';
+  const r = makeRenderer({ out: (t) => void (out += t), err: (t) => void (err += t) }, mode);
+  for (const e of events) r.emit(e);
+  r.close();
+  return { out, err };
+}
+
+test('plain: one line per event, no progress chatter, the summary with the freeze window and the recap', (t) => {
+  const { out, err } = render('plain');
+  t.is(err, '');
+  t.notRegex(out, /500\/1000/);
+  t.regex(out, /^==> Copy cluster_root$/m);
+  t.regex(out, /^ {4}changed {5}meta1: edited\n {6}-a\n {6}\+b\n/m);
+  t.regex(out, /WARNING: careful/);
+  t.regex(out, /^ok {2}Copy cluster_root \(1\.2 s\): 1000 nodes$/m);
+  t.regex(out, /write-freeze window: 4\.2 s/);
+  t.regex(out, /meta1 +ok=3 {2}changed=2 {2}failed=0 {2}unreachable=0/);
+});
+
+test('json: every event, one object per line, in order', (t) => {
+  const lines = render('json').out.trim().split('\n').map((l) => JSON.parse(l) as MigrateEvent);
+  t.deepEqual(lines.map((e) => e.kind), events.map((e) => e.kind));
+  t.like(lines[lines.length - 1], { kind: 'run-end', summary: { writeFreezeMs: 4200 } });
+});
+
+test('tty: a live step list on stderr (spinner line, then a check mark), the summary on stdout', (t) => {
+  const { out, err } = render('tty');
+  t.regex(err, /\r\x1b\[2K {2}[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Copy cluster_root \(\d\.\d s\)/);
+  t.regex(err, / {2}✓ Copy cluster_root \(1\.2 s\): 1000 nodes\n/);
+  t.regex(err, / {4}changed {5}meta1: edited/);
+  t.regex(err, / {2}- set-blind: skipped/);
+  t.regex(out, /Run r1: SUCCEEDED/);
+  t.notRegex(out, /\x1b/);
+});
