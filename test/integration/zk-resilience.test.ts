@@ -158,6 +158,7 @@ test.serial('the target session expires mid-copy (server frozen past the session
     });
     await stopped;
     t.truthy(stopped);
+    t.true(r.stats.expiredSessions > 0, 'the target sessions really expired and were replaced');
     t.true(r.verify?.ok);
     t.is(r.created, NODES);
     t.true((await diffTrees({ a: `${t.context.src.connectString}${SPEC.root}`, b: `${s.connectString}/expired` })).equal);

@@ -41,6 +41,8 @@ export class ZkConn {
   private readonly handshakeTimer: NodeJS.Timeout;
   private lastAttemptKick = 0;
 
+  /** Sessions that expired and were replaced by a new one. */
+  expiries = 0;
   /** Set by the caller once it knows the ensemble answers `multiRead` (see probeMultiRead). */
   multiRead = false;
 
@@ -127,6 +129,7 @@ export class ZkConn {
           const c = await connectClient(this.hosts, this.opts, Math.max(1000, Math.min(this.opts.connectTimeoutMs, deadline - Date.now())));
           if (this.closed) return c.close();
           const old = this.current;
+          this.expiries++;
           this.current = c;
           this.watch(c);
           // Requests left in the expired client would never be answered; fail them so their

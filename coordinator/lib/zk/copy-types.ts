@@ -135,5 +135,14 @@ export interface CopySummary {
   copyMs: number;
   warnings: string[];
   /** Engine counters, for the curious and the benchmark. */
-  stats: { readSessions: number; multis: number; recoveries: number; rereads: number };
+  stats: {
+    readSessions: number;
+    multis: number;
+    /** Batches whose outcome was unknown (connection loss) or failed, re-read and settled. */
+    recoveries: number;
+    /** Nodes read again (changed while read, or a connection dropped). */
+    rereads: number;
+    /** Sessions (source and target) that expired and were replaced. */
+    expiredSessions: number;
+  };
 }

@@ -219,7 +219,13 @@ export async function copyTree(o: CopyOptions): Promise<CopySummary> {
       durationMs: 0,
       copyMs,
       warnings,
-      stats: { readSessions: sessions, multis: writer?.multis ?? 0, recoveries: writer?.recoveries ?? 0, rereads: walkStats.rereads },
+      stats: {
+        readSessions: sessions,
+        multis: writer?.multis ?? 0,
+        recoveries: writer?.recoveries ?? 0,
+        rereads: walkStats.rereads,
+        expiredSessions: [...srcLanes, ...dstLanes].reduce((n, c) => n + c.expiries, 0),
+      },
     };
     if (dryRun) summary.plan = { create: plan.create.list(), update: plan.update.list(), delete: plan.delete.list() };
 

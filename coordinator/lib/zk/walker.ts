@@ -118,6 +118,8 @@ export class TreeWalker {
   private reject!: (e: unknown) => void;
   private timer: NodeJS.Timeout | undefined;
   readonly stats: WalkStats = { nodes: 0, vanished: 0, rereads: 0, maxMzxid: 0n, maxPzxid: 0n };
+  /** Nodes re-queued because they changed while being read, and how often. */
+  private readonly changed = new Map<string, number>();
 
   constructor(private readonly opts: WalkOptions) {
     if (opts.lanes.length === 0) throw new Error('TreeWalker needs at least one session');
@@ -181,7 +183,10 @@ export class TreeWalker {
         for (const n of lane.followups.splice(0)) this.requestChildren(n);
         // A lane whose connection is down gets no new nodes; the others take the queue.
         if (blocked || lane.conn.downSince !== undefined) return;
-        while (lane.inflight + 3 <= this.window && this.queue.length > 0) this.start(lane, this.queue.pop()!, 0);
+        while (lane.inflight + 3 <= this.window && this.queue.length > 0) {
+          const path = this.queue.pop()!;
+          this.start(lane, path, this.changed.get(path) ?? 0);
+        }
         this.flushBatch(lane);
       });
     }
@@ -311,9 +316,11 @@ export class TreeWalker {
         });
       }
       this.stats.rereads++;
+      this.changed.set(n.path, n.attempt + 1);
       this.queue.push(n.path);
       return;
     }
+    if (n.attempt > 0) this.changed.delete(n.path);
     this.stats.nodes++;
     const mzxid = first.mzxid;
     const pzxid = first.pzxid;

@@ -1,6 +1,6 @@
 import { zk } from '../../../shared/zk/client';
 import { manager } from './client-internals';
-import { aclLen, Dec, Enc, fromClientStat, NodeStat, OP, RawAcl, RawRequest, Reply, statOf, strLen } from './jute';
+import { aclLen, Dec, fromClientStat, NodeStat, OP, RawAcl, RawRequest, Reply, statOf, strLen } from './jute';
 
 export { corked, dropConnection, fastPath, fastReplies, installFastReplies } from './client-internals';
 export type { NodeStat, RawAcl, Reply } from './jute';
