@@ -51,7 +51,7 @@ export class PrivateSystemd {
       if (!fs.existsSync(bin)) throw new Error(`cannot boot a private systemd: ${bin} is missing (apt-get install systemd util-linux)`);
     }
     if (process.getuid?.() !== 0) throw new Error('cannot boot a private systemd: namespaces need root, and these tests run as uid ' + process.getuid?.());
-    // Outside /tmp: the namespace mounts its own /tmp, and the script must stay readable from inside.
+    // Outside /tmp: units with PrivateTmp= (the agent's) must still see what the tests write.
     fs.mkdirSync('/var/lib/zkmig-test', { recursive: true });
     const tmp = { dir: fs.mkdtempSync('/var/lib/zkmig-test/systemd-'), cleanup: () => undefined as void };
     tmp.cleanup = () => fs.rmSync(tmp.dir, { recursive: true, force: true });
@@ -63,11 +63,9 @@ export class PrivateSystemd {
         'mount -t tmpfs -o mode=755 tmpfs /run',
         'mkdir -p /run/systemd/system',
         // systemd-tmpfiles-setup runs `--remove --boot`, which empties /tmp (tmp.conf `D /tmp`); any
-        // unit with PrivateTmp= pulls it in. /tmp is shared with the host here, so mask it and the
-        // other tmpfiles units, and give the namespace its own /tmp and /var/tmp as well.
+        // unit with PrivateTmp= pulls it in. /tmp is the host's here (tests and CI clones live
+        // there, and units must see them), so mask every tmpfiles unit instead.
         ...MASKED.map((u) => `ln -sf /dev/null /run/systemd/system/${u}`),
-        'mount -t tmpfs -o mode=1777 tmpfs /tmp',
-        'mount -t tmpfs -o mode=1777 tmpfs /var/tmp',
         // A journal of this boot only (Debian keeps a persistent one in /var/log/journal).
         'mkdir -p /var/log/journal && mount -t tmpfs -o mode=2755 tmpfs /var/log/journal',
         `cat > /run/systemd/system/zkmig-test.target <<'UNIT'\n${TARGET}UNIT`,
