@@ -80,23 +80,6 @@ function pem(v: Buffer | string, what: string): Buffer {
   return Buffer.isBuffer(v) ? v : readPem(v, what);
 }
 
-/**
- * One ChannelCredentials per distinct (CA, key, certificate): grpc-js builds a TLS SecureContext per
- * credentials object, which parses every PEM again. A fleet-wide fan-out reuses the same three files
- * for every host, so sharing the object keeps the coordinator's memory from growing with the
- * number of agents. Weak values: an idle process does not keep contexts it no longer uses.
- */
-const credsCache = new Map<string, WeakRef<grpc.ChannelCredentials>>();
-
-function sslCredentials(ca: Buffer, key: Buffer, cert: Buffer): grpc.ChannelCredentials {
-  const id = crypto.createHash('sha256').update(ca).update('\0').update(key).update('\0').update(cert).digest('hex');
-  const hit = credsCache.get(id)?.deref();
-  if (hit) return hit;
-  const creds = grpc.credentials.createSsl(ca, key, cert);
-  credsCache.set(id, new WeakRef(creds));
-  return creds;
-}
-
 /** The wire form of an edit (oneof value|absent). */
 function editToWire(e: IniEdit): Record<string, unknown> {
   return {
@@ -125,7 +108,7 @@ export class AgentClient {
       creds = grpc.credentials.createInsecure();
     } else {
       if (!opts.tls) throw new UsageError(`agent ${opts.address}: TLS options (ca, cert, key) are required`);
-      creds = sslCredentials(pem(opts.tls.ca, 'agent CA'), pem(opts.tls.key, 'coordinator key'), pem(opts.tls.cert, 'coordinator certificate'));
+      creds = grpc.credentials.createSsl(pem(opts.tls.ca, 'agent CA'), pem(opts.tls.key, 'coordinator key'), pem(opts.tls.cert, 'coordinator certificate'));
     }
     const channelOptions: grpc.ChannelOptions = {
       'grpc.max_receive_message_length': 64 << 20,
