@@ -1,8 +1,7 @@
-import anyTest, { TestFn } from 'ava';
 import * as path from 'node:path';
 import { ZkSession } from '../../shared/zk/client';
-import { tempDir, waitFor } from '../harness/tmp';
-import { startZk, ZkEnsemble } from '../harness/zookeeper';
+import { SimZkContext, simZkTest } from '../harness/sim-fixture';
+import { waitFor } from '../harness/tmp';
 import { SimCluster, SimClusterOptions } from '../pegasus-sim/cluster';
 import { decodeAppInfo, decodePartition, encodeAppInfo } from '../pegasus-sim/common/types';
 import { appsPath, getText, seedApp, seedTree } from '../pegasus-sim/testing';
@@ -13,35 +12,15 @@ import { appsPath, getText, seedApp, seedTree } from '../pegasus-sim/testing';
  * tree in one of these states breaks the production cluster the same way.
  */
 
-interface Ctx {
-  zk: ZkEnsemble;
-  s: ZkSession;
-  tmp: { dir: string; cleanup: () => void };
-  clusters: SimCluster[];
-  cleanup: () => Promise<void>;
-}
-const test = anyTest as TestFn<Ctx>;
+const test = simZkTest();
 
-test.before(async (t) => {
-  const z = await startZk();
-  const s = await ZkSession.connect(z.zk.connectString, { sessionTimeoutMs: 10000 });
-  t.context = { zk: z.zk, s, tmp: tempDir('zkmig-sim-'), clusters: [], cleanup: z.cleanup };
-});
-
-test.after.always(async (t) => {
-  for (const c of t.context.clusters ?? []) await c.close();
-  t.context.s?.close();
-  await t.context.cleanup?.();
-  t.context.tmp?.cleanup();
-});
-
-async function oneMeta(t: { context: Ctx }, name: string, o: Partial<SimClusterOptions> = {}): Promise<SimCluster> {
+async function oneMeta(t: { context: SimZkContext }, name: string, o: Partial<SimClusterOptions> = {}): Promise<SimCluster> {
   const c = await SimCluster.create({ baseDir: path.join(t.context.tmp.dir, name), zkHosts: t.context.zk.connectString, clusterName: name, metaCount: 1, replicaCount: 0, ...o });
   t.context.clusters.push(c);
   return c;
 }
 
-async function expectCrash(t: { context: Ctx; is: (a: unknown, b: unknown) => void; regex: (s: string, r: RegExp) => void }, c: SimCluster, message: RegExp): Promise<void> {
+async function expectCrash(t: { context: SimZkContext; is: (a: unknown, b: unknown) => void; regex: (s: string, r: RegExp) => void }, c: SimCluster, message: RegExp): Promise<void> {
   c.startMeta(0);
   const exit = await c.waitExit(c.metas[0]!, 20000);
   t.is(exit.code, 134);

@@ -1,8 +1,7 @@
-import anyTest, { TestFn } from 'ava';
 import * as path from 'node:path';
 import { ZkSession } from '../../shared/zk/client';
-import { tempDir, waitFor } from '../harness/tmp';
-import { startZk, ZkEnsemble } from '../harness/zookeeper';
+import { simZkTest } from '../harness/sim-fixture';
+import { waitFor } from '../harness/tmp';
 import { SimCluster } from '../pegasus-sim/cluster';
 import { decodeAppInfo, decodePartition } from '../pegasus-sim/common/types';
 import { appsPath, getText, mzxid } from '../pegasus-sim/testing';
@@ -13,27 +12,7 @@ import { appsPath, getText, mzxid } from '../pegasus-sim/testing';
  * always starts at meta_function_level_on_start.
  */
 
-interface Ctx {
-  zk: ZkEnsemble;
-  s: ZkSession;
-  tmp: { dir: string; cleanup: () => void };
-  clusters: SimCluster[];
-  cleanup: () => Promise<void>;
-}
-const test = anyTest as TestFn<Ctx>;
-
-test.before(async (t) => {
-  const z = await startZk();
-  const s = await ZkSession.connect(z.zk.connectString, { sessionTimeoutMs: 10000 });
-  t.context = { zk: z.zk, s, tmp: tempDir('zkmig-sim-'), clusters: [], cleanup: z.cleanup };
-});
-
-test.after.always(async (t) => {
-  for (const c of t.context.clusters ?? []) await c.close();
-  t.context.s?.close();
-  await t.context.cleanup?.();
-  t.context.tmp?.cleanup();
-});
+const test = simZkTest();
 
 async function partitionZxids(s: ZkSession, c: SimCluster, appId: number, n: number): Promise<bigint[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => mzxid(s, `${appsPath(c)}/${appId}/${i}`)));
