@@ -15,6 +15,8 @@ export const JOURNAL_SOCKET = '/run/systemd/journal/socket';
 export type AuditEvent =
   | { event: 'lifecycle'; state: string; msg: string; address?: string; pid?: number }
   | { event: 'tls-rejected'; peer: string; reason: string; subject?: string; msg: string }
+  /** Connections refused at limits.maxConnections; `dropped` counts those since the previous record. */
+  | { event: 'connection-dropped'; peer: string; limit: number; dropped: number; msg: string }
   | {
       event: 'mutation' | 'denied' | 'error';
       method: string;
@@ -44,7 +46,7 @@ export interface AuditSink {
 
 function levelOf(e: AuditEvent): 'info' | 'warning' | 'err' {
   if (e.event === 'error') return 'err';
-  if (e.event === 'denied' || e.event === 'tls-rejected') return 'warning';
+  if (e.event === 'denied' || e.event === 'tls-rejected' || e.event === 'connection-dropped') return 'warning';
   if (e.event === 'mutation' && e.result !== 'ok') return 'warning';
   return 'info';
 }

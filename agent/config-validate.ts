@@ -17,7 +17,8 @@ class Checker {
   constructor(readonly source: string) {}
 
   fail(key: string, msg: string): never {
-    throw new InvalidInputError(`agent config ${this.source}: ${key}: ${msg}`, { context: { key } });
+    // key '' is the document itself (a file that is a YAML scalar or list, e.g. binary garbage).
+    throw new InvalidInputError(`agent config ${this.source}: ${key || 'the top level'}: ${msg}`, { context: { key } });
   }
 
   obj(v: unknown, key: string, allowed: string[]): Obj {

@@ -61,7 +61,29 @@ export class Listener {
       this.server = net.createServer((sock) => this.accept(sock));
     }
     this.server.maxConnections = opts.maxConnections;
+    // Node closes a connection over the limit before TLS, so the coordinator only sees "socket
+    // disconnected before secure TLS connection was established"; without this record the agent's
+    // side would show nothing at all. At most one record a second, so a flood cannot flood the journal.
+    this.server.on('drop', (d?: { remoteAddress?: string; remotePort?: number }) => {
+      this.dropped++;
+      const now = Date.now();
+      if (now - this.lastDropRecord < 1000) return;
+      this.lastDropRecord = now;
+      const peer = `${d?.remoteAddress ?? '?'}:${d?.remotePort ?? '?'}`;
+      const n = this.dropped;
+      this.dropped = 0;
+      opts.audit.record({
+        event: 'connection-dropped',
+        peer,
+        limit: opts.maxConnections,
+        dropped: n,
+        msg: `connection from ${peer} dropped: limits.maxConnections (${opts.maxConnections}) connections already open${n > 1 ? `; ${n} dropped since the last such record` : ''}`,
+      });
+    });
   }
+
+  private dropped = 0;
+  private lastDropRecord = 0;
 
   private onSecure(sock: tls.TLSSocket): void {
     if (!sock.authorized) {

@@ -8,23 +8,27 @@
  * figure is zkmig's own cost, not a Pegasus shell's. Each audit runs as a fresh process
  * (bench/_audit-run.ts), `--forks 64`; runs per size: `--runs N` (default 3), median reported.
  *
- * Sizes: 10, 100 and 300 hosts (`--sizes=10,100`), forks: the CLI default (`--forks=N`).
+ * Sizes: 10, 100, 300 and 1000 hosts (`--sizes=10,100`), forks: the CLI default (`--forks=N`).
  *
  * Output: per size, median and all audit wall times, the coordinator process's peak RSS (median)
- * and its live heap after a forced GC at the end (what the audit retained), and the ratios of
- * peak RSS between consecutive sizes. Peak RSS includes garbage V8 has not collected yet, so it
- * rises while the heap warms up to its working size and then levels off; the live heap shows that
- * nothing is kept per host.
+ * and its live heap after a forced GC at the end (what the audit retained: the report, which
+ * names every host), the ratios of peak RSS between consecutive sizes, and what each added host
+ * cost between two sizes (`addedPerHost`, KiB of peak RSS and of live heap). Peak RSS includes
+ * garbage V8 has not collected yet, so it rises while V8 sizes its heap for the allocation rate
+ * and then levels off; the per-host slope beyond a few hundred hosts shows whether anything is
+ * kept per host. The agents read only the keys the audit needs (ReadConfig `only_keys`), which
+ * is what keeps that slope small: whole files and their parses were ~150 KB of garbage per host.
  */
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import YAML from 'yaml';
+import { cliNodeFlags } from './_node-flags';
 import { makeTestPki } from '../test/harness/certs';
 import { tempDir } from '../test/harness/tmp';
 
-const SIZES = [10, 100, 300];
+const SIZES = [10, 100, 300, 1000];
 const PER_CLUSTER = 10;
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURE = [path.join(ROOT, '..', 'shared', 'fixtures', 'pegasus', 'config.ini'), '/work/shared/fixtures/pegasus/config.ini'].find((f) => fs.existsSync(f));
@@ -56,7 +60,7 @@ async function startFarm(specFile: string): Promise<{ proc: ChildProcess; ports:
 
 function runAudit(inventory: string, forks: string | undefined): Promise<RunStats> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--expose-gc', path.join(__dirname, '_audit-run.js'), inventory, ...(forks ? [forks] : [])], { maxBuffer: 1 << 20 }, (err, stdout) => {
+    execFile(process.execPath, [...cliNodeFlags(), '--expose-gc', path.join(__dirname, '_audit-run.js'), inventory, ...(forks ? [forks] : [])], { maxBuffer: 1 << 20 }, (err, stdout) => {
       if (err) reject(err);
       else resolve(JSON.parse(stdout) as RunStats);
     });
@@ -134,18 +138,27 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     pki.cleanup();
     tmp.cleanup();
   }
-  type R = { maxRssMiBMedian: number; auditMsMedian: number };
+  type R = { maxRssMiBMedian: number; auditMsMedian: number; liveHeapMiBAfterGc: number };
   const at100 = results.hosts100 as R | undefined;
   const ratios: Record<string, number> = {};
+  const perHost: Record<string, { peakRssKiB: number; liveHeapKiB: number }> = {};
   for (let i = 1; i < sizes.length; i++) {
     const a = results[`hosts${sizes[i - 1]}`] as R;
     const b = results[`hosts${sizes[i]}`] as R;
+    const added = sizes[i]! - sizes[i - 1]!;
     ratios[`${sizes[i]}vs${sizes[i - 1]}`] = Math.round((b.maxRssMiBMedian / a.maxRssMiBMedian) * 100) / 100;
+    // What each host added between two sizes: the growth curve's slope, which is what "flat with
+    // the number of hosts" is about (a fixed start-up cost does not count against it).
+    perHost[`${sizes[i - 1]}to${sizes[i]}`] = {
+      peakRssKiB: Math.round(((b.maxRssMiBMedian - a.maxRssMiBMedian) * 1024) / added),
+      liveHeapKiB: Math.round(((b.liveHeapMiBAfterGc - a.liveHeapMiBAfterGc) * 1024) / added),
+    };
   }
   return {
     forks: forks ?? 'default',
     ...results,
     peakRssRatios: ratios,
+    addedPerHost: perHost,
     target: { auditMsAt100: 2000 },
     ...(at100 ? { pass: at100.auditMsMedian <= 2000 } : {}),
   };

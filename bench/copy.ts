@@ -15,6 +15,7 @@
  * --verify target|full, --repeat N (best of N for each measurement).
  */
 import { spawnSync } from 'node:child_process';
+import { cliNodeFlags } from './_node-flags';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pegasusTreeSize, seedPegasusTree } from '../coordinator/lib/zk';
@@ -40,7 +41,7 @@ interface ChildResult {
 }
 
 function child(args: Record<string, unknown>): ChildResult {
-  const r = spawnSync(process.execPath, [path.join(__dirname, '_copy-child.js'), JSON.stringify(args)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [...cliNodeFlags(), path.join(__dirname, '_copy-child.js'), JSON.stringify(args)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`bench child ${String(args.kind)} failed (exit ${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
 }

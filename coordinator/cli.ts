@@ -40,14 +40,22 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   }
 }
 
+/**
+ * How long the process may linger once the command is done. Normally node exits at once, its
+ * event loop empty; but grpc-js never abandons a TLS handshake with an agent that accepted the
+ * connection and then hung (a stopped or wedged process), and that socket kept `zkmig` alive for
+ * ever after printing its report (found by test/integration/load-fleet.test.ts). The grace lets
+ * real clean-up, such as a ZooKeeper session's close, finish first.
+ */
+const EXIT_GRACE_MS = 2000;
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`Error: ${String(err)}\n`);
-      process.exitCode = EXIT.ERROR;
-    },
-  );
+  const done = (code: number): void => {
+    process.exitCode = code;
+    setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
+  };
+  main(process.argv.slice(2)).then(done, (err: unknown) => {
+    process.stderr.write(`Error: ${String(err)}\n`);
+    done(EXIT.ERROR);
+  });
 }

@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { ExecError, TimeoutError } from '../../shared/errors';
 import type { ResolvedCommand } from '../config';
 import { BASE_ENV, Exec } from '../exec';
+import { findOrphan } from './orphan';
 import { isAlive, readPidFile, signal, startTime, tailFile } from './process';
 import type { ActiveState, ServiceBackend, ServiceStatus } from './service-types';
 
@@ -61,8 +62,22 @@ export class CommandBackend implements ServiceBackend {
     }
   }
 
-  /** The recorded pid when it is alive and still the process that was started; 0 otherwise, with why. */
+  /**
+   * The recorded pid when it is alive and still the process that was started; else a process this
+   * agent started but never recorded (orphan.ts), which is adopted; 0 otherwise, with why.
+   */
   private livePid(): { pid: number; recorded: number; why: string } {
+    const r = this.recordedPid();
+    if (r.pid > 0 || this.cmd.type === 'forking') return r;
+    const orphan = findOrphan(this.cmd.start, this.cmd.cwd);
+    if (orphan === undefined) return r;
+    const side: Sidecar = { pid: orphan, startTime: startTime(orphan) ?? '', argv: this.cmd.start, startedAt: new Date().toISOString() };
+    writeSmallFile(this.sidecarPath, JSON.stringify(side) + '\n');
+    writeSmallFile(this.cmd.pidFile, `${orphan}\n`);
+    return { pid: orphan, recorded: orphan, why: '' };
+  }
+
+  private recordedPid(): { pid: number; recorded: number; why: string } {
     const recorded = readPidFile(this.cmd.pidFile);
     if (recorded === 0) return { pid: 0, recorded, why: `no pid in ${this.cmd.pidFile}` };
     if (!isAlive(recorded)) return { pid: 0, recorded, why: `pid ${recorded} from ${this.cmd.pidFile} is not running` };

@@ -6,7 +6,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { InvalidInputError, PreconditionError } from '../../shared/errors';
-import { applyEdits, EditOutcome, IniEdit, iniView, IniView, parseIni } from '../../shared/ini';
+import { applyEdits, EditOutcome, IniEdit, IniKeyRef, iniView, IniView, narrowView, parseIni } from '../../shared/ini';
 import { makeDiff, OpResult } from '../../shared/result';
 import { atomicWrite, WriteMode } from './atomic-write';
 import { checkBackupPath, pruneBackups, writeBackup } from './backups';
@@ -48,7 +48,8 @@ interface Snapshot {
 
 export const sha256 = (b: Buffer | string): string => crypto.createHash('sha256').update(b).digest('hex');
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: keep a UTF-8 BOM in the text (the default strips it, and the edit would drop it from the file).
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function stampOf(st: fs.BigIntStats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
@@ -88,10 +89,32 @@ function checkExpected(s: Snapshot, expected: string | undefined): void {
   }
 }
 
-export async function readConfig(deps: IniFileDeps, path: unknown): Promise<{ path: string; content: Buffer; sha256: string; view: IniView }> {
+/** Most keys one narrowed read may name (a guard against absurd requests, not a real need). */
+export const MAX_READ_KEYS = 256;
+
+/**
+ * The file, its sha256 and its parse. With `onlyKeys`, the content is left out and the parse is
+ * narrowed to those keys (fleet-wide reads want a few values, not 20 KB of text per host).
+ */
+export async function readConfig(
+  deps: IniFileDeps,
+  path: unknown,
+  onlyKeys: readonly IniKeyRef[] = [],
+): Promise<{ path: string; content: Buffer; size: number; sha256: string; view: IniView }> {
+  checkKeyRefs(onlyKeys);
   const file = deps.allow.resolve(path);
   const s = await snapshot(deps, file);
-  return { path: file.path, content: s.bytes, sha256: s.sha256, view: iniView(parseIni(s.text ?? s.bytes.toString('utf8'))) };
+  const view = iniView(parseIni(s.text ?? s.bytes.toString('utf8')));
+  if (onlyKeys.length === 0) return { path: file.path, content: s.bytes, size: s.bytes.length, sha256: s.sha256, view };
+  return { path: file.path, content: Buffer.alloc(0), size: s.bytes.length, sha256: s.sha256, view: narrowView(view, onlyKeys) };
+}
+
+function checkKeyRefs(keys: readonly IniKeyRef[]): void {
+  if (keys.length > MAX_READ_KEYS) throw new InvalidInputError(`only_keys names ${keys.length} keys; at most ${MAX_READ_KEYS} may be asked at once`);
+  keys.forEach((k, i) => {
+    if (typeof k.section !== 'string' || k.section === '' || /[\]\r\n\0]/.test(k.section)) throw new InvalidInputError(`only_keys[${i}].section ${JSON.stringify(k.section)} is empty or contains ], a line break or NUL`);
+    if (typeof k.key !== 'string' || k.key === '' || /[=\r\n\0]/.test(k.key)) throw new InvalidInputError(`only_keys[${i}].key ${JSON.stringify(k.key)} is empty or contains =, a line break or NUL`);
+  });
 }
 
 /** Phase 3 for both edit and restore: back up, write atomically, prune. Returns the backup path. */
@@ -144,6 +167,11 @@ export async function editConfig(
     const text = requireUtf8(s);
     const r = applyEdits(text, req.edits);
     const next = Buffer.from(r.content, 'utf8');
+    // Without this, edits could grow the file past the limit, and every later read, edit and
+    // restore of it would be refused: the agent would lock itself out of its own file.
+    if (next.length > deps.maxFileBytes) {
+      throw new InvalidInputError(`the edits would make ${file.path} ${next.length} bytes, over limits.maxFileBytes (${deps.maxFileBytes}); nothing written`);
+    }
     const afterSha = sha256(next);
     const changed = afterSha !== s.sha256;
     const backupFile = changed && !req.checkMode ? await commit(deps, s, next) : '';

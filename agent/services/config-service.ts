@@ -45,8 +45,8 @@ export class ConfigService {
     const { rpc, ini } = this.ctx;
     server.addService(loadProtos().agent.ConfigService.service, {
       ReadConfig: unary<ReadConfigRequest__Output, ReadConfigResponse>(rpc, 'ReadConfig', 'read', (r) => r.path, async (req, call) => {
-        const r = await readConfig(ini, req.path);
-        return { res: { request_id: call.requestId, path: r.path, content: r.content, sha256: r.sha256, parsed: r.view } };
+        const r = await readConfig(ini, req.path, req.only_keys.map((k) => ({ section: k.section, key: k.key })));
+        return { res: { request_id: call.requestId, path: r.path, content: r.content, size: r.size, sha256: r.sha256, parsed: r.view } };
       }),
       EditConfig: unary<EditConfigRequest__Output, ConfigChangeResponse>(rpc, 'EditConfig', 'mutation', (r) => r.path, async (req, call) => {
         const edits: IniEdit[] = req.edits.map((e) => ({

@@ -80,6 +80,23 @@ function pem(v: Buffer | string, what: string): Buffer {
   return Buffer.isBuffer(v) ? v : readPem(v, what);
 }
 
+/**
+ * One ChannelCredentials per distinct (CA, key, certificate): grpc-js builds a TLS SecureContext per
+ * credentials object, which parses every PEM again. A fleet-wide fan-out reuses the same three files
+ * for every host, so sharing the object keeps the coordinator's memory from growing with the
+ * number of agents. Weak values: an idle process does not keep contexts it no longer uses.
+ */
+const credsCache = new Map<string, WeakRef<grpc.ChannelCredentials>>();
+
+function sslCredentials(ca: Buffer, key: Buffer, cert: Buffer): grpc.ChannelCredentials {
+  const id = crypto.createHash('sha256').update(ca).update('\0').update(key).update('\0').update(cert).digest('hex');
+  const hit = credsCache.get(id)?.deref();
+  if (hit) return hit;
+  const creds = grpc.credentials.createSsl(ca, key, cert);
+  credsCache.set(id, new WeakRef(creds));
+  return creds;
+}
+
 /** The wire form of an edit (oneof value|absent). */
 function editToWire(e: IniEdit): Record<string, unknown> {
   return {
@@ -99,6 +116,7 @@ export class AgentClient {
   private readonly deadlines: AgentDeadlines;
   private readonly retry: RetryOptions;
   private readonly coordinator: string;
+  private retried = 0;
 
   constructor(readonly opts: AgentClientOptions) {
     const { host } = parseHostPort(opts.address, 'agent address');
@@ -108,10 +126,14 @@ export class AgentClient {
       creds = grpc.credentials.createInsecure();
     } else {
       if (!opts.tls) throw new UsageError(`agent ${opts.address}: TLS options (ca, cert, key) are required`);
-      creds = grpc.credentials.createSsl(pem(opts.tls.ca, 'agent CA'), pem(opts.tls.key, 'coordinator key'), pem(opts.tls.cert, 'coordinator certificate'));
+      creds = sslCredentials(pem(opts.tls.ca, 'agent CA'), pem(opts.tls.key, 'coordinator key'), pem(opts.tls.cert, 'coordinator certificate'));
     }
     const channelOptions: grpc.ChannelOptions = {
       'grpc.max_receive_message_length': 64 << 20,
+      // Never share a connection with another client, even one built from the same credentials:
+      // a client made after an agent rotated its certificate must handshake again, not ride an
+      // old connection from grpc-js's process-wide subchannel pool.
+      'grpc.use_local_subchannel_pool': 1,
       ...(opts.tls?.serverName ? { 'grpc.ssl_target_name_override': opts.tls.serverName, 'grpc.default_authority': opts.tls.serverName } : {}),
     };
     const p = loadProtos();
@@ -128,6 +150,15 @@ export class AgentClient {
 
   get address(): string {
     return this.opts.address;
+  }
+
+  /**
+   * Attempts beyond the first, summed over every call this client made. Retries are otherwise
+   * invisible (a call that succeeded on its third try looks like one that succeeded at once), and
+   * an operator or a load test wants to see a fleet that only just kept within its deadlines.
+   */
+  get retries(): number {
+    return this.retried;
   }
 
   private metadata(): grpc.Metadata {
@@ -147,8 +178,9 @@ export class AgentClient {
     deadlineMs: number,
     invoke: (md: grpc.Metadata, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => void,
   ): Promise<Res> {
-    return withRetry(retryable, this.retry, () =>
+    return withRetry(retryable, this.retry, (attempt) =>
       new Promise<Res>((resolve, reject) => {
+        if (attempt > 1) this.retried++;
         invoke(this.metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => {
           if (err) reject(this.toError(method, err));
           else resolve(res as Res);
@@ -174,8 +206,13 @@ export class AgentClient {
     return this.call('GetFacts', true, this.deadlines.readMs, (md, o, cb) => this.facts_.getFacts(req, md, o, cb));
   }
 
-  readConfig(path: string): Promise<ReadConfigResponse__Output> {
-    const req = { header: this.header(false, crypto.randomUUID()), path };
+  /**
+   * The file, its sha256 and its parse. With `onlyKeys` the agent leaves the content out and
+   * narrows the parse to those keys (see the proto); an agent that predates the option sends the
+   * whole file, which callers must accept.
+   */
+  readConfig(path: string, o: { onlyKeys?: readonly { section: string; key: string }[] } = {}): Promise<ReadConfigResponse__Output> {
+    const req = { header: this.header(false, crypto.randomUUID()), path, only_keys: (o.onlyKeys ?? []).map((k) => ({ section: k.section, key: k.key })) };
     return this.call('ReadConfig', true, this.deadlines.readMs, (md, o, cb) => this.config_.readConfig(req, md, o, cb));
   }
 

@@ -19,6 +19,7 @@ import type { IniEntry as _zkmig_agent_v1_IniEntry, IniEntry__Output as _zkmig_a
 import type { IniProblem as _zkmig_agent_v1_IniProblem, IniProblem__Output as _zkmig_agent_v1_IniProblem__Output } from './zkmig/agent/v1/IniProblem';
 import type { IniSection as _zkmig_agent_v1_IniSection, IniSection__Output as _zkmig_agent_v1_IniSection__Output } from './zkmig/agent/v1/IniSection';
 import type { IniView as _zkmig_agent_v1_IniView, IniView__Output as _zkmig_agent_v1_IniView__Output } from './zkmig/agent/v1/IniView';
+import type { KeyRef as _zkmig_agent_v1_KeyRef, KeyRef__Output as _zkmig_agent_v1_KeyRef__Output } from './zkmig/agent/v1/KeyRef';
 import type { ListBackupsRequest as _zkmig_agent_v1_ListBackupsRequest, ListBackupsRequest__Output as _zkmig_agent_v1_ListBackupsRequest__Output } from './zkmig/agent/v1/ListBackupsRequest';
 import type { ListBackupsResponse as _zkmig_agent_v1_ListBackupsResponse, ListBackupsResponse__Output as _zkmig_agent_v1_ListBackupsResponse__Output } from './zkmig/agent/v1/ListBackupsResponse';
 import type { PegasusFacts as _zkmig_agent_v1_PegasusFacts, PegasusFacts__Output as _zkmig_agent_v1_PegasusFacts__Output } from './zkmig/agent/v1/PegasusFacts';
@@ -57,6 +58,7 @@ export interface ProtoGrpcType {
         IniProblem: MessageTypeDefinition<_zkmig_agent_v1_IniProblem, _zkmig_agent_v1_IniProblem__Output>
         IniSection: MessageTypeDefinition<_zkmig_agent_v1_IniSection, _zkmig_agent_v1_IniSection__Output>
         IniView: MessageTypeDefinition<_zkmig_agent_v1_IniView, _zkmig_agent_v1_IniView__Output>
+        KeyRef: MessageTypeDefinition<_zkmig_agent_v1_KeyRef, _zkmig_agent_v1_KeyRef__Output>
         ListBackupsRequest: MessageTypeDefinition<_zkmig_agent_v1_ListBackupsRequest, _zkmig_agent_v1_ListBackupsRequest__Output>
         ListBackupsResponse: MessageTypeDefinition<_zkmig_agent_v1_ListBackupsResponse, _zkmig_agent_v1_ListBackupsResponse__Output>
         PegasusFacts: MessageTypeDefinition<_zkmig_agent_v1_PegasusFacts, _zkmig_agent_v1_PegasusFacts__Output>

@@ -61,8 +61,9 @@ const BAD_TEXT = /[\r\n\0]/;
 export function validateEdit(e: IniEdit, i: number): void {
   const where = `edits[${i}]`;
   if (typeof e.section !== 'string' || e.section.trim() === '') throw new InvalidInputError(`${where}.section is empty`);
-  if (e.section !== e.section.trim() || /[\]\r\n\0;#]/.test(e.section)) {
-    throw new InvalidInputError(`${where}.section "${e.section}" has surrounding spaces or one of ] ; # or a line break`);
+  // `=` too: Pegasus rejects a line that starts with `[` and contains `=`, so `[a=b]` is not a header.
+  if (e.section !== e.section.trim() || /[\]\r\n\0;#=]/.test(e.section)) {
+    throw new InvalidInputError(`${where}.section "${e.section}" has surrounding spaces or one of ] ; # = or a line break`);
   }
   if (typeof e.key !== 'string' || e.key.trim() === '') throw new InvalidInputError(`${where}.key is empty`);
   if (e.key !== e.key.trim() || /[=;#[\r\n\0]/.test(e.key) || /\s/.test(e.key)) {
@@ -170,11 +171,11 @@ function withValue(line: IniLine, value: string, sep: string): string {
   const escaped = escapeValue(value);
   if (line.bare) {
     const keyEnd = line.keyEnd ?? text.length;
-    return text.slice(0, keyEnd) + sep + escaped + text.slice(keyEnd);
+    return text.slice(0, keyEnd) + sep + escaped + glue(escaped, text.slice(keyEnd)) + text.slice(keyEnd);
   }
   const vs = line.valueStart ?? text.length;
   const ve = line.valueEnd ?? text.length;
-  if (vs !== ve) return text.slice(0, vs) + escaped + text.slice(ve);
+  if (vs !== ve) return text.slice(0, vs) + escaped + glue(escaped, text.slice(ve)) + text.slice(ve);
   // An empty value: write it after `=` and one following space if there is one (`key = ` becomes
   // `key = v`, not `key = v `); `arguments =` gets the space the rest of the file has there.
   let at = text.indexOf('=', line.keyEnd ?? 0) + 1;
@@ -184,7 +185,15 @@ function withValue(line: IniLine, value: string, sep: string): string {
     pad = '';
   }
   if (escaped === '') pad = '';
-  return text.slice(0, at) + pad + escaped + text.slice(at);
+  return text.slice(0, at) + pad + escaped + glue(escaped, text.slice(at)) + text.slice(at);
+}
+
+/**
+ * A space between a value ending in `^` and a comment that follows it directly: written together,
+ * `x^;c` would read as the literal `x;c` (Pegasus's `^;` escape). Pegasus trims the space away.
+ */
+function glue(escaped: string, rest: string): string {
+  return escaped.endsWith('^') && (rest.startsWith(';') || rest.startsWith('#')) ? ' ' : '';
 }
 
 /** After the section's last key line, or after its header when it has none. */

@@ -5,7 +5,7 @@ export { parseIni, findSections, findEntries, getValue, commentStart, escapeValu
 export type { IniDocument, IniLine, IniSectionInfo, IniProblem, LineKind } from './parse';
 export { applyEdits, validateEdit } from './edit';
 export type { IniEdit, EditAction, EditOutcome, EditResult } from './edit';
-export { iniView } from './view';
-export type { IniView, IniViewEntry } from './view';
+export { iniView, narrowView } from './view';
+export type { IniView, IniViewEntry, IniKeyRef } from './view';
 export { pegasusSettings, isPegasusConfig } from './pegasus';
 export type { PegasusSettings } from './pegasus';

@@ -57,3 +57,24 @@ export function iniView(doc: IniDocument): IniView {
   }
   return { sections, duplicates, commented, problems: doc.problems, placeholders: [...placeholders].sort(), eol: doc.eol };
 }
+
+/** A key to keep in a narrowed view. */
+export interface IniKeyRef {
+  section: string;
+  key: string;
+}
+
+/**
+ * The view reduced to `keys`: every section header stays (so "section missing" and "key missing"
+ * remain distinguishable), but only the entries and commented-out lines of those keys; duplicates,
+ * problems, placeholders and eol are about the whole file and stay whole. Pure.
+ */
+export function narrowView(view: IniView, keys: readonly IniKeyRef[]): IniView {
+  const wanted = new Set(keys.map((k) => `${k.section}\0${k.key}`));
+  const keep = (e: IniViewEntry): boolean => wanted.has(`${e.section}\0${e.key}`);
+  return {
+    ...view,
+    sections: view.sections.map((s) => ({ name: s.name, line: s.line, entries: s.entries.filter(keep) })),
+    commented: view.commented.filter(keep),
+  };
+}

@@ -252,3 +252,32 @@ test.serial('a pid file whose pid now belongs to another process is not trusted,
   await c.controlService('sleeper', 'stop');
   t.true(alive(pid), 'the stranger is still alive');
 });
+
+test.serial('a service the agent started but never recorded (killed between spawn and pid file) is found by argv and cwd and adopted; two candidates are not', async (t) => {
+  const c = t.context.client;
+  const pid = (await c.controlService('sleeper', 'start')).status?.main_pid ?? 0;
+  t.true(pid > 0);
+  const pidFile = path.join(t.context.dir, 'state', 'services', 'sleeper.pid');
+  // What an agent SIGKILLed right after spawning leaves: the process, and nothing naming it.
+  fs.rmSync(pidFile);
+  fs.rmSync(`${pidFile}.zkmig.json`);
+
+  // A second process with the very same argv and cwd makes the match ambiguous: no adoption.
+  const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  const twin = spawn(argv[0]!, argv.slice(1), { cwd: fs.readlinkSync(`/proc/${pid}/cwd`), stdio: 'ignore' });
+  t.teardown(() => twin.kill('SIGKILL'));
+  await waitFor('the twin to run', () => fs.existsSync(`/proc/${twin.pid}/cmdline`) && fs.readFileSync(`/proc/${twin.pid}/cmdline`, 'utf8').includes('sleeper up'), 10000);
+  t.is((await c.serviceStatus('sleeper')).state, 'inactive', 'two candidates: adopting either would be a guess');
+  t.false(fs.existsSync(pidFile));
+  twin.kill('SIGKILL');
+  await waitFor('the twin to be gone', () => !alive(twin.pid as number), 5000);
+
+  const s = await c.serviceStatus('sleeper');
+  t.is(s.state, 'active');
+  t.is(s.main_pid, pid);
+  t.is(Number(fs.readFileSync(pidFile, 'utf8')), pid, 'adopted: recorded again');
+  // A start does not launch a second copy; a stop stops the adopted process.
+  t.like(await c.controlService('sleeper', 'start'), { changed: false });
+  t.true((await c.controlService('sleeper', 'stop')).changed);
+  await waitFor('the adopted process to stop', () => !alive(pid), 5000);
+});

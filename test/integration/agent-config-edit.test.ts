@@ -8,7 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AgentClient } from '../../coordinator/lib/agent-client';
-import { isPermissionDenied, isPrecondition } from '../../shared/errors';
+import { isInvalidInput, isPermissionDenied, isPrecondition } from '../../shared/errors';
 import { splitLines } from '../../shared/ini';
 import { TestAgent, stopAllAgents } from '../harness/agent';
 import { makeTestPki, TestPki } from '../harness/certs';
@@ -161,6 +161,28 @@ test.serial('ReadConfig returns the exact bytes, the sha256 and the parsed view'
   t.true(r.parsed?.commented.some((c) => c.key === 'toollets' && c.section === 'core'));
   t.true(r.parsed?.placeholders.includes('%{cluster.name}'));
   t.is(r.parsed?.eol, '\n');
+});
+
+test.serial('ReadConfig with only_keys leaves the content out and narrows the parse; bad key refs are refused', async (t) => {
+  const f = freshFile(t);
+  const c = t.context.client;
+  const r = await c.readConfig(f, { onlyKeys: [{ section: 'zookeeper', key: 'hosts_list' }, { section: 'core', key: 'toollets' }, { section: 'nowhere', key: 'x' }] });
+  t.is(r.content.length, 0);
+  t.is(r.size, FIXTURE.length);
+  t.is(r.sha256, sha(FIXTURE));
+  const entries = r.parsed?.sections.flatMap((s) => s.entries.map((e) => `${e.section}.${e.key}`)) ?? [];
+  t.deepEqual([...entries].sort(), ['core.toollets', 'zookeeper.hosts_list']);
+  t.false(entries.includes('meta_server.server_list'));
+  // Section headers all stay, so "no such section" stays distinguishable from "no such key".
+  t.true((r.parsed?.sections.length ?? 0) > 5);
+  t.deepEqual(r.parsed?.commented.map((e) => `${e.section}.${e.key}`), ['core.toollets']);
+  t.true(r.parsed?.placeholders.includes('%{cluster.name}'));
+  const bad = await t.throwsAsync(c.readConfig(f, { onlyKeys: [{ section: 'zookeeper', key: 'a\nb' }] }));
+  t.true(isInvalidInput(bad));
+  t.regex(bad?.message ?? '', /only_keys\[0\]\.key/);
+  const tooMany = await t.throwsAsync(c.readConfig(f, { onlyKeys: Array.from({ length: 257 }, (_, i) => ({ section: 's', key: `k${i}` })) }));
+  t.regex(tooMany?.message ?? '', /at most 256/);
+  t.true(fs.readFileSync(f).equals(FIXTURE));
 });
 
 test.serial('CRLF and a missing final newline survive the round trip over the wire', async (t) => {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { resolveHosts, sameEndpoint, splitEndpoint } from '../../coordinator/lib/audit';
+import { endpointIds, resolveHosts, sameEndpoint, splitEndpoint } from '../../coordinator/lib/audit';
 
 test('endpoints split into a lower-case host and a port', (t) => {
   t.deepEqual(splitEndpoint(' Meta1.Example.com:34601 '), { host: 'meta1.example.com', port: '34601' });
@@ -33,4 +33,19 @@ test('names resolve once each, IPs are not looked up, failures and slow lookups 
   t.deepEqual(r.get('10.0.0.1'), ['10.0.0.1']);
   t.deepEqual(r.get('broken'), ['broken']);
   t.deepEqual(r.get('slow'), ['slow']);
+});
+
+test('endpoint identities agree with sameEndpoint on every pair', (t) => {
+  const resolved = new Map([
+    ['meta1', ['meta1', '10.0.0.1']],
+    ['meta1-alias', ['meta1-alias', '10.0.0.1']],
+    ['10.0.0.2', ['10.0.0.2']],
+  ]);
+  const list = ['META1:34601', 'meta1:34601', '10.0.0.1:34601', 'meta1-alias:34601', '10.0.0.1:34602', '10.0.0.2:34601', 'unknown:34601', 'garbage', ' Garbage ', '[::1]:34601', '::1:34601'];
+  for (const a of list) {
+    for (const b of list) {
+      const shared = endpointIds(a, resolved).some((id) => endpointIds(b, resolved).includes(id));
+      t.is(shared, sameEndpoint(a, b, resolved), `${a} vs ${b}`);
+    }
+  }
 });

@@ -53,7 +53,7 @@ function config(c: Conf = {}): string {
 }
 
 function ok(host: string, text: string, keys = MIGRATION_KEYS): HostOutcome<MetaConfig> {
-  return { cluster: 'c1', host, agent: `${host}:7443`, status: 'ok', durationMs: 1, value: { path: '/etc/pegasus/config.ini', sha256: 'x', size: text.length, ...extractMetaConfig(text, keys) } };
+  return { cluster: 'c1', host, agent: `${host}:7443`, status: 'ok', durationMs: 1, retries: 0, value: { path: '/etc/pegasus/config.ini', sha256: 'x', size: text.length, ...extractMetaConfig(text, keys) } };
 }
 
 const RUNNING: RunningView = { leader: '10.0.0.1:34601', metaServers: ['10.0.0.1:34601', '10.0.0.2:34601'], zookeeperHosts: 'zk2:2181,zk1:2181', zookeeperRoot: '/pegasus/c1' };
@@ -124,8 +124,8 @@ test('unreachable and unreadable hosts are findings; --expect compares lists as 
   const f = audit(
     [
       ok('m1', config()),
-      { cluster: 'c1', host: 'm2', agent: 'm2:7443', status: 'unreachable', durationMs: 1, error: { code: 'UNAVAILABLE', message: 'connect ECONNREFUSED' } },
-      { cluster: 'c1', host: 'm3', agent: 'm3:7443', status: 'failed', durationMs: 1, error: { code: 'NOT_FOUND', message: 'no such file' } },
+      { cluster: 'c1', host: 'm2', agent: 'm2:7443', status: 'unreachable', durationMs: 1, retries: 0, error: { code: 'UNAVAILABLE', message: 'connect ECONNREFUSED' } },
+      { cluster: 'c1', host: 'm3', agent: 'm3:7443', status: 'failed', durationMs: 1, retries: 0, error: { code: 'NOT_FOUND', message: 'no such file' } },
     ],
     { expect: [{ section: 'zookeeper', key: 'hosts_list', value: 'zk2:2181,zk1:2181' }, { section: 'zookeeper', key: 'timeout_ms', value: '30000' }] },
   );

@@ -65,3 +65,16 @@ export function sameEndpoint(a: string, b: string, resolved: Resolved): boolean 
   const ay = resolved.get(y.host) ?? [y.host];
   return ax.some((v) => ay.includes(v));
 }
+
+/**
+ * The identities of an endpoint: `address:port` for its host and every address it resolved to, or
+ * its trimmed, lower-cased text when it is not `host:port`. Two endpoints are the same (as
+ * sameEndpoint decides) exactly when they share one; comparing whole lists this way parses each
+ * endpoint once instead of once per pair.
+ */
+export function endpointIds(text: string, resolved: Resolved): string[] {
+  const x = splitEndpoint(text);
+  if (!x) return [`raw ${text.trim().toLowerCase()}`];
+  const hosts = resolved.get(x.host) ?? [];
+  return [x.host, ...hosts].map((h) => `${h}:${x.port}`);
+}

@@ -93,6 +93,8 @@ export async function auditFleet(o: AuditOptions): Promise<AuditReport> {
         path: h.value?.path ?? meta?.metaConfig ?? '',
         ...(h.value ? { sha256: h.value.sha256 } : {}),
         ...(h.error ? { error: h.error.message } : {}),
+        durationMs: h.durationMs,
+        retries: h.retries,
       };
     });
     return {

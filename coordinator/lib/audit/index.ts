@@ -1,5 +1,5 @@
 /** Fleet-wide audit of meta-server configuration, read through the agents. */
-export { resolveHosts, sameEndpoint, splitEndpoint } from './addresses';
+export { endpointIds, resolveHosts, sameEndpoint, splitEndpoint } from './addresses';
 export type { Lookup, Resolved } from './addresses';
 export { AUDIT_DEFAULTS, auditFleet } from './audit';
 export type { AuditOptions } from './audit';

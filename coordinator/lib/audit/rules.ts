@@ -18,7 +18,7 @@ import {
 } from '../config-edit';
 import type { HostOutcome } from '../fleet';
 import type { PegasusCluster } from '../inventory';
-import { Resolved, sameEndpoint } from './addresses';
+import { endpointIds, Resolved } from './addresses';
 import { Expectation, Finding, FindingCode, RunningView, Severity } from './types';
 
 export interface ClusterInput {
@@ -202,8 +202,11 @@ function hostRules(f: Findings, input: ClusterInput, ctx: RuleContext, host: str
   } else if (!hasPlaceholder(serverList)) {
     const entries = listItems(serverList);
     const inv = input.cluster.metas.map((m) => m.metaAddress);
-    const extra = entries.filter((e) => !inv.some((i) => sameEndpoint(e, i, ctx.resolved)));
-    const missing = inv.filter((i) => !entries.some((e) => sameEndpoint(e, i, ctx.resolved)));
+    const invIds = inv.map((i) => new Set(endpointIds(i, ctx.resolved)));
+    const entryIds = entries.map((e) => endpointIds(e, ctx.resolved));
+    const shared = (ids: readonly string[], set: ReadonlySet<string>): boolean => ids.some((id) => set.has(id));
+    const extra = entries.filter((_, j) => !invIds.some((set) => shared(entryIds[j]!, set)));
+    const missing = inv.filter((_, i) => !entryIds.some((ids) => shared(ids, invIds[i]!)));
     if (extra.length > 0 || missing.length > 0) {
       const parts = [];
       if (extra.length > 0) parts.push(`lists ${extra.join(', ')}, not in the inventory`);

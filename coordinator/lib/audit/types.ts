@@ -76,6 +76,10 @@ export interface AuditedHost {
   path: string;
   sha256?: string;
   error?: string;
+  /** Wall time of this host's read, connection included. */
+  durationMs: number;
+  /** Extra attempts the read needed (0: it succeeded first time). */
+  retries: number;
 }
 
 export interface ClusterAudit {

@@ -44,6 +44,9 @@ export interface ConfigView {
   placeholders: readonly string[];
 }
 
+/** `hosts_list` where the Pegasus website puts it and Pegasus never reads it (pegasus.md §8.1). */
+const MISPLACED_HOSTS_LIST: KeyPath = { section: 'meta_server', key: 'hosts_list' };
+
 /** Reduce a parsed view to `keys` and the findings any reader of it needs. Pure. */
 export function reduceConfigView(view: ConfigView, keys: readonly KeyPath[]): Omit<MetaConfig, 'path' | 'sha256' | 'size'> {
   const first = (section: string, key: string): { value: string; line: number } | undefined => {
@@ -89,10 +92,13 @@ export function readMetaConfigs(o: ReadConfigsOptions): Promise<HostOutcome<Meta
   return o.pool.run(
     o.targets,
     async (client, t) => {
-      const r = await client.readConfig(t.host.metaConfig);
-      const base = { path: r.path || t.host.metaConfig, sha256: r.sha256, size: r.content.length };
+      // Only the keys asked for (plus where a misplaced hosts_list would be) travel: the whole
+      // file and its parse are ~150 KB of garbage per host, which made the coordinator's peak
+      // memory grow with the size of the fleet.
+      const r = await client.readConfig(t.host.metaConfig, { onlyKeys: [...keys, MISPLACED_HOSTS_LIST] });
+      const base = { path: r.path || t.host.metaConfig, sha256: r.sha256, size: r.size || r.content.length };
       // The agent parsed the file with the same shared/ini code; parsing it again here would only
-      // double the garbage per host (memory must stay flat with the size of the fleet).
+      // double the garbage per host.
       if (r.parsed) return { ...base, ...reduceConfigView(r.parsed, keys) };
       let text: string;
       try {

@@ -105,17 +105,27 @@ export class AgentPool {
       this.concurrency,
       async (t) => {
         const started = Date.now();
+        // A reused client's counter spans earlier tasks; only this task's share is the host's.
+        let retries = 0;
+        const counted = async (c: AgentClient): Promise<T> => {
+          const before = c.retries;
+          try {
+            return await fn(c, t);
+          } finally {
+            retries = c.retries - before;
+          }
+        };
         try {
-          const value = await this.withClient(t.host, (c) => fn(c, t));
-          return { ...hostRef(t), status: o.changed?.(value) ? 'changed' : 'ok', value, durationMs: Date.now() - started } as HostOutcome<T>;
+          const value = await this.withClient(t.host, counted);
+          return { ...hostRef(t), status: o.changed?.(value) ? 'changed' : 'ok', value, durationMs: Date.now() - started, retries } as HostOutcome<T>;
         } catch (e) {
-          return { ...hostRef(t), ...classifyError(e), durationMs: Date.now() - started } as HostOutcome<T>;
+          return { ...hostRef(t), ...classifyError(e), durationMs: Date.now() - started, retries } as HostOutcome<T>;
         }
       },
       o.onProgress,
     );
     // The task above never throws; a rejection here would be a bug in it, reported as a failure.
-    return settled.map((s, i) => (s.status === 'fulfilled' ? s.value : { ...hostRef(targets[i]!), ...classifyError(s.reason), durationMs: 0 }));
+    return settled.map((s, i) => (s.status === 'fulfilled' ? s.value : { ...hostRef(targets[i]!), ...classifyError(s.reason), durationMs: 0, retries: 0 }));
   }
 
   /** Close every cached connection. */

@@ -38,4 +38,6 @@ export interface HostOutcome<T> extends HostRef {
   /** Set when status is failed or unreachable. */
   error?: HostError;
   durationMs: number;
+  /** Agent calls of this host's task that needed more than one attempt, counted per extra attempt (0: every call succeeded first time). */
+  retries: number;
 }

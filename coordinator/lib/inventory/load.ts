@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AppError, UsageError } from '../../../shared/errors';
+import { AppError, InvalidInputError, UsageError } from '../../../shared/errors';
 import { parseIniInventory } from './ini';
 import { RawInventory } from './raw';
 import { resolveInventory } from './resolve';
@@ -59,8 +59,9 @@ export function loadInventory(opts: LoadInventoryOptions): Inventory {
   const file = inventoryPath(opts);
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = decodeUtf8(fs.readFileSync(file), file);
   } catch (e) {
+    if (e instanceof AppError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new AppError('NOT_FOUND', `inventory ${file} does not exist`, { cause: e, context: { file } });
     if (code === 'EACCES') throw new AppError('PERMISSION_DENIED', `inventory ${file} is not readable`, { cause: e, context: { file } });
@@ -68,6 +69,19 @@ export function loadInventory(opts: LoadInventoryOptions): Inventory {
   }
   const raw = parseInventory(text, file);
   return resolveInventory(raw, opts.checkFiles === false ? {} : { fileExists: (f) => fs.existsSync(f) });
+}
+
+/**
+ * The file as UTF-8, strictly: a mis-encoded byte would otherwise become U+FFFD inside a host name
+ * or a path, and zkmig would dial or edit something nobody wrote.
+ */
+function decodeUtf8(bytes: Buffer, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const line = bytes.toString('utf8').split('\n').findIndex((l) => l.includes('\uFFFD')) + 1;
+    throw new InvalidInputError(`${file}${line > 0 ? `:${line}` : ''}: the inventory is not valid UTF-8 (save it as UTF-8)`, { context: { file, line } });
+  }
 }
 
 /** The named cluster; a UsageError listing the known ones when it is not in the inventory. */

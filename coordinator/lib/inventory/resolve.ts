@@ -85,7 +85,7 @@ export function resolveInventory(raw: RawInventory, opts: ResolveOptions = {}): 
       if (clusterOf.get(host) !== group.name) continue;
       const vars = hostVariables(raw, host, hostGroups.get(host) ?? [], parents, depth);
       const r = new HostResolver(host, group.name, vars, problems);
-      const address = r.hostName('ansible_host') ?? host;
+      const address = r.hostName('ansible_host') ?? r.ownName(raw.hostPos.get(host));
       const metaPort = r.port('meta_port') ?? INVENTORY_DEFAULTS.metaPort;
       const agentPort = r.port('agent_port') ?? INVENTORY_DEFAULTS.agentPort;
       const metaConfig = r.remotePath('meta_config');
@@ -236,6 +236,9 @@ function hostVariables(raw: RawInventory, host: string, direct: RawGroup[], pare
   return vars;
 }
 
+/** A host name, an IPv4 address, or an IPv6 address with or without brackets. */
+const HOST_NAME = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9a-fA-F:]+)$/;
+
 /** Typed access to one host's merged variables; problems are collected, never thrown. */
 class HostResolver {
   constructor(
@@ -281,8 +284,22 @@ class HostResolver {
   hostName(name: string): string | undefined {
     const s = this.string(name);
     if (s === undefined) return undefined;
-    if (!/^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9a-fA-F:]+)$/.test(s)) return this.bad(name, `${JSON.stringify(s)} is not a host name or IP address`);
+    if (!HOST_NAME.test(s)) return this.bad(name, `${JSON.stringify(s)} is not a host name or IP address`);
     return s;
+  }
+
+  /**
+   * The inventory name as the address (no ansible_host): it must be a host name too, else a typo
+   * such as `meta1:34601:x` or a mis-encoded name becomes an address zkmig would dial.
+   */
+  ownName(pos: SourcePos | undefined): string {
+    // Underscores are allowed here (not in ansible_host): aliases like meta_1 resolve through /etc/hosts.
+    if (!/^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|[0-9a-fA-F:]+)$/.test(this.host)) {
+      this.problems.push(
+        `${pos ? `${where(pos)}: ` : ''}host ${JSON.stringify(this.host)} (cluster ${this.cluster}): the inventory name is its address (no ansible_host), and it is not a host name or IP address; fix the name or set ansible_host`,
+      );
+    }
+    return this.host;
   }
 
   serviceName(name: string): string | undefined {

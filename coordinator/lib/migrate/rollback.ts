@@ -63,7 +63,7 @@ export function rollbackSteps(env: RunEnv, scope: RollbackScope): StepDef[] {
         const f = factsOf(ctx);
         const now = await readMetaConfigs({ pool: env.pool, targets: targetsOf([env.cluster]) });
         const unread = now.filter((c) => !c.value);
-        if (unread.length > 0) throw new AppError('UNAVAILABLE', `cannot read the config of ${unread.map((u) => `${u.host} (${u.error?.message ?? u.status})`).join(', ')}`);
+        if (unread.length > 0) throw new AppError('UNAVAILABLE', `cannot read the config of ${unread.map((u) => `${u.host} (${u.error?.message ?? u.status})`).join(', ')}`, { cause: unread.find((u) => u.error)?.error });
         let restored = 0;
         for (const c of now) {
           const orig = f.metas.find((m) => m.name === c.host)!;

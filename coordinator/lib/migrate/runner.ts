@@ -1,6 +1,7 @@
 import { AppError, toAppError } from '../../../shared/errors';
 import { Emit, HostStatus } from './events';
 import { Journal, RunState } from './journal';
+import { isTransient, TRANSIENT_RETRY_DELAYS_MS } from './transient';
 
 /**
  * Runs a list of idempotent steps against a journal. A step whose `step-done` is already in the
@@ -43,6 +44,8 @@ export class StepFailedError extends AppError {
 export interface RunStepsOptions {
   /** Called after each step's done entry is journaled (tests kill the coordinator here). */
   afterStep?: (step: string) => void | Promise<void>;
+  /** Waits before running a step again after a transient failure (transient.ts). @default TRANSIENT_RETRY_DELAYS_MS */
+  retryDelaysMs?: readonly number[];
 }
 
 export async function runSteps(steps: StepDef[], journal: Journal, state: RunState | undefined, emit: Emit, results: Map<string, Record<string, unknown>>, opts: RunStepsOptions = {}): Promise<void> {
@@ -55,7 +58,18 @@ export async function runSteps(steps: StepDef[], journal: Journal, state: RunSta
       emit({ kind: 'step-skipped', step: step.name, reason: 'done in an earlier attempt' });
       continue;
     }
-    const attempt = (attempts.get(step.name) ?? 0) + 1;
+    await runOne(step, journal, emit, results, (attempts.get(step.name) ?? 0) + 1, opts.retryDelaysMs ?? TRANSIENT_RETRY_DELAYS_MS);
+    await opts.afterStep?.(step.name);
+  }
+}
+
+/**
+ * One step, journaled; run again (a new attempt, journaled as such) after a transient failure
+ * while `delays` last: the step is idempotent, and a peer that was gone for seconds should not
+ * roll a migration back. Any other failure, or the last one, is journaled and thrown.
+ */
+async function runOne(step: StepDef, journal: Journal, emit: Emit, results: Map<string, Record<string, unknown>>, first: number, delays: readonly number[]): Promise<Record<string, unknown>> {
+  for (let attempt = first, retry = 0; ; attempt++, retry++) {
     journal.append({ kind: 'step-intent', step: step.name, attempt });
     emit({ kind: 'step-start', step: step.name, title: step.title });
     const t0 = Date.now();
@@ -74,12 +88,18 @@ export async function runSteps(steps: StepDef[], journal: Journal, state: RunSta
     } catch (err) {
       const e = toAppError(err);
       journal.append({ kind: 'step-failed', step: step.name, error: e.message, code: e.code });
+      const wait = delays[retry];
+      if (wait !== undefined && isTransient(err)) {
+        emit({ kind: 'warning', step: step.name, message: `${step.name} failed on a transient error (${e.message.split('\n')[0]}); running it again in ${wait / 1000} s` });
+        await new Promise((r) => setTimeout(r, wait));
+        continue;
+      }
       emit({ kind: 'step-failed', step: step.name, title: step.title, ms: Date.now() - t0, error: e.message });
       throw new StepFailedError(step.name, err);
     }
     results.set(step.name, data);
     journal.append({ kind: 'step-done', step: step.name, data });
     emit({ kind: 'step-done', step: step.name, title: step.title, ms: Date.now() - t0, ...(typeof data.summary === 'string' ? { summary: data.summary } : {}) });
-    await opts.afterStep?.(step.name);
+    return data;
   }
 }

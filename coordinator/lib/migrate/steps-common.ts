@@ -61,7 +61,7 @@ export async function editConfigs(env: RunEnv, ctx: StepContext, hosts: readonly
   const expected: Record<string, string> = {};
   const known = knownShas(env, f);
   for (const c of current) {
-    if (!c.value) throw new AppError(c.error?.code === 'UNAVAILABLE' ? 'UNAVAILABLE' : 'INTERNAL', `cannot read the config of ${c.host}: ${c.error?.message ?? c.status}`);
+    if (!c.value) throw new AppError(c.error?.code === 'UNAVAILABLE' ? 'UNAVAILABLE' : 'INTERNAL', `cannot read the config of ${c.host}: ${c.error?.message ?? c.status}`, { cause: c.error });
     expected[c.host] = c.value.sha256;
     const ours = edits.every((e) => (c.value!.values[`${e.section}.${e.key}`] ?? null) === (e.absent ? null : e.value));
     if (!known.get(c.host)?.has(c.value.sha256) && !ours) ctx.warn(`${c.host}: ${c.value.path} changed since the preflight, not by this run; editing the current version`);
@@ -78,7 +78,10 @@ export async function editConfigs(env: RunEnv, ctx: StepContext, hosts: readonly
   }
   if (!env.check) env.note(CONFIG_EDITS_NOTE, { step: ctx.step, backups, after });
   const bad = r.hosts.filter((h) => !h.value);
-  if (bad.length > 0) throw new AppError(bad.some((b) => b.status === 'unreachable') ? 'UNAVAILABLE' : 'INTERNAL', `config edit failed on ${bad.map((b) => `${b.host} (${b.error?.message ?? b.status})`).join('; ')}`);
+  if (bad.length > 0) throw new AppError(bad.some((b) => b.status === 'unreachable') ? 'UNAVAILABLE' : 'INTERNAL', `config edit failed on ${bad.map((b) => `${b.host} (${b.error?.message ?? b.status})`).join('; ')}`, {
+      // The agent's own error: the runner runs the step again when it was only unreachable (transient.ts).
+      cause: bad.find((x) => x.error)?.error,
+    });
   return backups;
 }
 

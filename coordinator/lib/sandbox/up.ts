@@ -48,6 +48,11 @@ export interface SandboxUpOptions {
    * znodes) without making the simulated replica servers host thousands of replicas. @default none
    */
   ballast?: { droppedTables: number; partitions: number };
+  /**
+   * Members of each ensemble: 3 gives a real quorum, so that one member can be restarted while the
+   * ensemble keeps serving (the fault matrix restarts members of both). @default { old: 1, new: 1 }
+   */
+  zkMembers?: { old?: 1 | 3; new?: 1 | 3 };
   /** Progress lines (only shown on a terminal by the CLI). */
   progress?: (msg: string) => void;
 }
@@ -138,9 +143,12 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, say: (m: string
   const tie = o.tie ?? false;
   const nodeEnv: Record<string, string> = { [SANDBOX_ENV]: state.id, ...(tie ? { PEGASUS_SIM_PARENT_PID: String(process.pid) } : {}) };
 
-  say('starting two ZooKeeper servers (old and new ensemble)');
-  const zkOpts = { members: 1 as const, marker: state.javaMarker, tieToParent: tie, jvmArgs: ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'] };
-  const [oldZk, newZk] = await Promise.all([ZkEnsemble.start({ ...zkOpts, baseDir: path.join(dir, 'zk-old') }), ZkEnsemble.start({ ...zkOpts, baseDir: path.join(dir, 'zk-new') })]);
+  say('starting two ZooKeeper ensembles (old and new)');
+  const zkOpts = { marker: state.javaMarker, tieToParent: tie, jvmArgs: ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'] };
+  const [oldZk, newZk] = await Promise.all([
+    ZkEnsemble.start({ ...zkOpts, members: o.zkMembers?.old ?? 1, baseDir: path.join(dir, 'zk-old') }),
+    ZkEnsemble.start({ ...zkOpts, members: o.zkMembers?.new ?? 1, baseDir: path.join(dir, 'zk-new') }),
+  ]);
   state.zk = {
     old: { connectString: oldZk.connectString, dir: path.join(dir, 'zk-old'), pids: oldZk.pids() },
     new: { connectString: newZk.connectString, dir: path.join(dir, 'zk-new'), pids: newZk.pids() },

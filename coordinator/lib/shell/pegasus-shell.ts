@@ -1,4 +1,5 @@
-import { UsageError } from '../../../shared/errors';
+import { ExecError, TimeoutError, UsageError } from '../../../shared/errors';
+import { formatArgv } from './argv';
 import { prepare, ShellBanner } from './output';
 import { parseClusterInfo } from './parse-cluster-info';
 import { parseListApps } from './parse-ls';
@@ -94,7 +95,18 @@ export class PegasusShell {
       timeoutMs: opts.timeoutMs ?? this.timeoutMs,
       ...(this.opts.env ? { env: this.opts.env } : {}),
       ...(this.opts.killGraceMs !== undefined ? { killGraceMs: this.opts.killGraceMs } : {}),
+    }).catch((e: unknown) => {
+      // The runner knows the argv, not the command it was fed on stdin; at 3 a.m. the operator
+      // needs both to tell "cluster_info hung" from "recover hung".
+      if (e instanceof TimeoutError) throw new TimeoutError(`Pegasus shell command "${command}": ${e.message}`, { cause: e, context: e.context });
+      throw e;
     });
+    // A shell that died of a signal printed half an answer: say so rather than "truncated output?".
+    if (run.signal !== null) {
+      throw new ExecError(run.argv, run.exitCode, run.signal, run.stderr, `Pegasus shell command "${command}": ${formatArgv(run.argv)} was killed by ${run.signal}`, {
+        context: { stdout: run.stdout.slice(-2000), stderr: run.stderr.slice(-2000) },
+      });
+    }
     const text = run.stderr === '' ? run.stdout : `${run.stdout}${run.stdout.endsWith('\n') || run.stdout === '' ? '' : '\n'}${run.stderr}`;
     return { command, text, banner: prepare(command, run.stdout).banner, run };
   }

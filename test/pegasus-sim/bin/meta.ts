@@ -8,8 +8,11 @@
  * common/log.ts (EXIT): 0 on session expiry or loss of its lock node, 1 when it cannot start (e.g.
  * ZooKeeper unreachable within `[zookeeper] timeout_ms`), 134 on a crash condition.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { isInvalidInput } from '../../../shared/errors';
 import { loadMetaConfig } from '../common/config';
+import { FAIL_NEXT_START_FILE } from '../common/fault-flags';
 import { EXIT, Logger, exitProcess } from '../common/log';
 import { crashOnUnhandled, flag, tieToParent } from '../common/process';
 import { MetaService } from '../meta/meta-service';
@@ -30,6 +33,14 @@ function main(argv: string[]): void {
     exitProcess(EXIT.START_FAILED);
   }
   const boot = new Logger('meta');
+  // Fault injection (test/reliability): a file FAIL_NEXT_START_FILE next to the config makes this
+  // one start fail as a meta with a broken host would (exit 1 before listening); the file is
+  // consumed so that the start after it succeeds.
+  const failFlag = path.join(path.dirname(file), FAIL_NEXT_START_FILE);
+  if (consume(failFlag)) {
+    boot.fatal('main', `start app failed: injected failure (${failFlag} was present)`);
+    exitProcess(EXIT.START_FAILED);
+  }
   let cfg;
   try {
     cfg = loadMetaConfig(file);
@@ -44,6 +55,15 @@ function main(argv: string[]): void {
     log.fatal('main', `start app failed: ${(e as Error)?.stack ?? String(e)}`);
     exitProcess(EXIT.START_FAILED);
   });
+}
+
+function consume(file: string): boolean {
+  try {
+    fs.unlinkSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 main(process.argv.slice(2));

@@ -8,6 +8,7 @@ export interface ReadConfigResponse {
   'content'?: (Buffer | Uint8Array | string);
   'sha256'?: (string);
   'parsed'?: (_zkmig_agent_v1_IniView | null);
+  'size'?: (number);
 }
 
 export interface ReadConfigResponse__Output {
@@ -16,4 +17,5 @@ export interface ReadConfigResponse__Output {
   'content': (Buffer);
   'sha256': (string);
   'parsed': (_zkmig_agent_v1_IniView__Output | null);
+  'size': (number);
 }

@@ -1,0 +1,12 @@
+// Original file: proto/pegasus/agent/v1/agent.proto
+
+
+export interface KeyRef {
+  'section'?: (string);
+  'key'?: (string);
+}
+
+export interface KeyRef__Output {
+  'section': (string);
+  'key': (string);
+}
