@@ -4,7 +4,7 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const pkg = require(path.join(root, 'package.json'));
 const entries = [...Object.values(pkg.bin || {})];
-for (const dir of ['dist/test/pegasus-sim/bin', 'dist/coordinator/bin', 'dist/agent/bin']) {
+for (const dir of ['dist/sim/bin', 'dist/coordinator/bin', 'dist/agent/bin']) {
   const abs = path.join(root, dir);
   if (fs.existsSync(abs)) for (const f of fs.readdirSync(abs)) if (f.endsWith('.js')) entries.push(path.join(dir, f));
 }

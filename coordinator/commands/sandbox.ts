@@ -17,7 +17,7 @@ Then, for example:
   zkmig health  -i DIR/inventory.yaml --cluster sandbox
 
 When not to use it: it is a demo and a playground, not a test of your real cluster. The meta and
-replica servers are simulators (test/pegasus-sim) and must be built first (npm run build).
+replica servers are simulators (sim) and must be built first (npm run build).
 
 Permissions: none beyond writing DIR; needs java with the Debian zookeeper package and openssl.
 DIR defaults to $ZKMIG_SANDBOX_DIR, else <tmpdir>/zkmig-sandbox-<uid>.`;

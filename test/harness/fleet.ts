@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import { main } from '../../coordinator/cli';
 import { formatArgv } from '../../coordinator/lib/shell/argv';
 import { freePort } from '../../coordinator/lib/zk-server';
-import { SIM_BIN } from '../pegasus-sim/cluster';
+import { SIM_BIN } from '../../sim/cluster';
 import { TestAgent } from './agent';
 import type { TestPki } from './certs';
 

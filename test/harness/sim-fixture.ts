@@ -1,6 +1,6 @@
 import anyTest, { TestFn } from 'ava';
 import { ZkSession } from '../../shared/zk/client';
-import { SimCluster } from '../pegasus-sim/cluster';
+import { SimCluster } from '../../sim/cluster';
 import { tempDir } from './tmp';
 import { startZk, ZkEnsemble } from './zookeeper';
 

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { SIM_BIN } from '../pegasus-sim/cluster';
+import { SIM_BIN } from '../../sim/cluster';
 import { REPO_ROOT, TestPki } from './certs';
 import { ExecResult, PrivateSystemd } from './systemd';
 

@@ -18,7 +18,7 @@ import { makeTestPki } from '../harness/certs';
 import { deadPort, runCli, simShell, simShellWithConfig, startMetaAgents, writeInventory, writeShellConfig } from '../harness/fleet';
 import { tempDir } from '../harness/tmp';
 import { startZk, ZkEnsemble } from '../harness/zookeeper';
-import { SimCluster } from '../pegasus-sim/cluster';
+import { SimCluster } from '../../sim/cluster';
 
 interface Ctx {
   zk: ZkEnsemble;

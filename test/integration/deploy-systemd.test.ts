@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { AgentClient } from '../../coordinator/lib/agent-client';
 import { freePort } from '../../coordinator/lib/zk-server';
 import { isPermissionDenied } from '../../shared/errors';
-import { SimCluster } from '../pegasus-sim/cluster';
+import { SimCluster } from '../../sim/cluster';
 import { makeTestPki, REPO_ROOT, TestPki } from '../harness/certs';
 import { simShell, writeInventory } from '../harness/fleet';
 import { SystemdHost } from '../harness/systemd-host';

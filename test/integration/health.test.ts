@@ -15,7 +15,7 @@ import { makeTestPki } from '../harness/certs';
 import { deadPort, runCli, simShell, simShellWithConfig, startMetaAgents, writeInventory, writeShellConfig } from '../harness/fleet';
 import { tempDir, waitFor } from '../harness/tmp';
 import { startZk, ZkEnsemble } from '../harness/zookeeper';
-import { SimCluster } from '../pegasus-sim/cluster';
+import { SimCluster } from '../../sim/cluster';
 
 interface Ctx {
   zk: ZkEnsemble;

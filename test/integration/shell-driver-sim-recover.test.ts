@@ -8,7 +8,7 @@ import anyTest, { TestFn } from 'ava';
 import * as path from 'node:path';
 import { ShellCommandError } from '../../shared/errors';
 import { PegasusShell } from '../../coordinator/lib/shell';
-import { SIM_BIN, SimCluster } from '../pegasus-sim/cluster';
+import { SIM_BIN, SimCluster } from '../../sim/cluster';
 import { tempDir, waitFor } from '../harness/tmp';
 import { startZk } from '../harness/zookeeper';
 

@@ -1,5 +1,5 @@
 /**
- * The shell driver and parsers on the simulated Pegasus shell's real output (test/pegasus-sim),
+ * The shell driver and parsers on the simulated Pegasus shell's real output (sim),
  * in both output styles (`--format v2.5.0` and `--format master`), tabular and `-j`, against a
  * simulated cluster (2 metas, 3 replicas) on a real ZooKeeper. The shell command line comes from
  * an inventory file, as it will in production.
@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { hasCode, ShellCommandError } from '../../shared/errors';
 import { loadInventory } from '../../coordinator/lib/inventory';
 import { formatArgv, parseClusterInfo, parseSetMetaLevel, PegasusShell } from '../../coordinator/lib/shell';
-import { SIM_BIN, SimCluster } from '../pegasus-sim/cluster';
+import { SIM_BIN, SimCluster } from '../../sim/cluster';
 import { tempDir } from '../harness/tmp';
 import { startZk, ZkEnsemble } from '../harness/zookeeper';
 

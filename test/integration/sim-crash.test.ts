@@ -2,9 +2,9 @@ import * as path from 'node:path';
 import { ZkSession } from '../../shared/zk/client';
 import { SimZkContext, simZkTest } from '../harness/sim-fixture';
 import { waitFor } from '../harness/tmp';
-import { SimCluster, SimClusterOptions } from '../pegasus-sim/cluster';
-import { decodeAppInfo, decodePartition, encodeAppInfo } from '../pegasus-sim/common/types';
-import { appsPath, getText, seedApp, seedTree } from '../pegasus-sim/testing';
+import { SimCluster, SimClusterOptions } from '../../sim/cluster';
+import { decodeAppInfo, decodePartition, encodeAppInfo } from '../../sim/common/types';
+import { appsPath, getText, seedApp, seedTree } from '../../sim/testing';
 
 /**
  * The leader's load checks and crash conditions (pegasus.md §2.4, §5.1, §9): each must stop the meta

@@ -5,8 +5,8 @@ import { freePort } from '../../coordinator/lib/zk-server';
 import { ZkSession } from '../../shared/zk/client';
 import { waitFor, tempDir } from '../harness/tmp';
 import { startZk, ZkEnsemble } from '../harness/zookeeper';
-import { SimCluster, SimClusterOptions } from '../pegasus-sim/cluster';
-import { lockDir, lockNodes } from '../pegasus-sim/testing';
+import { SimCluster, SimClusterOptions } from '../../sim/cluster';
+import { lockDir, lockNodes } from '../../sim/testing';
 
 /**
  * Leader election of the simulated meta servers on a real ZooKeeper, exactly as pegasus.md §2.5:

@@ -2,9 +2,9 @@ import * as path from 'node:path';
 import { ZkSession } from '../../shared/zk/client';
 import { simZkTest } from '../harness/sim-fixture';
 import { waitFor } from '../harness/tmp';
-import { SimCluster } from '../pegasus-sim/cluster';
-import { decodeAppInfo, decodePartition } from '../pegasus-sim/common/types';
-import { appsPath, getText, mzxid } from '../pegasus-sim/testing';
+import { SimCluster } from '../../sim/cluster';
+import { decodeAppInfo, decodePartition } from '../../sim/common/types';
+import { appsPath, getText, mzxid } from '../../sim/testing';
 
 /**
  * Meta function levels (pegasus.md §6): held in memory, `blind` defers every partition-config write

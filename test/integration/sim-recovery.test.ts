@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import { ZkSession } from '../../shared/zk/client';
 import { tempDir, waitFor } from '../harness/tmp';
 import { startZk, ZkEnsemble } from '../harness/zookeeper';
-import { SimCluster } from '../pegasus-sim/cluster';
-import { decodeAppInfo, decodePartition } from '../pegasus-sim/common/types';
-import { STATE_FILE } from '../pegasus-sim/replica/replica-store';
-import { appsPath, getText, nodeTriples } from '../pegasus-sim/testing';
+import { SimCluster } from '../../sim/cluster';
+import { decodeAppInfo, decodePartition } from '../../sim/common/types';
+import { STATE_FILE } from '../../sim/replica/replica-store';
+import { appsPath, getText, nodeTriples } from '../../sim/testing';
 
 /**
  * The recovery method of moving a cluster to a new ensemble (pegasus.md §1.2, §5), end to end through

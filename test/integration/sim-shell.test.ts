@@ -4,11 +4,11 @@ import * as path from 'node:path';
 import { freePort } from '../../coordinator/lib/zk-server';
 import { tempDir, waitFor } from '../harness/tmp';
 import { startZk, ZkEnsemble } from '../harness/zookeeper';
-import { SimCluster } from '../pegasus-sim/cluster';
-import { call } from '../pegasus-sim/common/rpc';
-import { AppInfo, PartitionConfig } from '../pegasus-sim/common/types';
-import { ClusterInfo, renderClusterInfo, renderLs, renderNodes } from '../pegasus-sim/shell/render';
-import { nodeTriples } from '../pegasus-sim/testing';
+import { SimCluster } from '../../sim/cluster';
+import { call } from '../../sim/common/rpc';
+import { AppInfo, PartitionConfig } from '../../sim/common/types';
+import { ClusterInfo, renderClusterInfo, renderLs, renderNodes } from '../../sim/shell/render';
+import { nodeTriples } from '../../sim/testing';
 
 /**
  * The simulated `run.sh shell` as a separate process against a live simulated cluster: banner, no

@@ -7,7 +7,7 @@ import type { SandboxUpOptions } from '../../coordinator/lib/sandbox/up';
 import { writeState } from '../../coordinator/lib/sandbox/state';
 import { isAlive } from '../../coordinator/lib/sandbox/processes';
 import { fourLetter } from '../../coordinator/lib/zk-server';
-import { FAIL_NEXT_START_FILE } from '../pegasus-sim/common/fault-flags';
+import { FAIL_NEXT_START_FILE } from '../../sim/common/fault-flags';
 import { waitFor } from '../harness/tmp';
 import { currentZk, Fleet, health, treeFingerprint, withZk } from '../integration/migrate-support';
 import { imageOf, ProcessImage, startImage, stopProcess } from './respawn';

@@ -1,4 +1,4 @@
-import { call, FORWARDED_HEADER } from '../pegasus-sim/common/rpc';
+import { call, FORWARDED_HEADER } from '../../sim/common/rpc';
 
 /**
  * Split-brain watch: every `everyMs`, ask each meta server at once whether it leads (a

@@ -2,9 +2,9 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isInvalidInput } from '../../shared/errors';
-import { loadMetaConfig, loadReplicaConfig, normalizeRoot } from '../pegasus-sim/common/config';
-import { PegasusIni } from '../pegasus-sim/common/ini';
-import { CONFIG_TEMPLATE, renderPlaceholders, setIniKey } from '../pegasus-sim/config-template';
+import { loadMetaConfig, loadReplicaConfig, normalizeRoot } from '../../sim/common/config';
+import { PegasusIni } from '../../sim/common/ini';
+import { CONFIG_TEMPLATE, renderPlaceholders, setIniKey } from '../../sim/config-template';
 import { tempDir } from '../harness/tmp';
 
 /** The simulator reads config.ini exactly as rDSN's configuration::load does (v2.5.0). */

@@ -1,9 +1,9 @@
 import test from 'ava';
-import { applyAction, cure, GuardianView } from '../pegasus-sim/meta/guardian';
-import { parseSeqPath } from '../pegasus-sim/meta/leader-lock';
-import { constructApps, constructPartitions, RecoveryConflict } from '../pegasus-sim/meta/recovery';
-import { meanStddev } from '../pegasus-sim/meta/server-state';
-import { AppInfo, ReplicaInfo, decodeAppInfo, decodePartition, defaultAppInfo, emptyPartition, encodeAppInfo, encodePartition } from '../pegasus-sim/common/types';
+import { applyAction, cure, GuardianView } from '../../sim/meta/guardian';
+import { parseSeqPath } from '../../sim/meta/leader-lock';
+import { constructApps, constructPartitions, RecoveryConflict } from '../../sim/meta/recovery';
+import { meanStddev } from '../../sim/meta/server-state';
+import { AppInfo, ReplicaInfo, decodeAppInfo, decodePartition, defaultAppInfo, emptyPartition, encodeAppInfo, encodePartition } from '../../sim/common/types';
 
 /** ZooKeeper formats (pegasus.md §2.3) and the pure parts of the meta: lock names, guardian, recovery. */
 

@@ -1,12 +1,12 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AppInfo, PartitionConfig } from '../pegasus-sim/common/types';
-import { COMMANDS, helpLine } from '../pegasus-sim/shell/commands';
-import { getoptLong } from '../pegasus-sim/shell/getopt';
-import { ClusterInfo, renderClusterInfo, renderLs, renderNodes, renderRecoverHeader, renderRecoverResult, renderRemoteCommand } from '../pegasus-sim/shell/render';
-import { sdsSplitArgs } from '../pegasus-sim/shell/split-args';
-import { TablePrinter, multiTabular } from '../pegasus-sim/shell/table-printer';
+import { AppInfo, PartitionConfig } from '../../sim/common/types';
+import { COMMANDS, helpLine } from '../../sim/shell/commands';
+import { getoptLong } from '../../sim/shell/getopt';
+import { ClusterInfo, renderClusterInfo, renderLs, renderNodes, renderRecoverHeader, renderRecoverResult, renderRemoteCommand } from '../../sim/shell/render';
+import { sdsSplitArgs } from '../../sim/shell/split-args';
+import { TablePrinter, multiTabular } from '../../sim/shell/table-printer';
 
 /**
  * Golden tests of the simulated shell's output against pegasus.md §4. The fixtures in

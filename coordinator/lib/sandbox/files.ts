@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { AppError } from '../../../shared/errors';
-import { SIM_BIN } from '../../../test/pegasus-sim/cluster';
+import { SIM_BIN } from '../../../sim/cluster';
 
 /**
  * The files a sandbox writes besides the simulator's configs: certificates (made by the real

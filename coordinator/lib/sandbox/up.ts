@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppError, PreconditionError } from '../../../shared/errors';
-import { SIM_BIN, SimCluster } from '../../../test/pegasus-sim/cluster';
+import { SIM_BIN, SimCluster } from '../../../sim/cluster';
 import { AgentClient } from '../agent-client';
 import { appInfoJson } from '../zk/pegasus-tree';
 import { seedNodes } from '../zk/seed';

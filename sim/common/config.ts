@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { InvalidInputError } from '../../../shared/errors';
+import { InvalidInputError } from '../../shared/errors';
 import { parseAddress } from './address';
 import { PegasusIni } from './ini';
 

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { InvalidInputError } from '../../../shared/errors';
+import { InvalidInputError } from '../../shared/errors';
 
 /**
  * A read-only copy of the way Pegasus (rDSN `dsn::configuration::load`, src/utils/configuration.cpp,

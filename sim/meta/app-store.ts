@@ -1,5 +1,5 @@
-import { ZK_CODE, ZkSession, zkCodeOf } from '../../../shared/zk/client';
-import { ZkError } from '../../../shared/errors';
+import { ZK_CODE, ZkSession, zkCodeOf } from '../../shared/zk/client';
+import { ZkError } from '../../shared/errors';
 import { DefaultAppSection } from '../common/config';
 import { Logger } from '../common/log';
 import { sleep } from '../common/rpc';

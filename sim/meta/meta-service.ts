@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { ZkSession, zk } from '../../../shared/zk/client';
+import { ZkSession, zk } from '../../shared/zk/client';
 import { INVALID_ADDRESS, tryParseAddress } from '../common/address';
 import { LEVELS, MetaConfig, levelName } from '../common/config';
 import { EXIT, Logger, crash, exitProcess } from '../common/log';

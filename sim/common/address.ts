@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../../../shared/errors';
+import { InvalidInputError } from '../../shared/errors';
 
 /**
  * Addresses as Pegasus v2.5.0 prints them: `ip:port` (`rpc_address::to_string`), and

@@ -1,4 +1,4 @@
-import { ZK_CODE, ZkSession } from '../../../shared/zk/client';
+import { ZK_CODE, ZkSession } from '../../shared/zk/client';
 import { INVALID_ADDRESS, compareRpcAddress } from '../common/address';
 import { LEVELS, MetaConfig, levelName } from '../common/config';
 import { Logger } from '../common/log';

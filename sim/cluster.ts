@@ -3,7 +3,7 @@
  *
  * Builds and runs a simulated Pegasus cluster (meta servers, replica servers, the shell) on loopback
  * against a real ZooKeeper, for tests, the sandbox and the migration tests. The simulator's behaviour
- * is specified by shared/reference/pegasus.md; test/pegasus-sim/README.md lists what it models.
+ * is specified by shared/reference/pegasus.md; sim/README.md lists what it models.
  *
  * ## Typical use
  * ```ts
@@ -20,7 +20,7 @@
  *
  * Other helpers: `stop(node, signal)`, `waitExit(node)` (a meta exiting on its own: 0, 1 or 134),
  * `log(node)` / `logTail(node)`, `leader()`, `writeShellConfig(rpcTimeoutMs)`, `runShell(args, input)`
- * (any meta list), `isFullyHealthy(lsDetailedOutput)`, and test/pegasus-sim/testing.ts for the
+ * (any meta list), `isFullyHealthy(lsDetailedOutput)`, and sim/testing.ts for the
  * ZooKeeper side (lock nodes, seeding trees, mzxids).
  *
  * ## What it writes
@@ -39,18 +39,18 @@
  * ephemeral); a stopped replica is UNALIVE after `fdGraceSeconds`.
  *
  * ## Processes
- * Every process is a real child (`node dist/test/pegasus-sim/bin/*.js`). With `tieToParent` (default)
+ * Every process is a real child (`node dist/sim/bin/*.js`). With `tieToParent` (default)
  * children exit by themselves when this process dies, so a crashed test leaves nothing behind; still
  * call `close()` in `test.after.always`.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { freePort } from '../../coordinator/lib/zk-server';
+import { freePort } from '../coordinator/lib/zk-server';
 import { CONFIG_TEMPLATE, SHELL_CONFIG_TEMPLATE, renderPlaceholders, setIniKey } from './config-template';
 import { LevelName } from './common/config';
 
-/** Compiled entry points (this file lives in dist/test/pegasus-sim/ once built). */
+/** Compiled entry points (this file lives in dist/sim/ once built). */
 export const SIM_BIN = {
   meta: path.join(__dirname, 'bin', 'meta.js'),
   replica: path.join(__dirname, 'bin', 'replica.js'),

@@ -7,7 +7,7 @@
  * `[core] data_dir` (or --data-dir). Timing comes from the same config's `[replication] fd_*` and
  * `config_sync_interval_ms`. Exit statuses: 1 when it cannot start, 134 on a crash.
  */
-import { isInvalidInput } from '../../../shared/errors';
+import { isInvalidInput } from '../../shared/errors';
 import { loadReplicaConfig } from '../common/config';
 import { EXIT, Logger, exitProcess } from '../common/log';
 import { crashOnUnhandled, flag, tieToParent } from '../common/process';

@@ -12,7 +12,7 @@ export const CONFIG_TEMPLATE = `; Licensed to the Apache Software Foundation (AS
 ; regarding copyright ownership.  The ASF licenses this file
 ; to you under the Apache License, Version 2.0.
 ;
-; Rendered by zkmig's Pegasus simulator (test/pegasus-sim/cluster.ts) from the production template.
+; Rendered by zkmig's Pegasus simulator (sim/cluster.ts) from the production template.
 [apps..default]
   run = true
   count = 1

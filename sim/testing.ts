@@ -1,4 +1,4 @@
-import { ZkSession, readLong, zk } from '../../shared/zk/client';
+import { ZkSession, readLong, zk } from '../shared/zk/client';
 import { LOCK_ID } from './meta/leader-lock';
 import { LOCK_STATE, UNLOCK_STATE } from './meta/app-store';
 import { AppInfo, PartitionConfig, encodeAppInfo, encodePartition, defaultAppInfo, emptyPartition } from './common/types';

@@ -3,7 +3,7 @@ import { EXIT, Logger, crash, exitProcess } from './log';
 /**
  * Process plumbing shared by the simulator's entry points.
  *
- * `PEGASUS_SIM_PARENT_PID` (set by test/pegasus-sim/cluster.ts when `tieToParent` is on) makes the
+ * `PEGASUS_SIM_PARENT_PID` (set by sim/cluster.ts when `tieToParent` is on) makes the
  * process exit once that pid is gone, so a crashed test worker never leaves servers behind. Servers
  * run by a supervisor (systemd, the agent) do not set it.
  */

@@ -1,5 +1,5 @@
-import { ZK_CODE, ZkSession, zk, zkCodeOf } from '../../../shared/zk/client';
-import { ZkError } from '../../../shared/errors';
+import { ZK_CODE, ZkSession, zk, zkCodeOf } from '../../shared/zk/client';
+import { ZkError } from '../../shared/errors';
 import { Logger } from '../common/log';
 import { sleep } from '../common/rpc';
 

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isInvalidInput } from '../../../shared/errors';
+import { isInvalidInput } from '../../shared/errors';
 import { loadMetaConfig } from '../common/config';
 import { FAIL_NEXT_START_FILE } from '../common/fault-flags';
 import { EXIT, Logger, exitProcess } from '../common/log';
@@ -20,7 +20,7 @@ import { MetaService } from '../meta/meta-service';
 const USAGE = `usage: meta.js --config <config.ini>
 
 Runs one simulated Pegasus meta server (v2.5.0 behaviour) in the foreground. See
-test/pegasus-sim/README.md for the keys it reads and its exit statuses.`;
+sim/README.md for the keys it reads and its exit statuses.`;
 
 function main(argv: string[]): void {
   if (argv.includes('--help') || argv.includes('-h')) {
