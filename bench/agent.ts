@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { makeTestPki } from '../test/harness/certs';
 import { agentNodeFlags, TestAgent, stopAllAgents } from '../test/harness/agent';
 import { waitFor } from '../test/harness/tmp';
+import { PEGASUS_CONFIG_FIXTURE } from '../test/harness/fixtures';
 
 function arg(args: string[], name: string, dflt: number): number {
   const a = args.find((x) => x.startsWith(`--${name}=`));
@@ -83,7 +84,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const pki = makeTestPki();
   const conf = path.join(dir, 'conf', 'config.ini');
   fs.mkdirSync(path.dirname(conf));
-  fs.copyFileSync('/work/shared/fixtures/pegasus/config.ini', conf);
+  fs.copyFileSync(PEGASUS_CONFIG_FIXTURE, conf);
   try {
     const agent = await TestAgent.start({
       dir,

@@ -2,7 +2,7 @@
  * `npm run bench -- audit`: `zkmig audit` over 10 and 100 agents on loopback (issue 6: ≤ 2 s at
  * 100, coordinator memory flat with the number of hosts).
  *
- * Setup: the real Pegasus config.ini (shared/fixtures, placeholders rendered) on every host; 10
+ * Setup: the real Pegasus config.ini (test/fixtures/pegasus, placeholders rendered) on every host; 10
  * metas per cluster; real agent servers with mutual TLS (bench/_audit-farm.ts, one process for all
  * of them); each cluster's `pegasus_shell` prints a recorded cluster_info (`cat FILE`), so the
  * figure is zkmig's own cost, not a Pegasus shell's. Each audit runs as a fresh process
@@ -27,11 +27,12 @@ import YAML from 'yaml';
 import { cliNodeFlags } from './_node-flags';
 import { makeTestPki } from '../test/harness/certs';
 import { tempDir } from '../test/harness/tmp';
+import { PEGASUS_CONFIG_FIXTURE } from '../test/harness/fixtures';
 
 const SIZES = [10, 100, 300, 1000];
 const PER_CLUSTER = 10;
 const ROOT = path.resolve(__dirname, '..', '..');
-const FIXTURE = [path.join(ROOT, '..', 'shared', 'fixtures', 'pegasus', 'config.ini'), '/work/shared/fixtures/pegasus/config.ini'].find((f) => fs.existsSync(f));
+const FIXTURE = PEGASUS_CONFIG_FIXTURE;
 
 interface RunStats {
   exitCode: number;
@@ -73,7 +74,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   const forks = opt('forks');
   const sizes = (opt('sizes') ?? SIZES.join(',')).split(',').map(Number);
   if (sizes.some((n) => !Number.isInteger(n) || n < PER_CLUSTER || n % PER_CLUSTER !== 0)) throw new Error(`--sizes: multiples of ${PER_CLUSTER} only`);
-  if (!FIXTURE) throw new Error('shared/fixtures/pegasus/config.ini not found');
+  if (!FIXTURE) throw new Error('test/fixtures/pegasus/config.ini not found');
   const tmp = tempDir('zkmig-bench-audit-');
   const pki = makeTestPki();
   const results: Record<string, unknown> = {};

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IniEdit, iniView, parseIni } from '../../shared/ini';
+import { PEGASUS_CONFIG_FIXTURE, PEGASUS_SHELL_CONFIG_FIXTURE } from '../harness/fixtures';
 
 /** mulberry32: tiny, fast, and the same sequence for the same seed on every machine. */
 export class Rng {
@@ -35,7 +36,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** The seed corpus: the real Pegasus configs plus small files that stress the syntax rules. */
 export function seedCorpus(): string[] {
-  const files = ['/work/shared/fixtures/pegasus/config.ini', '/work/shared/fixtures/pegasus/shell-config.ini'];
+  const files = [PEGASUS_CONFIG_FIXTURE, PEGASUS_SHELL_CONFIG_FIXTURE];
   const dir = path.join(REPO_ROOT, 'test', 'fixtures', 'bad-input', 'config-ini');
   if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.ini')) files.push(path.join(dir, f));
   const texts = files.filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, 'utf8'));

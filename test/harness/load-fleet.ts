@@ -12,9 +12,10 @@ import { AgentFarm, startAgentFarm } from './agent-farm';
 import type { TestPki } from './certs';
 import { REPO_ROOT } from './certs';
 import { writeInventory } from './fleet';
+import { PEGASUS_CONFIG_FIXTURE } from './fixtures';
 
 /** The fixture every meta config is rendered from (never modified). */
-export const META_FIXTURE = ['/work/shared/fixtures/pegasus/config.ini', path.join(REPO_ROOT, '..', 'shared', 'fixtures', 'pegasus', 'config.ini')].find((f) => fs.existsSync(f));
+export const META_FIXTURE = PEGASUS_CONFIG_FIXTURE;
 
 /** The ensemble every rendered config points at. */
 export const LOAD_ZK = 'zk1:2181,zk2:2181,zk3:2181';
@@ -60,7 +61,7 @@ export function renderMetaConfig(template: string, cluster: string, metas: strin
 }
 
 export async function startLoadFleet(o: LoadFleetOptions): Promise<LoadFleet> {
-  if (!META_FIXTURE) throw new Error('shared/fixtures/pegasus/config.ini not found');
+  if (!META_FIXTURE) throw new Error('test/fixtures/pegasus/config.ini not found');
   const template = fs.readFileSync(META_FIXTURE, 'utf8');
   fs.mkdirSync(o.dir, { recursive: true });
   const dir = fs.realpathSync(o.dir);

@@ -13,8 +13,9 @@ import { splitLines } from '../../shared/ini';
 import { TestAgent, stopAllAgents } from '../harness/agent';
 import { makeTestPki, TestPki } from '../harness/certs';
 import { tempDir } from '../harness/tmp';
+import { PEGASUS_CONFIG_FIXTURE } from '../harness/fixtures';
 
-const FIXTURE = fs.readFileSync('/work/shared/fixtures/pegasus/config.ini');
+const FIXTURE = fs.readFileSync(PEGASUS_CONFIG_FIXTURE);
 const sha = (b: Buffer | string): string => crypto.createHash('sha256').update(b).digest('hex');
 
 interface Ctx {

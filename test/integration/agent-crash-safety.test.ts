@@ -11,8 +11,9 @@ import { applyEdits } from '../../shared/ini';
 import { TestAgent, stopAllAgents } from '../harness/agent';
 import { makeTestPki, TestPki } from '../harness/certs';
 import { tempDir, waitFor } from '../harness/tmp';
+import { PEGASUS_CONFIG_FIXTURE } from '../harness/fixtures';
 
-const BASE = fs.readFileSync('/work/shared/fixtures/pegasus/config.ini', 'utf8');
+const BASE = fs.readFileSync(PEGASUS_CONFIG_FIXTURE, 'utf8');
 // A bigger file makes a torn write likelier if the write were not atomic (~400 KB).
 const ORIGINAL = BASE + Array.from({ length: 8000 }, (_, i) => `; padding line ${i} so that writing this file takes a while\n`).join('');
 const sha = (s: string | Buffer): string => crypto.createHash('sha256').update(s).digest('hex');

@@ -14,8 +14,9 @@ import { loadProtos } from '../../shared/proto';
 import { AGENT_MAIN, AuditRecord, TestAgent, stopAllAgents } from '../harness/agent';
 import { makeTestPki, TestPki } from '../harness/certs';
 import { tempDir, waitFor } from '../harness/tmp';
+import { PEGASUS_CONFIG_FIXTURE } from '../harness/fixtures';
 
-const FIXTURE = fs.readFileSync('/work/shared/fixtures/pegasus/config.ini');
+const FIXTURE = fs.readFileSync(PEGASUS_CONFIG_FIXTURE);
 const TOKEN = 'correct-horse-battery-staple';
 const sha = (f: string): string => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 

@@ -17,9 +17,10 @@ import type { IniEdit } from '../../shared/ini';
 import { stopAllAgents, TestAgent } from '../harness/agent';
 import { makeTestPki, REPO_ROOT, TestPki } from '../harness/certs';
 import { tempDir } from '../harness/tmp';
+import { PEGASUS_CONFIG_FIXTURE } from '../harness/fixtures';
 
 const CORPUS = path.join(REPO_ROOT, 'test', 'fixtures', 'bad-input', 'config-ini');
-const FIXTURE = fs.readFileSync('/work/shared/fixtures/pegasus/config.ini');
+const FIXTURE = fs.readFileSync(PEGASUS_CONFIG_FIXTURE);
 const MAX_FILE = 64 * 1024;
 const MAX_EDITS = 20;
 const sha = (f: string): string => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');

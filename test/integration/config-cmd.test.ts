@@ -1,6 +1,6 @@
 /**
  * `zkmig config get|set` against real agents over mutual TLS, managing copies of the real Pegasus
- * config.ini (shared/fixtures, placeholders rendered as a deployment tool would): check mode
+ * config.ini (test/fixtures/pegasus, placeholders rendered as a deployment tool would): check mode
  * leaves files untouched, a second identical set changes nothing, bad values change nothing
  * anywhere, an unreachable agent is reported without hiding the others, and the library API the
  * migration uses returns backups and hashes and honours expected sha256 per host.
@@ -16,6 +16,7 @@ import { stopAllAgents, TestAgent } from '../harness/agent';
 import { makeTestPki, REPO_ROOT, TestPki } from '../harness/certs';
 import { deadPort, runCli, simShell, startMetaAgents, writeInventory } from '../harness/fleet';
 import { tempDir } from '../harness/tmp';
+import { PEGASUS_CONFIG_FIXTURE } from '../harness/fixtures';
 
 interface Ctx {
   pki: TestPki;
@@ -28,7 +29,7 @@ interface Ctx {
 }
 const test = anyTest as TestFn<Ctx>;
 
-const FIXTURE = path.join(REPO_ROOT, '..', 'shared', 'fixtures', 'pegasus', 'config.ini');
+const FIXTURE = PEGASUS_CONFIG_FIXTURE;
 const sha = (f: string): string => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 const read = (f: string): string => fs.readFileSync(f, 'utf8');
 
@@ -53,7 +54,7 @@ test.before(async (t) => {
   const tmp = tempDir('zkmig-config-cmd-');
   cleanups.push(tmp.cleanup);
   const dir = fs.realpathSync(tmp.dir);
-  const fixture = fs.existsSync(FIXTURE) ? FIXTURE : '/work/shared/fixtures/pegasus/config.ini';
+  const fixture = FIXTURE;
   const original = render(read(fixture));
   const configs = [0, 1].map((i) => {
     const d = path.join(dir, `meta${i}`);

@@ -13,6 +13,7 @@ import { startZk, ZkEnsemble } from '../harness/zookeeper';
 import { withZk } from './migrate-support';
 import { allowedConfigVersions, baseline, checkConfigs, checkData, checkOneEnsemble } from '../reliability/checks';
 import { watchLeaders } from '../reliability/leader-monitor';
+import { PEGASUS_CONFIG_FIXTURE } from '../harness/fixtures';
 
 interface Ctx {
   a: { zk: ZkEnsemble; cleanup: () => Promise<void> };
@@ -22,7 +23,7 @@ interface Ctx {
 }
 const test = anyTest as TestFn<Ctx>;
 const ROOT = '/pegasus/checks';
-const FIXTURE = '/work/shared/fixtures/pegasus/config.ini';
+const FIXTURE = PEGASUS_CONFIG_FIXTURE;
 
 test.before(async (t) => {
   t.context.servers = [];

@@ -13,8 +13,9 @@ import {
   validateConfigEdits,
 } from '../../coordinator/lib/config-edit';
 import { REPO_ROOT } from '../harness/certs';
+import { PEGASUS_CONFIG_FIXTURE } from '../harness/fixtures';
 
-const FIXTURE = [path.join(REPO_ROOT, '..', 'shared', 'fixtures', 'pegasus', 'config.ini'), '/work/shared/fixtures/pegasus/config.ini'].find((f) => fs.existsSync(f))!;
+const FIXTURE = PEGASUS_CONFIG_FIXTURE;
 
 test('SECTION.KEY splits at the last dot; [SECTION]KEY for sections with dots', (t) => {
   t.deepEqual(parseKeyPath('zookeeper.hosts_list'), { section: 'zookeeper', key: 'hosts_list' });

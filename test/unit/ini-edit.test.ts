@@ -2,8 +2,9 @@ import test from 'ava';
 import * as fs from 'node:fs';
 import { isInvalidInput, isPrecondition } from '../../shared/errors';
 import { applyEdits, getValue, parseIni, splitLines } from '../../shared/ini';
+import { PEGASUS_CONFIG_FIXTURE } from '../harness/fixtures';
 
-const FIXTURE = fs.readFileSync('/work/shared/fixtures/pegasus/config.ini', 'utf8');
+const FIXTURE = fs.readFileSync(PEGASUS_CONFIG_FIXTURE, 'utf8');
 
 /** Indexes of lines that differ, for same-length texts. */
 function changedLines(a: string, b: string): number[] {

@@ -1,8 +1,9 @@
 import test from 'ava';
 import * as fs from 'node:fs';
 import { findEntries, getValue, iniView, joinLines, parseIni, pegasusSettings, splitLines } from '../../shared/ini';
+import { PEGASUS_CONFIG_FIXTURE } from '../harness/fixtures';
 
-const FIXTURE = fs.readFileSync('/work/shared/fixtures/pegasus/config.ini', 'utf8');
+const FIXTURE = fs.readFileSync(PEGASUS_CONFIG_FIXTURE, 'utf8');
 
 test('splitLines/joinLines give back the input byte for byte (LF, CRLF, mixed, no final newline, BOM, lone CR)', (t) => {
   for (const s of ['', 'a', 'a\n', 'a\r\nb\r\n', 'a\nb\r\nc', '\n\n', '\uFEFF[x]\r\n  k = v \r\n', 'a\rb\n', FIXTURE]) {

@@ -5,8 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { diffLines, unifiedDiff } from '../../shared/diff';
 import { applyEdits } from '../../shared/ini';
+import { PEGASUS_CONFIG_FIXTURE } from '../harness/fixtures';
 
-const FIXTURE = fs.readFileSync('/work/shared/fixtures/pegasus/config.ini', 'utf8');
+const FIXTURE = fs.readFileSync(PEGASUS_CONFIG_FIXTURE, 'utf8');
 
 /** GNU `diff -u` of two texts, without its two header lines. */
 function gnuDiff(a: string, b: string): string {

@@ -6,10 +6,11 @@ import { loadMetaConfig, loadReplicaConfig, normalizeRoot } from '../../sim/comm
 import { PegasusIni } from '../../sim/common/ini';
 import { CONFIG_TEMPLATE, renderPlaceholders, setIniKey } from '../../sim/config-template';
 import { tempDir } from '../harness/tmp';
+import { PEGASUS_CONFIG_FIXTURE } from '../harness/fixtures';
 
 /** The simulator reads config.ini exactly as rDSN's configuration::load does (v2.5.0). */
 
-const FIXTURE = '/work/shared/fixtures/pegasus/config.ini';
+const FIXTURE = PEGASUS_CONFIG_FIXTURE;
 
 test('reads the production template the way Pegasus does', (t) => {
   const ini = PegasusIni.load(FIXTURE);
