@@ -30,7 +30,7 @@ let cache: { agent: AgentV1; health: HealthV1 } | undefined;
 /** The loaded service and message definitions; parsed once per process. */
 export function loadProtos(): { agent: AgentV1; health: HealthV1 } {
   if (cache) return cache;
-  const def = protoLoader.loadSync(['pegasus/agent/v1/agent.proto', 'grpc/health/v1/health.proto'], LOADER_OPTIONS);
+  const def = protoLoader.loadSync(['zkmig/agent/v1/agent.proto', 'grpc/health/v1/health.proto'], LOADER_OPTIONS);
   const pkg = grpc.loadPackageDefinition(def) as unknown as AgentProto & HealthProto;
   cache = { agent: pkg.zkmig.agent.v1, health: pkg.grpc.health.v1 };
   return cache;

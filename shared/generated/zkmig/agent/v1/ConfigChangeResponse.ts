@@ -1,4 +1,4 @@
-// Original file: proto/pegasus/agent/v1/agent.proto
+// Original file: proto/zkmig/agent/v1/agent.proto
 
 import type { Diff as _zkmig_agent_v1_Diff, Diff__Output as _zkmig_agent_v1_Diff__Output } from '../../../zkmig/agent/v1/Diff';
 import type { EditOutcome as _zkmig_agent_v1_EditOutcome, EditOutcome__Output as _zkmig_agent_v1_EditOutcome__Output } from '../../../zkmig/agent/v1/EditOutcome';

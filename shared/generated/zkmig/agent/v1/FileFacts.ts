@@ -1,4 +1,4 @@
-// Original file: proto/pegasus/agent/v1/agent.proto
+// Original file: proto/zkmig/agent/v1/agent.proto
 
 import type { PegasusFacts as _zkmig_agent_v1_PegasusFacts, PegasusFacts__Output as _zkmig_agent_v1_PegasusFacts__Output } from '../../../zkmig/agent/v1/PegasusFacts';
 

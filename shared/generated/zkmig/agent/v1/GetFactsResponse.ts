@@ -1,4 +1,4 @@
-// Original file: proto/pegasus/agent/v1/agent.proto
+// Original file: proto/zkmig/agent/v1/agent.proto
 
 import type { ServiceStatus as _zkmig_agent_v1_ServiceStatus, ServiceStatus__Output as _zkmig_agent_v1_ServiceStatus__Output } from '../../../zkmig/agent/v1/ServiceStatus';
 import type { FileFacts as _zkmig_agent_v1_FileFacts, FileFacts__Output as _zkmig_agent_v1_FileFacts__Output } from '../../../zkmig/agent/v1/FileFacts';

@@ -1,4 +1,4 @@
-// Original file: proto/pegasus/agent/v1/agent.proto
+// Original file: proto/zkmig/agent/v1/agent.proto
 
 import type { IniEntry as _zkmig_agent_v1_IniEntry, IniEntry__Output as _zkmig_agent_v1_IniEntry__Output } from '../../../zkmig/agent/v1/IniEntry';
 

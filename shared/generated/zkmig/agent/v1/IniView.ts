@@ -1,4 +1,4 @@
-// Original file: proto/pegasus/agent/v1/agent.proto
+// Original file: proto/zkmig/agent/v1/agent.proto
 
 import type { IniSection as _zkmig_agent_v1_IniSection, IniSection__Output as _zkmig_agent_v1_IniSection__Output } from '../../../zkmig/agent/v1/IniSection';
 import type { IniDuplicate as _zkmig_agent_v1_IniDuplicate, IniDuplicate__Output as _zkmig_agent_v1_IniDuplicate__Output } from '../../../zkmig/agent/v1/IniDuplicate';

@@ -1,4 +1,4 @@
-// Original file: proto/pegasus/agent/v1/agent.proto
+// Original file: proto/zkmig/agent/v1/agent.proto
 
 import type { Backup as _zkmig_agent_v1_Backup, Backup__Output as _zkmig_agent_v1_Backup__Output } from '../../../zkmig/agent/v1/Backup';
 

@@ -1,4 +1,4 @@
-// Original file: proto/pegasus/agent/v1/agent.proto
+// Original file: proto/zkmig/agent/v1/agent.proto
 
 import type { RequestHeader as _zkmig_agent_v1_RequestHeader, RequestHeader__Output as _zkmig_agent_v1_RequestHeader__Output } from '../../../zkmig/agent/v1/RequestHeader';
 import type { KeyRef as _zkmig_agent_v1_KeyRef, KeyRef__Output as _zkmig_agent_v1_KeyRef__Output } from '../../../zkmig/agent/v1/KeyRef';

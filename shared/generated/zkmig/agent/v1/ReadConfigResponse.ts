@@ -1,4 +1,4 @@
-// Original file: proto/pegasus/agent/v1/agent.proto
+// Original file: proto/zkmig/agent/v1/agent.proto
 
 import type { IniView as _zkmig_agent_v1_IniView, IniView__Output as _zkmig_agent_v1_IniView__Output } from '../../../zkmig/agent/v1/IniView';
 

@@ -1,4 +1,4 @@
-// Original file: proto/pegasus/agent/v1/agent.proto
+// Original file: proto/zkmig/agent/v1/agent.proto
 
 export const ServiceAction = {
   SERVICE_ACTION_UNSPECIFIED: 'SERVICE_ACTION_UNSPECIFIED',
