@@ -31,7 +31,6 @@ import { PEGASUS_CONFIG_FIXTURE } from '../test/harness/fixtures';
 
 const SIZES = [10, 100, 300, 1000];
 const PER_CLUSTER = 10;
-const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURE = PEGASUS_CONFIG_FIXTURE;
 
 interface RunStats {

@@ -13,6 +13,7 @@ function available(): string[] {
     .readdirSync(__dirname)
     .filter((f) => f.endsWith('.js') && f !== 'run.js' && !f.startsWith('_'))
     .map((f) => f.slice(0, -3))
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- benches are discovered at run time
     .filter((n) => typeof (require(path.join(__dirname, n)) as Partial<Bench>).run === 'function')
     .sort();
 }
@@ -27,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
   }
   for (const name of names.length > 0 ? names : all) {
     process.stderr.write(`bench: ${name}\n`);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- benches are discovered at run time
     const mod = require(path.join(__dirname, name)) as Bench;
     const result = await mod.run(argv.filter((a) => a.startsWith('-')));
     process.stdout.write(JSON.stringify({ bench: name, ...result }) + '\n');

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The walls and the lint (eslint.config.mjs) first: a broken wall fails CI before any test runs.
+npm run lint --silent
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -46,7 +46,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { freePort } from '../coordinator/lib/zk-server';
+import { freePort } from '../shared/net';
 import { CONFIG_TEMPLATE, SHELL_CONFIG_TEMPLATE, renderPlaceholders, setIniKey } from './config-template';
 import { LevelName } from './common/config';
 

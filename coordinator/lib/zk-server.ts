@@ -3,6 +3,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { AppError, TimeoutError } from '../../shared/errors';
+import { freePort } from '../../shared/net';
+
+export { freePort };
 
 /**
  * Local ZooKeeper servers from Debian's `zookeeper` package, for the test harness, the benchmarks
@@ -38,19 +41,6 @@ export interface ZkMember {
   dir: string;
   proc: ChildProcess | undefined;
   watchdog: ChildProcess | undefined;
-}
-
-/** Ask the OS for a free loopback TCP port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Send a four-letter word (`ruok`, `srvr`, `mntr`...) and return the answer, or '' on any connection error. */

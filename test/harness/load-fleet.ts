@@ -10,7 +10,6 @@ import * as path from 'node:path';
 import { formatArgv } from '../../coordinator/lib/shell/argv';
 import { AgentFarm, startAgentFarm } from './agent-farm';
 import type { TestPki } from './certs';
-import { REPO_ROOT } from './certs';
 import { writeInventory } from './fleet';
 import { PEGASUS_CONFIG_FIXTURE } from './fixtures';
 

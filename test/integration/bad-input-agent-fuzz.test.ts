@@ -60,7 +60,7 @@ test(`${ITERATIONS} random files and edits over RPC (seed ${SEED}): no crash, no
     const where = `seed ${SEED} iteration ${i}`;
     let text = rng.pick(corpus);
     for (let m = rng.int(4); m > 0; m--) text = mutate(rng, text);
-    let bytes = Buffer.from(text, 'utf8');
+    const bytes = Buffer.from(text, 'utf8');
     // Some files with a byte that breaks UTF-8 (the agent must refuse them untouched).
     if (rng.chance(0.08) && bytes.length > 0) bytes[rng.int(bytes.length)] = 0x80 + rng.int(0x40);
     fs.writeFileSync(file, bytes);

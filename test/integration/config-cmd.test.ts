@@ -13,7 +13,7 @@ import { setConfig } from '../../coordinator/lib/config-edit';
 import { AgentPool } from '../../coordinator/lib/fleet';
 import { loadInventory, selectCluster } from '../../coordinator/lib/inventory';
 import { stopAllAgents, TestAgent } from '../harness/agent';
-import { makeTestPki, REPO_ROOT, TestPki } from '../harness/certs';
+import { makeTestPki, TestPki } from '../harness/certs';
 import { deadPort, runCli, simShell, startMetaAgents, writeInventory } from '../harness/fleet';
 import { tempDir } from '../harness/tmp';
 import { PEGASUS_CONFIG_FIXTURE } from '../harness/fixtures';

@@ -1,7 +1,6 @@
 /** Key paths, assignments, known-key validation and config reduction, on the real Pegasus config.ini. */
 import test from 'ava';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
   canonicalValue,
   extractMetaConfig,
@@ -12,7 +11,6 @@ import {
   sameValue,
   validateConfigEdits,
 } from '../../coordinator/lib/config-edit';
-import { REPO_ROOT } from '../harness/certs';
 import { PEGASUS_CONFIG_FIXTURE } from '../harness/fixtures';
 
 const FIXTURE = PEGASUS_CONFIG_FIXTURE;
