@@ -13,6 +13,12 @@ import { AppError, TimeoutError } from '../../shared/errors';
 /** Where Debian puts the server jar (3.8.0 on bookworm); its manifest Class-Path names the dependencies. */
 export const ZK_JAR = '/usr/share/java/zookeeper.jar';
 
+/**
+ * What the Netty connection factory (TLS) needs beyond the jar's manifest Class-Path on Debian
+ * (SslHandler lives in netty-codec), and a logger so a secured server's refusals reach server.log.
+ */
+const SECURE_EXTRA_JARS = ['netty-codec', 'netty-resolver', 'netty-transport-native-unix-common', 'slf4j-simple'].map((j) => `/usr/share/java/${j}.jar`);
+
 export interface ZkServerOptions {
   /** Directory that holds one sub-directory per member. */
   baseDir: string;
@@ -197,13 +203,15 @@ export class ZkEnsemble {
     const n = this.members.length;
     const main = n > 1 ? 'org.apache.zookeeper.server.quorum.QuorumPeerMain' : 'org.apache.zookeeper.server.ZooKeeperServerMain';
     const marker = this.opts.marker ?? `pid-${process.pid}`;
+    const secure = this.opts.tls !== undefined || (this.opts.extraConfig?.length ?? 0) > 0 || (this.opts.extraJvmArgs?.length ?? 0) > 0;
     const args = [
       ...(this.opts.jvmArgs ?? ['-Xmx512m', '-XX:+UseSerialGC']),
       ...(this.opts.extraJvmArgs ?? []),
       `-Dzkmig.owner=${marker}`,
       `-Dzookeeper.log.dir=${m.dir}`,
+      ...(secure ? ['-Dorg.slf4j.simpleLogger.defaultLogLevel=warn'] : []),
       '-cp',
-      ZK_JAR,
+      secure ? [ZK_JAR, ...SECURE_EXTRA_JARS.filter((j) => fs.existsSync(j))].join(':') : ZK_JAR,
       main,
       path.join(m.dir, 'zoo.cfg'),
     ];

@@ -60,8 +60,9 @@ function tlsFatal(e: NodeJS.ErrnoException): boolean {
   );
 }
 
-function tlsHint(e: NodeJS.ErrnoException): string {
+function tlsHint(e: NodeJS.ErrnoException, hasCert: boolean): string {
   const c = e.code ?? '';
+  if (!hasCert && /ALERT/.test(c)) return 'the server requires a client certificate (give --tls-cert and --tls-key)';
   if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|DEPTH_ZERO/.test(c)) return 'the server certificate is not signed by a trusted CA (check --tls-ca)';
   if (c === 'CERT_HAS_EXPIRED') return 'the server certificate has expired';
   if (c === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'the server certificate does not name the expected host (check --tls-server-name)';
@@ -124,7 +125,7 @@ export function secureClient(client: zk.Client, hosts: string, security: ZkSecur
         s.on('error', (e: NodeJS.ErrnoException) => {
           last = e;
           this.onSocketError(e);
-          if (tlsFatal(e)) fail(new PermissionDeniedError(`TLS to ${who} (${server.host}:${server.port}) failed: ${tlsHint(e)} [${e.code ?? e.message}]`, { cause: e, context: { hosts, side: security.side } }));
+          if (tlsFatal(e)) fail(new PermissionDeniedError(`TLS to ${who} (${server.host}:${server.port}) failed: ${tlsHint(e, o.cert !== undefined)} [${e.code ?? e.message}]`, { cause: e, context: { hosts, side: security.side } }));
         });
       });
     };
