@@ -47,7 +47,7 @@ export const ZK_CODES: Readonly<Record<number, ZkCodeInfo>> = {
   [-123]: { name: 'RECONFIGDISABLED' },
   [-124]: {
     name: 'SESSIONCLOSEDREQUIRESASLAUTH',
-    hint: 'the server requires SASL authentication (enforce.auth.enabled) and closed the session: give --sasl-user and --sasl-password-file, or --kerberos-*',
+    hint: 'the server requires SASL authentication (enforce.auth.enabled) and closed the session: give --sasl-user and --sasl-password-file',
   },
   [-125]: { name: 'QUOTAEXCEEDED', hint: 'a ZooKeeper quota (zookeeper.enforceQuota) forbids the write' },
   [-126]: { name: 'THROTTLEDOP', hint: 'the server is overloaded and throttled the request; retry later' },
