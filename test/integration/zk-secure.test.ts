@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { digestId, PERM } from '../../coordinator/lib/zk/acl';
 import { ZkSession } from '../../shared/zk/client';
+import { ZkConn } from '../../coordinator/lib/zk/conn';
+import { getChildren } from '../../coordinator/lib/zk/wire';
 import type { ZkSecurity } from '../../shared/zk/security';
 import { makeTestPki, REPO_ROOT, TestPki } from '../harness/certs';
 import { startSecureZk, ZkEnsemble } from '../harness/zookeeper';
@@ -161,4 +163,31 @@ test.serial('zk copy between two secured ensembles keeps sasl: and digest: ACLs,
   }
   const diff = await cli(['zk', 'diff', `${a.secureConnectString}/sec`, `${b.secureConnectString}/sec`, ...tlsFlags(t), ...saslFlags(t), '--auth-file', secret(t, 'alice.auth')]);
   t.is(diff.code, 0, diff.out + diff.err);
+});
+
+test('a SASL session logs in again after a dropped connection (fast path), and keeps working on an enforce.auth server', async (t) => {
+  const conn = await ZkConn.open(t.context.sasl.connectString, { security: { sasl: { mechanism: 'DIGEST-MD5', user: 'bob', password: USERS.bob } } });
+  const ls = (): Promise<string[]> =>
+    new Promise((resolve, reject) => getChildren(conn.client, '/', (err, r) => (err ? reject(err) : resolve(r!.children))));
+  try {
+    t.true(conn.fast);
+    t.deepEqual(await ls(), ['zookeeper']);
+    for (let i = 0; i < 3; i++) {
+      conn.kick();
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          t.deepEqual(await ls(), ['zookeeper']);
+          break;
+        } catch (e) {
+          // CONNECTION_LOSS while the client reconnects; anything else (a -124 close) fails the test.
+          t.is((e as { code?: number }).code, -4, String(e));
+          if (Date.now() > deadline) throw e;
+          await conn.whenConnected();
+        }
+      }
+    }
+  } finally {
+    conn.close();
+  }
 });
