@@ -47,8 +47,12 @@ interface ChildResult {
   maxRssMB: number;
 }
 
-function child(args: Record<string, unknown>): ChildResult {
-  const r = spawnSync(process.execPath, [...cliNodeFlags(), path.join(__dirname, '_copy-child.js'), JSON.stringify(args)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+function child(args: Record<string, unknown>, timeoutMs?: number): ChildResult {
+  const r = spawnSync(process.execPath, [...cliNodeFlags(), path.join(__dirname, '_copy-child.js'), JSON.stringify(args)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    ...(timeoutMs ? { timeout: timeoutMs, killSignal: 'SIGKILL' as const } : {}),
+  });
   if (r.status !== 0) throw new Error(`bench child ${String(args.kind)} failed (exit ${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
 }
@@ -91,6 +95,7 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
     let floorMrBest: ChildResult | undefined;
     let copyBest: ChildResult | undefined;
     let tlsBest: ChildResult | undefined;
+    let tlsError: string | undefined;
     for (let i = 0; i < repeat; i++) {
       log(`floor ${i + 1}/${repeat}`);
       const f = child({ ...common, kind: 'floor', target: `${b.connectString}/floor${i}` });
@@ -104,16 +109,26 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
       if (!copyBest || c.copyMs! < copyBest.copyMs!) copyBest = c;
       if (pki) {
         log(`copy over TLS ${i + 1}/${repeat}`);
-        const tc = child({
-          ...common,
-          kind: 'copy',
-          source: `${a.secureConnectString}${spec.root}`,
-          target: `${b.secureConnectString}/tls${i}`,
-          verify,
-          tls: { ca: pki.ca, cert: pki.coordinator.cert, key: pki.coordinator.key },
-        });
-        if (!tc.verifyOk) throw new Error(`the benchmark copy over TLS did not verify: ${JSON.stringify(tc)}`);
-        if (!tlsBest || tc.copyMs! < tlsBest.copyMs!) tlsBest = tc;
+        // A TLS failure is a result to report (with the plaintext figures), not a reason to lose them.
+        // The deadline: the 100k-znode copy over TLS stalled here (ZooKeeper 3.8.0 Netty, loaded machine); not yet explained.
+        try {
+          const tc = child(
+            {
+              ...common,
+              kind: 'copy',
+              source: `${a.secureConnectString}${spec.root}`,
+              target: `${b.secureConnectString}/tls${i}`,
+              verify,
+              tls: { ca: pki.ca, cert: pki.coordinator.cert, key: pki.coordinator.key },
+            },
+            10 * 60_000,
+          );
+          if (!tc.verifyOk) throw new Error(`the benchmark copy over TLS did not verify: ${JSON.stringify(tc)}`);
+          if (!tlsBest || tc.copyMs! < tlsBest.copyMs!) tlsBest = tc;
+        } catch (e) {
+          tlsError = (e as Error).message.slice(0, 500);
+          log(`copy over TLS failed: ${tlsError}`);
+        }
       }
     }
     const f = floorBest!;
@@ -148,7 +163,9 @@ export async function run(argv: string[]): Promise<Record<string, unknown>> {
               within1_5xPlaintext: tlsBest.copyMs! <= 1.5 * c.copyMs!,
             },
           }
-        : {}),
+        : tlsError
+          ? { tls: { error: tlsError, within1_5xPlaintext: false } }
+          : {}),
       goals: {
         copyAtMost10s: c.copyMs! <= 10000,
         copyWithin1_3xFloor: ratio <= 1.3,
