@@ -6,6 +6,7 @@
 import { copyTree } from '../coordinator/lib/zk';
 import { ZkConn } from '../coordinator/lib/zk/conn';
 import { parseEndpoint } from '../shared/zk/endpoint';
+import { loadSecurity } from '../shared/zk/security';
 import { corked, getACL, getChildren, getData, multi, MULTI_OVERHEAD, MultiOp, multiOpBytes, multiReadData, NodeStat, RawAcl } from '../coordinator/lib/zk/wire';
 
 interface Args {
@@ -16,6 +17,8 @@ interface Args {
   window?: number;
   verify?: 'target' | 'full' | 'none';
   multiRead?: boolean;
+  /** TLS files for both sides (the TLS comparison). */
+  tls?: { ca: string; cert: string; key: string };
 }
 
 /**
@@ -146,7 +149,15 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify({ ...r, maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }) + '\n');
     return;
   }
-  const s = await copyTree({ source: a.source, target: a.target, readSessions: a.readSessions, window: a.window, verify: a.verify ?? 'target' });
+  const security = a.tls ? loadSecurity({ tlsCa: a.tls.ca, tlsCert: a.tls.cert, tlsKey: a.tls.key }) : undefined;
+  const s = await copyTree({
+    source: a.source,
+    target: a.target,
+    readSessions: a.readSessions,
+    window: a.window,
+    verify: a.verify ?? 'target',
+    ...(security ? { sourceSecurity: security, targetSecurity: security } : {}),
+  });
   process.stdout.write(
     JSON.stringify({
       nodes: s.nodes,

@@ -4,7 +4,7 @@ import { CliIO, EXIT } from '../lib/io';
 import { copyTree, COPY_DEFAULTS, CopySummary, formatBytes, formatDifference, OnExists, PathList, ProgressBar, VerifyMode } from '../lib/zk';
 import { absPath } from '../lib/zk/tree-index';
 import { WRITER_DEFAULTS } from '../lib/zk/writer';
-import { addConnFlags, addJsonFlag, authFrom, confirmOrRefuse, ConnFlags, connFrom, intFlag, withInterrupt } from './zk-options';
+import { addConnFlags, addJsonFlag, addSecurityFlags, authFrom, confirmOrRefuse, ConnFlags, connFrom, intFlag, securityFrom, withInterrupt } from './zk-options';
 
 interface CopyFlags extends ConnFlags {
   onExists: string;
@@ -14,6 +14,8 @@ interface CopyFlags extends ConnFlags {
   exclude: string[];
   sourceAuth?: string;
   targetAuth?: string;
+  sourceAuthFile?: string;
+  targetAuthFile?: string;
   readSessions?: string;
   window?: string;
   batchBytes?: string;
@@ -81,18 +83,25 @@ export function registerZkCopy(zk: Command, io: CliIO): void {
     .option('--exclude <path>', 'leave this subtree out (repeatable; absolute under the source path, or relative to it)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--source-auth <user:password>', 'digest credentials for the source only')
     .option('--target-auth <user:password>', 'digest credentials for the target only')
+    .option('--source-auth-file <file>', 'digest credentials for the source only, from a file')
+    .option('--target-auth-file <file>', 'digest credentials for the target only, from a file')
     .option('--read-sessions <n>', `sessions reading each side in parallel (default: ${COPY_DEFAULTS.readSessions})`)
     .option('--window <n>', 'requests in flight per read session (default: 300 on ZooKeeper 3.6+, which batches reads, else 100)')
     .option('--batch-bytes <n>', `serialized bytes per multi (default: ${WRITER_DEFAULTS.batchBytes}; the server refuses requests over jute.maxbuffer, 1 MB by default)`)
     .option('--list <n>', 'paths listed per category in the text output (default: 20)');
   addConnFlags(cmd);
+  addSecurityFlags(cmd, 'source-', 'the source');
+  addSecurityFlags(cmd, 'target-', 'the target');
   addJsonFlag(cmd, 'the copy summary');
   cmd.action(async (source: string, target: string, f: CopyFlags) => {
     const onExists = f.onExists as OnExists;
     const verify: VerifyMode = f.verify === false ? 'none' : (f.verify as VerifyMode);
-    const auth = authFrom(f.auth, io);
-    const sourceAuth = f.sourceAuth !== undefined ? authFrom(f.sourceAuth, io, '--source-auth') : auth;
-    const targetAuth = f.targetAuth !== undefined ? authFrom(f.targetAuth, io, '--target-auth') : auth;
+    const auth = authFrom(f.auth, io, '--auth', f.authFile);
+    const sourceAuth = f.sourceAuth !== undefined || f.sourceAuthFile !== undefined ? authFrom(f.sourceAuth, io, '--source-auth', f.sourceAuthFile) : auth;
+    const targetAuth = f.targetAuth !== undefined || f.targetAuthFile !== undefined ? authFrom(f.targetAuth, io, '--target-auth', f.targetAuthFile) : auth;
+    const { security: _common, ...conn } = connFrom(f);
+    const sourceSecurity = securityFrom(f, 'source');
+    const targetSecurity = securityFrom(f, 'target');
     const batchBytes = intFlag(f.batchBytes, '--batch-bytes', 1024, 1024 * 1024);
     const opts = {
       source,
@@ -103,7 +112,9 @@ export function registerZkCopy(zk: Command, io: CliIO): void {
       excludes: f.exclude,
       ...(sourceAuth ? { sourceAuth } : {}),
       ...(targetAuth ? { targetAuth } : {}),
-      ...connFrom(f),
+      ...conn,
+      ...(sourceSecurity ? { sourceSecurity } : {}),
+      ...(targetSecurity ? { targetSecurity } : {}),
       ...optional('readSessions', intFlag(f.readSessions, '--read-sessions', 1, 16)),
       ...optional('window', intFlag(f.window, '--window', 4, 5000)),
       ...optional('batchBytes', batchBytes),

@@ -45,7 +45,7 @@ export function registerZkDiff(zk: Command, io: CliIO): void {
   addConnFlags(cmd);
   addJsonFlag(cmd, 'equal, counts, differences, digests');
   cmd.action(async (a: string, b: string, f: DiffFlags) => {
-    const auth = authFrom(f.auth, io);
+    const auth = authFrom(f.auth, io, '--auth', f.authFile);
     const authA = f.authA !== undefined ? authFrom(f.authA, io, '--auth-a') : auth;
     const authB = f.authB !== undefined ? authFrom(f.authB, io, '--auth-b') : auth;
     const limit = intFlag(f.limit, '--limit', 1) ?? 1000;

@@ -33,7 +33,7 @@ export function registerZkLs(zk: Command, io: CliIO): void {
   addConnFlags(cmd);
   addJsonFlag(cmd, 'the tree, each node with size and subtree totals');
   cmd.action(async (endpoint: string, f: LsFlags) => {
-    const auth = authFrom(f.auth, io);
+    const auth = authFrom(f.auth, io, '--auth', f.authFile);
     const depth = intFlag(f.depth, '--depth', 0);
     const r = await withInterrupt((signal) => listTree({ endpoint, recursive: f.recursive ?? false, conn: connFrom(f), ...(auth ? { auth } : {}), signal }));
     io.out(f.json ? `${JSON.stringify({ ...r, root: prune(r.root, depth ?? Infinity) }, null, 2)}\n` : renderTree(r, depth ?? Infinity));

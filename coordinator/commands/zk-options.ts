@@ -4,6 +4,7 @@ import { checkAuth } from '../lib/zk/acl';
 import type { ConnOptions } from '../lib/zk/conn';
 import { CONN_DEFAULTS } from '../lib/zk/conn';
 import type { CliIO } from '../lib/io';
+import { loadSecurity, readSecretFile, ZkSecurity, ZkSecuritySpec } from '../../shared/zk/security';
 
 /** Flags every `zkmig zk` sub-command shares, and their conversion into library options. */
 
@@ -11,6 +12,7 @@ export const AUTH_ENV = 'ZKMIG_ZK_AUTH';
 
 export interface ConnFlags {
   auth?: string;
+  authFile?: string;
   sessionTimeout?: string;
   connectTimeout?: string;
   retryTimeout?: string;
@@ -18,13 +20,46 @@ export interface ConnFlags {
 }
 
 export function addConnFlags(cmd: Command): Command {
-  return cmd
-    .option('--auth <user:password>', `digest credentials for every session (default: $${AUTH_ENV}); prefer the variable, flags show in ps`)
+  cmd
+    .option('--auth <user:password>', `digest credentials for every session (default: $${AUTH_ENV}); prefer --auth-file, flags show in ps`)
+    .option('--auth-file <file>', 'digest credentials user:password from the first line of this file')
     .option('--session-timeout <ms>', `ZooKeeper session timeout (default: ${CONN_DEFAULTS.sessionTimeoutMs})`)
     .option('--connect-timeout <ms>', `give up connecting after this long (default: ${CONN_DEFAULTS.connectTimeoutMs})`)
     .option('--retry-timeout <ms>', `fail when an ensemble stays unreachable or silent this long (default: ${CONN_DEFAULTS.retryTimeoutMs})`);
+  return addSecurityFlags(cmd);
 }
 
+/**
+ * TLS and SASL flags for one side: `prefix` is '' (every ensemble the command talks to) or
+ * 'source-'/'target-' (one side of a copy, overriding the common ones). Secrets come from files.
+ */
+export function addSecurityFlags(cmd: Command, prefix = '', what = 'every ensemble'): Command {
+  return cmd
+    .option(`--${prefix}tls`, `TLS to ${what} (the ensemble's secureClientPort), trusting the system CAs unless --${prefix}tls-ca`)
+    .option(`--${prefix}tls-ca <file>`, `PEM CA bundle the server certificate of ${what} must chain to (implies --${prefix}tls)`)
+    .option(`--${prefix}tls-cert <file>`, `PEM client certificate for ${what} (ssl.clientAuth=need; with --${prefix}tls-key)`)
+    .option(`--${prefix}tls-key <file>`, `PEM key of --${prefix}tls-cert`)
+    .option(`--${prefix}tls-server-name <host>`, `check that the server certificate of ${what} names this host (default: chain only)`)
+    .option(`--${prefix}sasl-user <user>`, `SASL DIGEST-MD5 login to ${what} (the JAAS Client section's username)`)
+    .option(`--${prefix}sasl-password-file <file>`, `the password of --${prefix}sasl-user, first line of this file`);
+}
+
+const SPEC_KEYS: (keyof ZkSecuritySpec)[] = ['tls', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsServerName', 'saslUser', 'saslPasswordFile'];
+
+/** The security of one side from its flags (`prefix` 'source'/'target' overrides the common ones when any is given). */
+export function securityFrom(f: object, side?: 'source' | 'target'): ZkSecurity | undefined {
+  const flags = f as Record<string, unknown>;
+  const key = (k: string, pre: string): string => (pre ? pre + k[0]!.toUpperCase() + k.slice(1) : k);
+  const pick = (pre: string): ZkSecuritySpec => {
+    const spec: Record<string, unknown> = {};
+    for (const k of SPEC_KEYS) if (flags[key(k, pre)] !== undefined) spec[k] = flags[key(k, pre)];
+    return spec as ZkSecuritySpec;
+  };
+  const own = side ? pick(side) : {};
+  const useOwn = Object.keys(own).length > 0;
+  const sec = loadSecurity(useOwn ? own : pick(''), useOwn ? `--${side}-` : '--', side);
+  return sec ?? (side ? { side } : undefined);
+}
 export function addJsonFlag(cmd: Command, what: string): Command {
   return cmd.addOption(new Option('--json', `print one JSON object (${what}) instead of text`));
 }
@@ -38,8 +73,10 @@ export function intFlag(value: string | undefined, flag: string, min = 1, max = 
   return n;
 }
 
-/** `--auth` or $ZKMIG_ZK_AUTH, validated. */
-export function authFrom(flag: string | undefined, io: CliIO, flagName = '--auth'): string | undefined {
+/** `--auth`, `--auth-file` or $ZKMIG_ZK_AUTH, validated. */
+export function authFrom(flag: string | undefined, io: CliIO, flagName = '--auth', file?: string): string | undefined {
+  if (flag !== undefined && file !== undefined) throw new UsageError(`${flagName} and ${flagName}-file exclude each other`);
+  if (file !== undefined) return checkAuth(readSecretFile(file, 'digest credentials file', `${flagName}-file`), `${flagName}-file`);
   if (flag !== undefined) return checkAuth(flag, flagName);
   const env = io.env[AUTH_ENV];
   return env ? checkAuth(env, `$${AUTH_ENV}`) : undefined;
@@ -47,6 +84,8 @@ export function authFrom(flag: string | undefined, io: CliIO, flagName = '--auth
 
 export function connFrom(f: ConnFlags): Omit<ConnOptions, 'auth'> {
   const o: Omit<ConnOptions, 'auth'> = {};
+  const security = securityFrom(f);
+  if (security) o.security = security;
   const s = intFlag(f.sessionTimeout, '--session-timeout', 400, 120000);
   const c = intFlag(f.connectTimeout, '--connect-timeout', 100);
   const r = intFlag(f.retryTimeout, '--retry-timeout', 1000);

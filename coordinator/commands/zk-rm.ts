@@ -51,7 +51,7 @@ export function registerZkRm(zk: Command, io: CliIO): void {
       throw new UsageError((e as Error).message, { cause: e });
     }
     refuseProtected(path);
-    const auth = authFrom(f.auth, io);
+    const auth = authFrom(f.auth, io, '--auth', f.authFile);
     const listN = intFlag(f.list, '--list', 0) ?? 20;
     if (!f.dryRun) {
       await confirmOrRefuse(io, f.yes, `Delete ${endpoint}${f.recursive ? ' and everything under it' : ''}?`, `refusing to delete ${path} without --yes (or see what would go with --dry-run)`);

@@ -16,6 +16,12 @@ export { freePort };
 /** Where Debian puts the server jar (3.8.0 on bookworm); its manifest Class-Path names the dependencies. */
 export const ZK_JAR = '/usr/share/java/zookeeper.jar';
 
+/**
+ * What the Netty connection factory (TLS) needs beyond the jar's manifest Class-Path on Debian
+ * (SslHandler lives in netty-codec), and a logger so a secured server's refusals reach server.log.
+ */
+const SECURE_EXTRA_JARS = ['netty-codec', 'netty-resolver', 'netty-transport-native-unix-common', 'slf4j-simple'].map((j) => `/usr/share/java/${j}.jar`);
+
 export interface ZkServerOptions {
   /** Directory that holds one sub-directory per member. */
   baseDir: string;
@@ -33,11 +39,33 @@ export interface ZkServerOptions {
   tieToParent?: boolean;
   /** Ports to use instead of free ones (for restarting a saved sandbox). */
   clientPorts?: number[];
+  /**
+   * Serve TLS too, on a `secureClientPort` per member (Netty connection factory, PEM key and trust
+   * stores). The plaintext client port stays open for the four-letter health checks.
+   */
+  tls?: ZkServerTls;
+  /** Secure ports to use instead of free ones (with `tls`). */
+  secureClientPorts?: number[];
+  /** Lines appended to every member's zoo.cfg (authProvider.*, enforce.auth.*, ...). */
+  extraConfig?: string[];
+  /** JVM flags added after `jvmArgs` (-Djava.security.auth.login.config=..., -Dzookeeper.*). */
+  extraJvmArgs?: string[];
+}
+
+export interface ZkServerTls {
+  /** PEM file holding the server's private key and certificate chain. */
+  keyStore: string;
+  /** PEM file of the CA certificates the server trusts for client certificates. */
+  trustStore: string;
+  /** `need` (client certificate required), `want` or `none`. @default 'need' */
+  clientAuth?: 'need' | 'want' | 'none';
 }
 
 export interface ZkMember {
   id: number;
   clientPort: number;
+  /** The TLS port, when the ensemble serves TLS. */
+  secureClientPort?: number;
   dir: string;
   proc: ChildProcess | undefined;
   watchdog: ChildProcess | undefined;
@@ -60,7 +88,11 @@ export function fourLetter(port: number, word: string, timeoutMs = 1000, host = 
   });
 }
 
-function memberCfg(opts: Required<Pick<ZkServerOptions, 'tickTime' | 'forceSync'>>, m: ZkMember, quorum: { id: number; peer: number; election: number }[]): string {
+function memberCfg(
+  opts: Required<Pick<ZkServerOptions, 'tickTime' | 'forceSync'>> & Pick<ZkServerOptions, 'tls' | 'extraConfig'>,
+  m: ZkMember,
+  quorum: { id: number; peer: number; election: number }[],
+): string {
   const lines = [
     `tickTime=${opts.tickTime}`,
     `initLimit=50`,
@@ -77,6 +109,19 @@ function memberCfg(opts: Required<Pick<ZkServerOptions, 'tickTime' | 'forceSync'
     `forceSync=${opts.forceSync ? 'yes' : 'no'}`,
     `autopurge.snapRetainCount=3`,
   ];
+  if (opts.tls && m.secureClientPort !== undefined) {
+    lines.push(
+      `secureClientPort=${m.secureClientPort}`,
+      `secureClientPortAddress=127.0.0.1`,
+      'serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory',
+      `ssl.keyStore.location=${opts.tls.keyStore}`,
+      'ssl.keyStore.type=PEM',
+      `ssl.trustStore.location=${opts.tls.trustStore}`,
+      'ssl.trustStore.type=PEM',
+      `ssl.clientAuth=${opts.tls.clientAuth ?? 'need'}`,
+    );
+  }
+  lines.push(...(opts.extraConfig ?? []));
   if (quorum.length > 1) for (const q of quorum) lines.push(`server.${q.id}=127.0.0.1:${q.peer}:${q.election}`);
   return lines.join('\n') + '\n';
 }
@@ -96,6 +141,12 @@ export class ZkEnsemble {
     return this.members.map((m) => `127.0.0.1:${m.clientPort}`).join(',');
   }
 
+  /** `127.0.0.1:s1,...` over the TLS ports; throws when the ensemble serves no TLS. */
+  get secureConnectString(): string {
+    if (this.members.some((m) => m.secureClientPort === undefined)) throw new AppError('PRECONDITION', 'this ensemble serves no TLS port');
+    return this.members.map((m) => `127.0.0.1:${m.secureClientPort}`).join(',');
+  }
+
   static async start(opts: ZkServerOptions): Promise<ZkEnsemble> {
     if (!fs.existsSync(ZK_JAR)) {
       throw new AppError('PRECONDITION', `ZooKeeper is not installed (${ZK_JAR} missing): run "apt-get install -y zookeeper"`);
@@ -110,13 +161,15 @@ export class ZkEnsemble {
       const dir = path.join(opts.baseDir, `zk${i}`);
       fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
       const clientPort = opts.clientPorts?.[i - 1] ?? (await freePort());
-      members.push({ id: i, clientPort, dir, proc: undefined, watchdog: undefined });
+      const member: ZkMember = { id: i, clientPort, dir, proc: undefined, watchdog: undefined };
+      if (opts.tls) member.secureClientPort = opts.secureClientPorts?.[i - 1] ?? (await freePort());
+      members.push(member);
       quorum.push({ id: i, peer: await freePort(), election: await freePort() });
     }
     for (const m of members) {
       // Keep peer ports stable across restarts of the saved config.
       const cfgPath = path.join(m.dir, 'zoo.cfg');
-      if (!fs.existsSync(cfgPath) || !opts.clientPorts) fs.writeFileSync(cfgPath, memberCfg({ tickTime, forceSync }, m, quorum));
+      if (!fs.existsSync(cfgPath) || !opts.clientPorts) fs.writeFileSync(cfgPath, memberCfg({ tickTime, forceSync, tls: opts.tls, extraConfig: opts.extraConfig }, m, quorum));
       if (n > 1) fs.writeFileSync(path.join(m.dir, 'data', 'myid'), `${m.id}\n`);
     }
     const ens = new ZkEnsemble(opts, members);
@@ -140,12 +193,15 @@ export class ZkEnsemble {
     const n = this.members.length;
     const main = n > 1 ? 'org.apache.zookeeper.server.quorum.QuorumPeerMain' : 'org.apache.zookeeper.server.ZooKeeperServerMain';
     const marker = this.opts.marker ?? `pid-${process.pid}`;
+    const secure = this.opts.tls !== undefined || (this.opts.extraConfig?.length ?? 0) > 0 || (this.opts.extraJvmArgs?.length ?? 0) > 0;
     const args = [
       ...(this.opts.jvmArgs ?? ['-Xmx512m', '-XX:+UseSerialGC']),
+      ...(this.opts.extraJvmArgs ?? []),
       `-Dzkmig.owner=${marker}`,
       `-Dzookeeper.log.dir=${m.dir}`,
+      ...(secure ? ['-Dorg.slf4j.simpleLogger.defaultLogLevel=warn'] : []),
       '-cp',
-      ZK_JAR,
+      secure ? [ZK_JAR, ...SECURE_EXTRA_JARS.filter((j) => fs.existsSync(j))].join(':') : ZK_JAR,
       main,
       path.join(m.dir, 'zoo.cfg'),
     ];

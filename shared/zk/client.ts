@@ -1,7 +1,14 @@
 import * as zk from 'node-zookeeper-client';
 import { TimeoutError, ZkError } from '../errors';
+import { describeZkCode, patchClientExceptions } from './codes';
+import { secureClient } from './secure-connect';
+import { sideName, ZkSecurity } from './security';
 
 export { zk };
+export { describeZkCode, ZK_CODES, zkCodeName } from './codes';
+
+// Before any client exists: node-zookeeper-client must not throw on codes newer than ZooKeeper 3.4.
+patchClientExceptions();
 
 /** ZooKeeper error codes we branch on (org.apache.zookeeper.KeeperException.Code). */
 export const ZK_CODE = {
@@ -16,6 +23,9 @@ export const ZK_CODE = {
   SESSION_EXPIRED: -112,
   INVALID_ACL: -114,
   AUTH_FAILED: -115,
+  SESSION_CLOSED_REQUIRE_SASL_AUTH: -124,
+  QUOTA_EXCEEDED: -125,
+  THROTTLED_OP: -126,
 } as const;
 
 export interface ConnectOptions {
@@ -25,6 +35,49 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** Digest credentials `user:password`, added right after connecting. */
   auth?: string;
+  /** TLS and SASL for this ensemble (see security.ts). */
+  security?: ZkSecurity;
+}
+
+/**
+ * Create a client (with TLS/SASL when asked), let `prepare` install its hooks before the first
+ * connection, wait for SyncConnected, add digest auth. The one way every part of zkmig connects.
+ * Rejects with TimeoutError when the ensemble does not answer within `waitMs`, or with the
+ * authentication error (PermissionDeniedError, naming the side) as soon as TLS or SASL is refused;
+ * the client is closed either way.
+ */
+export async function connectZkClient(
+  hosts: string,
+  opts: { sessionTimeoutMs: number; auth?: string | undefined; security?: ZkSecurity | undefined },
+  waitMs: number,
+  prepare?: (client: zk.Client) => void,
+): Promise<zk.Client> {
+  const client = zk.createClient(hosts, { sessionTimeout: opts.sessionTimeoutMs, spinDelay: 200, retries: 0 });
+  prepare?.(client);
+  const sec = secureClient(client, hosts, opts.security);
+  await new Promise<void>((resolve, reject) => {
+    const finish = (err?: Error): void => {
+      clearTimeout(timer);
+      client.removeListener('connected', onConnected);
+      if (!err) return resolve();
+      client.close();
+      reject(err);
+    };
+    const timer = setTimeout(() => {
+      const last = sec.lastError();
+      finish(
+        new TimeoutError(`could not connect to ${sideName(hosts, opts.security)} within ${waitMs} ms${last ? ` (last error: ${(last as NodeJS.ErrnoException).code ?? last.message})` : ''}`, {
+          context: { hosts, side: opts.security?.side },
+        }),
+      );
+    }, waitMs);
+    const onConnected = (): void => finish();
+    client.once('connected', onConnected);
+    sec.onFailure((e) => finish(e));
+    client.connect();
+  });
+  if (opts.auth) client.addAuthInfo('digest', Buffer.from(opts.auth));
+  return client;
 }
 
 /** The numeric code of a node-zookeeper-client Exception, or undefined for other errors. */
@@ -36,8 +89,8 @@ export function zkCodeOf(err: unknown): number | undefined {
 /** Wrap a client exception into a ZkError that names the operation and path. */
 export function wrapZkError(op: string, path: string, err: unknown): ZkError {
   const code = zkCodeOf(err);
-  const name = (err as { name?: string } | null)?.name ?? String(err);
-  return new ZkError(`ZooKeeper ${op} ${path} failed: ${name}${code === undefined ? '' : ` (${code})`}`, { zkCode: code, path, cause: err });
+  const what = code === undefined ? ((err as { message?: string } | null)?.message ?? String(err)) : describeZkCode(code);
+  return new ZkError(`ZooKeeper ${op} ${path} failed: ${what}`, { zkCode: code, path, cause: err });
 }
 
 /** world:anyone with every permission: what Pegasus creates (pegasus.md §3, no znode ACLs). */
@@ -60,25 +113,9 @@ export class ZkSession {
 
   /** Connect and wait for SyncConnected; rejects with TimeoutError (closing the client) when the ensemble does not answer. */
   static async connect(hosts: string, opts: ConnectOptions = {}): Promise<ZkSession> {
-    const sessionTimeout = opts.sessionTimeoutMs ?? 30000;
-    const client = zk.createClient(hosts, { sessionTimeout, spinDelay: 200, retries: 0 });
-    const wait = opts.connectTimeoutMs ?? sessionTimeout;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        client.removeListener('connected', onConnected);
-        client.close();
-        reject(new TimeoutError(`could not connect to ZooKeeper ${hosts} within ${wait} ms`, { context: { hosts } }));
-      }, wait);
-      const onConnected = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      client.once('connected', onConnected);
-      client.connect();
-    });
-    const s = new ZkSession(client, hosts);
-    if (opts.auth) s.addDigestAuth(opts.auth);
-    return s;
+    const sessionTimeoutMs = opts.sessionTimeoutMs ?? 30000;
+    const client = await connectZkClient(hosts, { sessionTimeoutMs, auth: opts.auth, security: opts.security }, opts.connectTimeoutMs ?? sessionTimeoutMs);
+    return new ZkSession(client, hosts);
   }
 
   addDigestAuth(userPassword: string): void {

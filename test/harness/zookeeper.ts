@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ZkEnsemble, ZkServerOptions } from '../../coordinator/lib/zk-server';
 import { tempDir } from './tmp';
@@ -14,6 +15,48 @@ export async function startZk(opts: Partial<ZkServerOptions> = {}): Promise<{ zk
   const zk = await ZkEnsemble.start({ baseDir: path.join(tmp.dir, 'zk'), marker: `pid-${process.pid}`, ...opts });
   return {
     zk,
+    cleanup: async () => {
+      await zk.stop();
+      tmp.cleanup();
+    },
+  };
+}
+
+export interface SecureZkOptions {
+  /** Serve TLS with this server key+certificate and client CA (PEM); client certificates required. */
+  tls?: { key: string; cert: string; ca: string };
+  /** SASL DIGEST-MD5 users (name → password) and `enforce.auth.enabled=true` with `enforce.auth.schemes=sasl`. */
+  saslUsers?: Record<string, string>;
+  /** Enforce SASL (default true when saslUsers is given). */
+  enforce?: boolean;
+}
+
+/**
+ * A real ZooKeeper 3.8 secured as a site would: TLS on secureClientPort (Netty, PEM stores,
+ * ssl.clientAuth=need) and/or SASL DIGEST-MD5 with a server JAAS file (DigestLoginModule) and
+ * enforce.auth. `connectString` stays the plaintext port (four-letter words); clients of the TLS
+ * port use `secureConnectString`.
+ */
+export async function startSecureZk(o: SecureZkOptions, extra: Partial<ZkServerOptions> = {}): Promise<{ zk: ZkEnsemble; dir: string; cleanup: () => Promise<void> }> {
+  const tmp = tempDir('zkmig-zksec-');
+  const opts: ZkServerOptions = { baseDir: path.join(tmp.dir, 'zk'), marker: `pid-${process.pid}`, ...extra };
+  if (o.tls) {
+    const ks = path.join(tmp.dir, 'server-keystore.pem');
+    fs.writeFileSync(ks, fs.readFileSync(o.tls.key, 'utf8') + fs.readFileSync(o.tls.cert, 'utf8'), { mode: 0o600 });
+    opts.tls = { keyStore: ks, trustStore: o.tls.ca, clientAuth: 'need' };
+  }
+  if (o.saslUsers) {
+    const jaas = path.join(tmp.dir, 'jaas.conf');
+    const users = Object.entries(o.saslUsers).map(([u, p]) => ` user_${u}="${p}"`);
+    fs.writeFileSync(jaas, `Server {\n org.apache.zookeeper.server.auth.DigestLoginModule required\n${users.join('\n')};\n};\n`, { mode: 0o600 });
+    opts.extraJvmArgs = [...(opts.extraJvmArgs ?? []), `-Djava.security.auth.login.config=${jaas}`];
+    opts.extraConfig = [...(opts.extraConfig ?? []), 'authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider'];
+    if (o.enforce ?? true) opts.extraConfig.push('enforce.auth.enabled=true', 'enforce.auth.schemes=sasl');
+  }
+  const zk = await ZkEnsemble.start(opts);
+  return {
+    zk,
+    dir: tmp.dir,
     cleanup: async () => {
       await zk.stop();
       tmp.cleanup();

@@ -168,7 +168,7 @@ test.serial('bad endpoints, paths and flags are rejected with a clear error and 
     [['zk', 'copy', src, B(t, '/x'), '--on-exists', 'clobber'], /Allowed choices are fail, overwrite, sync/],
     [['zk', 'copy', src, B(t, '/x'), '--batch-bytes', '10'], /--batch-bytes must be between 1024/],
     [['zk', 'copy', src, B(t, '/x'), '--auth', 'nopassword'], /--auth must be user:password/],
-    [['zk', 'copy', src, '127.0.0.1:1/x', '--connect-timeout', '300'], /could not connect to ZooKeeper 127\.0\.0\.1:1 within 300 ms/],
+    [['zk', 'copy', src, '127.0.0.1:1/x', '--connect-timeout', '300'], /could not connect to the target ZooKeeper 127\.0\.0\.1:1 within 300 ms/],
     [['zk', 'diff', src, 'x'], /second tree: bad ZooKeeper endpoint/],
     [['zk', 'ls', `${t.context.a.connectString}relative`], /bad ZooKeeper endpoint/],
   ];

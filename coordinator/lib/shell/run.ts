@@ -13,8 +13,20 @@ import { formatArgv } from './argv';
  *   first, SIGKILL after `killGraceMs`. The other side of the own group: a Ctrl-C on the terminal
  *   does not reach the shell, which is harmless because its stdin is already closed and it exits
  *   once the command is done;
- * - stdout and stderr are captured separately (the exit status carries no meaning for the shell).
+ * - stdout and stderr are captured separately (the exit status carries no meaning for the shell);
+ * - zkmig's own secrets (SECRET_ENV) are removed from the child's environment: the shell has no
+ *   use for them, and a child's environment is readable in /proc/PID/environ by its user.
  */
+
+/** Variables that hold zkmig credentials; never passed to a child process. */
+export const SECRET_ENV: readonly string[] = ['ZKMIG_ZK_AUTH'];
+
+/** `env` without zkmig's credentials. */
+export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of SECRET_ENV) delete out[k];
+  return out;
+}
 
 export interface RunOptions {
   /** Written to stdin, which is then closed. */
@@ -54,7 +66,7 @@ export const runProcess: RunFn = (argv, opts) =>
     const child = spawn(file, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
-      env: { ...(opts.env ?? process.env), LC_ALL: 'C' },
+      env: { ...childEnv(opts.env ?? process.env), LC_ALL: 'C' },
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];

@@ -61,9 +61,11 @@ export function describeAcl(key: AclKey): string {
 }
 
 /** The ids a session authenticated with `user:password` holds, as ZooKeeper's DigestAuthenticationProvider derives them. */
-export function sessionIds(auth: string | undefined): { scheme: string; id: string }[] {
+export function sessionIds(auth: string | undefined, saslUser?: string): { scheme: string; id: string }[] {
   const ids = [{ scheme: 'world', id: 'anyone' }];
   if (auth) ids.push({ scheme: 'digest', id: digestId(auth) });
+  // ZooKeeper's SASLAuthenticationProvider: the id is the authorization id, the login name for DIGEST-MD5.
+  if (saslUser) ids.push({ scheme: 'sasl', id: saslUser });
   return ids;
 }
 
@@ -91,8 +93,8 @@ export function grants(acl: readonly RawAcl[], ids: readonly { scheme: string; i
  * the node's ACL plus full rights for this session's identity. The real ACL is set once the
  * children exist (zk_shell#6 is the bug this avoids: copying a restrictive ACL before the subtree).
  */
-export function withGrant(acl: readonly RawAcl[], auth: string | undefined): RawAcl[] {
-  const me = auth ? { scheme: 'digest', id: digestId(auth) } : { scheme: 'world', id: 'anyone' };
+export function withGrant(acl: readonly RawAcl[], auth: string | undefined, saslUser?: string): RawAcl[] {
+  const me = auth ? { scheme: 'digest', id: digestId(auth) } : saslUser ? { scheme: 'sasl', id: saslUser } : { scheme: 'world', id: 'anyone' };
   return [...acl.filter((a) => !(a.scheme === me.scheme && a.id === me.id)), { perms: PERM.ALL, ...me }];
 }
 

@@ -1,5 +1,6 @@
 import { TimeoutError } from '../../../shared/errors';
-import { ZK_CODE, zk } from '../../../shared/zk/client';
+import { connectZkClient, ZK_CODE, zk } from '../../../shared/zk/client';
+import type { ZkSecurity } from '../../../shared/zk/security';
 import { failQueued } from './client-internals';
 import { dropConnection, fastReplies, installFastReplies, multiReadData, syncPath } from './wire';
 
@@ -11,6 +12,8 @@ export interface ConnOptions {
   connectTimeoutMs?: number;
   /** Digest credentials `user:password`, added to every session. */
   auth?: string;
+  /** TLS and SASL for this ensemble; `side` names it in errors. */
+  security?: ZkSecurity;
   /**
    * How long a read or write may go unanswered, and how long the ensemble may stay unreachable,
    * before the operation fails. node-zookeeper-client has no request deadline of its own (a server
@@ -20,7 +23,7 @@ export interface ConnOptions {
   retryTimeoutMs?: number;
 }
 
-export const CONN_DEFAULTS: Required<Omit<ConnOptions, 'auth'>> = { sessionTimeoutMs: 30000, connectTimeoutMs: 15000, retryTimeoutMs: 60000 };
+export const CONN_DEFAULTS: Required<Omit<ConnOptions, 'auth' | 'security'>> = { sessionTimeoutMs: 30000, connectTimeoutMs: 15000, retryTimeoutMs: 60000 };
 
 /**
  * One session to one ensemble that survives what a long copy meets: a connection loss (the client
@@ -234,28 +237,9 @@ export class ZkConn {
   }
 }
 
-/**
- * Create a client with the engine's reply decoder installed (before connecting: the client binds
- * its data handler then), wait for SyncConnected, add digest auth. Same settings as ZkSession.connect.
- */
-async function connectClient(hosts: string, o: { sessionTimeoutMs: number; auth?: string }, waitMs: number): Promise<zk.Client> {
-  const client = zk.createClient(hosts, { sessionTimeout: o.sessionTimeoutMs, spinDelay: 200, retries: 0 });
-  installFastReplies(client);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.removeListener('connected', onConnected);
-      client.close();
-      reject(new TimeoutError(`could not connect to ZooKeeper ${hosts} within ${waitMs} ms`, { context: { hosts } }));
-    }, waitMs);
-    const onConnected = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    client.once('connected', onConnected);
-    client.connect();
-  });
-  if (o.auth) client.addAuthInfo('digest', Buffer.from(o.auth));
-  return client;
+/** A client with the engine's reply decoder installed (before connecting: the client binds its data handler then). */
+function connectClient(hosts: string, o: { sessionTimeoutMs: number; auth?: string; security?: ZkSecurity }, waitMs: number): Promise<zk.Client> {
+  return connectZkClient(hosts, o, waitMs, installFastReplies);
 }
 
 const multiReadSupport = new Map<string, Promise<boolean>>();

@@ -1,3 +1,4 @@
+import type { ZkSecurity } from '../../../shared/zk/security';
 import type { ZkEndpoint } from '../../../shared/zk/endpoint';
 import type { TreeDifference } from './tree-index';
 
@@ -33,6 +34,10 @@ export interface CopyOptions {
   sourceAuth?: string;
   /** Digest `user:password` for the target session. */
   targetAuth?: string;
+  /** TLS/SASL for the source sessions. */
+  sourceSecurity?: ZkSecurity;
+  /** TLS/SASL for the target sessions. */
+  targetSecurity?: ZkSecurity;
   /** @default 30000 */
   sessionTimeoutMs?: number;
   /** @default 15000 */

@@ -42,10 +42,10 @@ export async function copyTree(o: CopyOptions): Promise<CopySummary> {
   const dstExcl = excludes.forRoot(dst.path);
   const conn = { sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, retryTimeoutMs: o.retryTimeoutMs };
   const clean = <T extends object>(x: T): T => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as T;
-  const srcLanes = await openLanes(src.hosts, sessions, clean({ ...conn, auth: o.sourceAuth }));
+  const srcLanes = await openLanes(src.hosts, sessions, clean({ ...conn, auth: o.sourceAuth, security: { ...o.sourceSecurity, side: 'source' } }));
   let dstLanes: ZkConn[] = [];
   try {
-    dstLanes = await openLanes(dst.hosts, sessions, clean({ ...conn, auth: o.targetAuth }));
+    dstLanes = await openLanes(dst.hosts, sessions, clean({ ...conn, auth: o.targetAuth, security: { ...o.targetSecurity, side: 'target' } }));
     return await run();
   } finally {
     closeLanes(srcLanes);
@@ -88,7 +88,7 @@ export async function copyTree(o: CopyOptions): Promise<CopySummary> {
     // ---- 3. stream the source into the writer
     progress.phase('copy');
     const copyStart = Date.now();
-    const myIds = sessionIds(o.targetAuth);
+    const myIds = sessionIds(o.targetAuth, o.targetSecurity?.sasl?.user);
     const source: TreeIndex = new Map();
     const skipped = new Capped(limit);
     const excluded = new Capped(limit);
@@ -122,7 +122,7 @@ export async function copyTree(o: CopyOptions): Promise<CopySummary> {
         if (r.numChildren > 0 && !grants(acl, myIds, PERM.CREATE)) {
           // Creating this node with its own ACL would forbid creating its children: create it with
           // an extra grant for this session and set the real ACL once the subtree is written.
-          createAcl = withGrant(acl, o.targetAuth);
+          createAcl = withGrant(acl, o.targetAuth, o.targetSecurity?.sasl?.user);
           deferredAcls.push({ path: to, acl });
         }
         counts.created++;

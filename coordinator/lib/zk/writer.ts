@@ -1,5 +1,5 @@
 import { isTimeout, PreconditionError, ZkError } from '../../../shared/errors';
-import { ZK_CODE } from '../../../shared/zk/client';
+import { describeZkCode, ZK_CODE } from '../../../shared/zk/client';
 import type { ZkConn } from './conn';
 import { codeOf, corked, getData, multi, MULTI_OVERHEAD, MultiOp, multiOpBytes, RawAcl, setACL } from './wire';
 
@@ -325,7 +325,9 @@ function opError(op: MultiOp, err: unknown, hosts: string, connectionLost: boole
             ? 'it has children on the target (something created them meanwhile?)'
             : code === ZK_CODE.NO_CHILDREN_FOR_EPHEMERALS
               ? 'its parent on the target is an ephemeral node'
-              : `ZooKeeper error ${code ?? String(err)}`;
+              : code !== undefined
+                ? describeZkCode(code)
+                : `ZooKeeper error ${String(err)}`;
   return new ZkError(`could not ${VERB[op.kind]} ${op.path} on the target ${hosts}: ${what}`, { zkCode: code, path: op.path, cause: err });
 }
 
@@ -350,7 +352,7 @@ export async function applyAcls(conn: ZkConn, items: readonly { path: string; ac
         const code = codeOf(e);
         if (code !== undefined && RETRYABLE.has(code) && ++losses < 10) continue;
         throw new ZkError(
-          `could not set the ACL of ${item.path} on the target ${conn.hosts}: ${code === ZK_CODE.NO_AUTH ? 'not authorized (this session lacks ADMIN on it; pass --auth)' : `ZooKeeper error ${code ?? String(e)}`}`,
+          `could not set the ACL of ${item.path} on the target ${conn.hosts}: ${code === ZK_CODE.NO_AUTH ? 'not authorized (this session lacks ADMIN on it; pass --auth)' : code !== undefined ? describeZkCode(code) : `ZooKeeper error ${String(e)}`}`,
           { zkCode: code, path: item.path, cause: e },
         );
       }

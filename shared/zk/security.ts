@@ -1,0 +1,99 @@
+import * as fs from 'node:fs';
+import { InvalidInputError } from '../errors';
+
+/**
+ * How zkmig authenticates to one ensemble beyond digest ACL credentials: TLS to the server's
+ * `secureClientPort` (with a client certificate for x509 auth) and a SASL login (DIGEST-MD5, the
+ * equivalent of a JAAS `Client` section with DigestLoginModule). Secrets are read from files, never
+ * taken on the command line, so they do not show in `ps`.
+ */
+export interface ZkTlsOptions {
+  /** PEM CA bundle the server certificate must chain to (default: the system's CAs). */
+  ca?: Buffer;
+  /** PEM client certificate and key, for servers with `ssl.clientAuth=need`. */
+  cert?: Buffer;
+  key?: Buffer;
+  /**
+   * Check the server certificate's name against this host name; `false` (the default, like
+   * ZooKeeper's own client with `zookeeper.ssl.hostnameVerification=false`) checks the chain only.
+   */
+  serverName?: string | false;
+}
+
+export interface ZkSaslOptions {
+  mechanism: 'DIGEST-MD5';
+  user: string;
+  password: string;
+}
+
+export interface ZkSecurity {
+  tls?: ZkTlsOptions;
+  sasl?: ZkSaslOptions;
+  /** Which side this is (`source`, `target`), named in every authentication error. */
+  side?: string;
+}
+
+/** The files and names an operator gives for one side; loaded by `loadSecurity`. */
+export interface ZkSecuritySpec {
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Host name to check the server certificate against. */
+  tlsServerName?: string;
+  /** Use TLS even without a CA or client certificate (trusting the system CAs). */
+  tls?: boolean;
+  saslUser?: string;
+  saslPasswordFile?: string;
+}
+
+function readFile(file: string, what: string, flag: string): Buffer {
+  try {
+    const b = fs.readFileSync(file);
+    if (b.length === 0) throw new InvalidInputError(`${what} ${file} (${flag}) is empty`);
+    return b;
+  } catch (e) {
+    if (e instanceof InvalidInputError) throw e;
+    throw new InvalidInputError(`cannot read ${what} ${file} (${flag}): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+}
+
+/** A password file: its first line, without the line end (like a JAAS file's password, no trimming of inner blanks). */
+export function readSecretFile(file: string, what: string, flag: string): string {
+  const text = readFile(file, what, flag).toString('utf8');
+  const first = text.split(/\r?\n/)[0] ?? '';
+  if (first === '') throw new InvalidInputError(`${what} ${file} (${flag}) has an empty first line`);
+  return first;
+}
+
+/**
+ * Read the files of a spec into a ZkSecurity (undefined when the spec asks for nothing). `prefix`
+ * is the flag prefix (`--`, `--source-`, `--target-`) for the error messages.
+ */
+export function loadSecurity(spec: ZkSecuritySpec, prefix = '--', side?: string): ZkSecurity | undefined {
+  const out: ZkSecurity = {};
+  if (side) out.side = side;
+  const wantsTls = spec.tls || spec.tlsCa !== undefined || spec.tlsCert !== undefined || spec.tlsKey !== undefined || spec.tlsServerName !== undefined;
+  if (wantsTls) {
+    if ((spec.tlsCert === undefined) !== (spec.tlsKey === undefined)) {
+      throw new InvalidInputError(`${prefix}tls-cert and ${prefix}tls-key go together: give both or neither`);
+    }
+    const tls: ZkTlsOptions = { serverName: spec.tlsServerName ?? false };
+    if (spec.tlsCa !== undefined) tls.ca = readFile(spec.tlsCa, 'TLS CA file', `${prefix}tls-ca`);
+    if (spec.tlsCert !== undefined) tls.cert = readFile(spec.tlsCert, 'TLS certificate file', `${prefix}tls-cert`);
+    if (spec.tlsKey !== undefined) tls.key = readFile(spec.tlsKey, 'TLS key file', `${prefix}tls-key`);
+    out.tls = tls;
+  }
+  if ((spec.saslUser === undefined) !== (spec.saslPasswordFile === undefined)) {
+    throw new InvalidInputError(`${prefix}sasl-user and ${prefix}sasl-password-file go together: give both or neither`);
+  }
+  if (spec.saslUser !== undefined && spec.saslPasswordFile !== undefined) {
+    if (spec.saslUser === '' || /[\s"\\,]/.test(spec.saslUser)) throw new InvalidInputError(`${prefix}sasl-user "${spec.saslUser}" must be a non-empty name without blanks, quotes, commas or backslashes`);
+    out.sasl = { mechanism: 'DIGEST-MD5', user: spec.saslUser, password: readSecretFile(spec.saslPasswordFile, 'SASL password file', `${prefix}sasl-password-file`) };
+  }
+  return out.tls || out.sasl ? out : undefined;
+}
+
+/** `the source ZooKeeper 1.2.3.4:2181` or `ZooKeeper 1.2.3.4:2181`, for error messages. */
+export function sideName(hosts: string, security?: ZkSecurity): string {
+  return security?.side ? `the ${security.side} ZooKeeper ${hosts}` : `ZooKeeper ${hosts}`;
+}
