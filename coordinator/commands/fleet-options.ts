@@ -6,11 +6,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../../shared/errors';
 import { AgentPool, AgentPoolOptions, FAN_OUT_DEFAULTS } from '../lib/fleet';
-import { Inventory, INVENTORY_ENV, loadInventory, PegasusCluster, selectCluster } from '../lib/inventory';
+import { Inventory, INVENTORY_ENV, limitClusters, loadInventory, PegasusCluster, selectCluster } from '../lib/inventory';
 import { CliIO } from '../lib/io';
 
 export interface FleetFlags {
   inventory?: string;
+  limit?: string;
   forks?: number;
   timeout?: number;
 }
@@ -50,6 +51,31 @@ export function fleetOptions(cmd: Command): Command {
     .option('-i, --inventory <file>', `Ansible inventory, INI or YAML (default: $${INVENTORY_ENV})`)
     .option('-f, --forks <n>', `agents contacted at once (default: ${FAN_OUT_DEFAULTS.limit})`, positiveIntArg('--forks'))
     .option('--timeout <duration>', `deadline of each agent call (default: ${DEFAULT_AGENT_TIMEOUT_MS / 1000}s)`, durationArg('--timeout'));
+}
+
+/** Add -l/--limit: the commands that act host by host (agents, audit, config). */
+export function limitOption(cmd: Command): Command {
+  return cmd.option('-l, --limit <pattern>', 'only these hosts: an Ansible pattern (meta*, c1:&dc1, all:!meta3, ~re)');
+}
+
+/**
+ * The clusters reduced to the metas that --limit selects (unchanged without it); a UsageError
+ * when it selects none, a warning for each term that matches nothing.
+ */
+export function applyLimit(inv: Inventory, clusters: PegasusCluster[], flags: FleetFlags, io: CliIO): PegasusCluster[] {
+  return limitedHosts(inv, clusters, flags, io).clusters;
+}
+
+/**
+ * What --limit selects: the clusters that keep at least one meta, reduced to those metas, and
+ * the selected host names (undefined without --limit). Commands whose checks need the whole
+ * cluster (audit's server_list rule) pass the names on and keep the clusters whole.
+ */
+export function limitedHosts(inv: Inventory, clusters: PegasusCluster[], flags: FleetFlags, io: CliIO): { clusters: PegasusCluster[]; hosts?: Set<string> } {
+  if (flags.limit === undefined) return { clusters };
+  const r = limitClusters(inv, clusters, flags.limit);
+  for (const w of r.warnings) io.err(`warning: ${w}\n`);
+  return { clusters: r.clusters, hosts: new Set(r.clusters.flatMap((c) => c.metas.map((m) => m.name))) };
 }
 
 export function loadFleetInventory(flags: FleetFlags, io: CliIO): Inventory {

@@ -2,7 +2,8 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadInventory } from '../../coordinator/lib/inventory';
+import { loadInventory, matchHosts } from '../../coordinator/lib/inventory';
+import { zkmig } from './zk-helpers';
 import { tempDir } from '../harness/tmp';
 import { repoRoot } from '../unit/shell-fixtures';
 
@@ -61,4 +62,24 @@ test("zkmig's precedence agrees with Ansible's for every variable zkmig reads, o
     }
   }
   t.is(checked, 7);
+});
+
+test('--limit patterns select the same hosts as ansible --list-hosts', (t) => {
+  const inv = loadInventory({ file: SITE, env: {}, checkFiles: false });
+  for (const pattern of ['c?-meta1*', 'meta_servers:&dc_shanghai:!c3-meta2', '!zookeeper,&meta_servers', 'c1[1:2],~^zk[13]', 'dc_beijing:!c1_replica']) {
+    const out = spawnSync('ansible', [pattern, '-i', SITE, '--list-hosts'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ANSIBLE_NOCOLOR: '1' } });
+    t.is(out.status, 0, out.stderr);
+    const theirs = out.stdout.split('\n').slice(1).map((l) => l.trim()).filter((l) => l !== '').sort();
+    t.deepEqual([...matchHosts(inv, pattern).hosts].sort(), theirs, pattern);
+  }
+});
+
+test('zkmig inventory -l shows only the metas a pattern selects', async (t) => {
+  const r = await zkmig(['inventory', '-i', SITE, '-l', 'meta_servers:&dc_shanghai:!c3*', '--json']);
+  t.is(r.code, 0, r.err);
+  const inv = JSON.parse(r.out) as { clusters: { name: string; metas: { name: string }[] }[] };
+  t.deepEqual(inv.clusters.map((c) => [c.name, c.metas.map((m) => m.name)]), [['c2', ['c2-meta1.example.com', 'c2-meta2.example.com']]]);
+  const none = await zkmig(['inventory', '-i', SITE, '-l', 'zookeeper']);
+  t.is(none.code, 2);
+  t.regex(none.err, /--limit "zookeeper" selects no meta server/);
 });
