@@ -4,6 +4,7 @@
  * appears on a terminal.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { durationArg } from './duration';
 import { UsageError } from '../../shared/errors';
 import { AgentPool, AgentPoolOptions, FAN_OUT_DEFAULTS } from '../lib/fleet';
 import { Inventory, INVENTORY_ENV, limitClusters, loadInventory, PegasusCluster, selectCluster } from '../lib/inventory';
@@ -19,24 +20,7 @@ export interface FleetFlags {
 /** Default deadline of one agent call in these commands. */
 export const DEFAULT_AGENT_TIMEOUT_MS = 10_000;
 
-/** `500ms`, `30s`, `5m`, `1h`, or a bare number of seconds → milliseconds. */
-export function parseDuration(text: string, what = 'duration'): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
-  if (!m) throw new UsageError(`${what} "${text}" is not a duration (e.g. 30s, 5m, 1h, 500ms)`);
-  const n = Number(m[1]);
-  const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`${what} "${text}" must be more than zero`);
-  return Math.round(ms);
-}
-
-/** commander argParser wrappers: bad values become commander errors (exit 2, usage shown). */
-export const durationArg = (what: string) => (v: string): number => {
-  try {
-    return parseDuration(v, what);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-};
+export { durationArg, parseDuration } from './duration';
 
 export const positiveIntArg = (what: string) => (v: string): number => {
   if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got "${v}"`);

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { CliIO } from '../lib/io';
 import { addInventoryOption, finish, inventoryFile, planConfirm, rendererFor, requireYesForJson, STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
-import { migrate, MigrateInput, Method, parseDuration } from '../lib/migrate';
+import { migrate, MigrateInput, Method } from '../lib/migrate';
+import { parseDuration } from './duration';
 import type { Register } from './index';
 
 const HELP = `
@@ -102,7 +103,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
         ...(o.leaderTimeout ? { leaderTimeoutMs: parseDuration(o.leaderTimeout, '--leader-timeout') } : {}),
         ...(o.healthTimeout ? { healthTimeoutMs: parseDuration(o.healthTimeout, '--health-timeout') } : {}),
         ...(o.convergeTimeout ? { convergeTimeoutMs: parseDuration(o.convergeTimeout, '--converge-timeout') } : {}),
-        ...(o.inactiveWait ? { inactiveWaitMs: parseDuration(o.inactiveWait, '--inactive-wait') } : {}),
+        ...(o.inactiveWait ? { inactiveWaitMs: parseDuration(o.inactiveWait, '--inactive-wait', { allowZero: true }) } : {}),
       };
       const r = rendererFor(io, o.json);
       try {

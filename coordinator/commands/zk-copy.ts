@@ -129,8 +129,8 @@ export function registerZkCopy(zk: Command, io: CliIO): void {
       );
     } catch (e) {
       bar.clear();
-      if (e instanceof AppError && e.message.startsWith('interrupted')) {
-        throw new AppError('INTERNAL', 'interrupted: what was written so far stays; rerun with --on-exists overwrite to finish the copy');
+      if (e instanceof AppError && e.code === 'CANCELLED') {
+        throw new AppError('CANCELLED', 'interrupted: what was written so far stays; rerun with --on-exists overwrite to finish the copy');
       }
       throw e;
     }
