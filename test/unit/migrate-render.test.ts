@@ -39,6 +39,8 @@ test('json: every event, one object per line, in order', (t) => {
   const lines = render('json').out.trim().split('\n').map((l) => JSON.parse(l) as MigrateEvent);
   t.deepEqual(lines.map((e) => e.kind), events.map((e) => e.kind));
   t.like(lines[lines.length - 1], { kind: 'run-end', summary: { writeFreezeMs: 4200 } });
+  // Each carries an ISO 8601 timestamp, first.
+  for (const l of render('json').out.trim().split('\n')) t.regex(l, /^\{"ts":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z",/);
 });
 
 test('tty: a live step list on stderr (spinner line, then a check mark), the summary on stdout', (t) => {
