@@ -32,7 +32,7 @@ export const collect = (v: string, prev: string[] = []): string[] => [...prev, v
 /** Add -i, --forks and --timeout. */
 export function fleetOptions(cmd: Command): Command {
   return cmd
-    .option('-i, --inventory <file>', `Ansible inventory, INI or YAML (default: $${INVENTORY_ENV})`)
+    .option('-i, --inventory <file>', `Ansible inventory: INI, YAML or ansible-inventory JSON (default: $${INVENTORY_ENV})`)
     .option('-f, --forks <n>', `agents contacted at once (default: ${FAN_OUT_DEFAULTS.limit})`, positiveIntArg('--forks'))
     .option('--timeout <duration>', `deadline of each agent call (default: ${DEFAULT_AGENT_TIMEOUT_MS / 1000}s)`, durationArg('--timeout'));
 }

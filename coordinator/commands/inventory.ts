@@ -51,7 +51,7 @@ export const registerInventory: Register = (program: Command, io: CliIO) => {
     .command('inventory')
     .summary('check the Ansible inventory and show the clusters and meta servers it defines')
     .description(HELP)
-    .option('-i, --inventory <file>', `Ansible inventory, INI or YAML (default: $${INVENTORY_ENV})`)
+    .option('-i, --inventory <file>', `Ansible inventory: INI, YAML or ansible-inventory JSON (default: $${INVENTORY_ENV})`)
     .option('--cluster <name>', 'show only this cluster')
     .option('-l, --limit <pattern>', 'only these hosts: an Ansible pattern (meta*, c1:&dc1, all:!meta3, ~re)')
     .option('--json', 'print JSON for scripts')

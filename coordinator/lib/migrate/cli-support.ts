@@ -21,7 +21,7 @@ import { resolveStateDir } from './state-dir';
 export const STATE_DIR_HELP = 'where run journals live (default: $ZKMIG_STATE_DIR, else $XDG_STATE_HOME/zkmig, else ~/.local/state/zkmig)';
 
 export function addInventoryOption(c: Command): Command {
-  return c.option('-i, --inventory <file>', 'Ansible inventory, INI or YAML (default: $ZKMIG_INVENTORY)');
+  return c.option('-i, --inventory <file>', 'Ansible inventory: INI, YAML or ansible-inventory JSON (default: $ZKMIG_INVENTORY)');
 }
 
 export function inventoryFile(flag: string | undefined, io: CliIO): string {
