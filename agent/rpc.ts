@@ -75,6 +75,7 @@ const STATUS: Record<ErrorCode, grpc.status> = {
   ZK: grpc.status.INTERNAL,
   VERIFY_FAILED: grpc.status.INTERNAL,
   ILLEGAL_STATE: grpc.status.FAILED_PRECONDITION,
+  CANCELLED: grpc.status.CANCELLED,
   INTERNAL: grpc.status.INTERNAL,
 };
 

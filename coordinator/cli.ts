@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { toAppError } from '../shared/errors';
 import { VERSION } from '../shared/version';
 import { COMMANDS } from './commands';
+import { fitHelp } from './commands/help-format';
 import { CliIO, EXIT, processIO } from './lib/io';
 
 /** Build the `zkmig` program. Exported so tests can drive it with a captured CliIO. */
@@ -16,10 +17,18 @@ export function buildProgram(io: CliIO): Command {
     )
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    // Help (and --version) is all that commander writes to stdout: fit it to the help width.
+    .configureOutput({ writeOut: (s) => io.out(fitHelp(s, helpWidth(io))), writeErr: io.err })
+    // Help fits the terminal ($COLUMNS, else its width), 80 columns in pipes, never over 100.
+    .configureHelp({ helpWidth: helpWidth(io) })
     .exitOverride();
   for (const register of COMMANDS) register(program, io);
   return program;
+}
+
+function helpWidth(io: CliIO): number {
+  const cols = Number(io.env.COLUMNS) || (io.isTTY ? process.stdout.columns : 0) || 80;
+  return Math.max(40, Math.min(cols, 100));
 }
 
 /** Run the CLI; resolves to the exit code. The only place errors are caught and printed. */

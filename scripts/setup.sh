@@ -15,6 +15,8 @@ command -v make >/dev/null 2>&1 || need+=(make)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /lib/systemd/systemd ] || need+=(systemd)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+# ansible-inventory: the tests check zkmig's inventory reading against Ansible's own.
+command -v ansible-inventory >/dev/null 2>&1 || need+=(ansible)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing Debian packages: ${need[*]}; run as root or install them: apt-get install -y ${need[*]}" >&2

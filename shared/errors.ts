@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'ZK' // a ZooKeeper error that is none of the above
   | 'VERIFY_FAILED'
   | 'ILLEGAL_STATE'
+  | 'CANCELLED' // the operator interrupted (SIGINT/SIGTERM); what was done so far is journaled
   | 'INTERNAL';
 
 export interface AppErrorOptions {

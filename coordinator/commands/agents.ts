@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { pingAgents, renderPing } from '../lib/fleet';
 import { CliIO, EXIT } from '../lib/io';
 import type { Register } from './index';
-import { collect, commandPool, FleetFlags, fleetOptions, loadFleetInventory, pickClusters, progress } from './fleet-options';
+import { applyLimit, collect, commandPool, FleetFlags, fleetOptions, limitOption, loadFleetInventory, pickClusters, progress } from './fleet-options';
 
 interface AgentsFlags extends FleetFlags {
   cluster?: string[];
@@ -33,7 +33,7 @@ answered but some lack what the inventory names; 2 some agent did not answer or 
 inventory is invalid.`;
 
 export const registerAgents: Register = (program: Command, io: CliIO) => {
-  fleetOptions(
+  limitOption(fleetOptions(
     program
       .command('agents')
       .summary('ping every agent and show its version, services and managed files')
@@ -41,9 +41,9 @@ export const registerAgents: Register = (program: Command, io: CliIO) => {
       .addHelpText('after', `${HELP}\n`)
       .option('--cluster <name>', 'only this cluster (repeatable)', collect)
       .option('--json', 'print JSON for scripts'),
-  ).action(async (flags: AgentsFlags) => {
+  )).action(async (flags: AgentsFlags) => {
     const inv = loadFleetInventory(flags, io);
-    const clusters = pickClusters(inv, flags.cluster);
+    const clusters = applyLimit(inv, pickClusters(inv, flags.cluster), flags, io);
     const pool = commandPool(flags);
     const bar = progress(io, 'agents');
     try {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { auditFleet, parseExpectations, renderAudit } from '../lib/audit';
 import { CliIO, EXIT } from '../lib/io';
 import type { Register } from './index';
-import { collect, commandPool, FleetFlags, fleetOptions, loadFleetInventory, pickClusters, progress } from './fleet-options';
+import { collect, commandPool, FleetFlags, fleetOptions, limitedHosts, limitOption, loadFleetInventory, pickClusters, progress } from './fleet-options';
 
 interface AuditFlags extends FleetFlags {
   cluster?: string[];
@@ -58,7 +58,7 @@ counts, clean, recap}.
 Exit codes: 0 no finding; 1 findings; 2 bad usage or an invalid inventory.`;
 
 export const registerAudit: Register = (program: Command, io: CliIO) => {
-  fleetOptions(
+  limitOption(fleetOptions(
     program
       .command('audit')
       .summary('audit every meta-server config of the fleet for migration mistakes and drift')
@@ -68,14 +68,16 @@ export const registerAudit: Register = (program: Command, io: CliIO) => {
       .option('--expect <section.key=value>', 'a value every meta must have (repeatable)', collect)
       .option('--no-running', 'do not run the Pegasus shell (no comparison with the running cluster)')
       .option('--json', 'print JSON for scripts'),
-  ).action(async (flags: AuditFlags) => {
+  )).action(async (flags: AuditFlags) => {
     const expect = parseExpectations(flags.expect ?? []);
     const inv = loadFleetInventory(flags, io);
-    const clusters = pickClusters(inv, flags.cluster);
+    const all = pickClusters(inv, flags.cluster);
+    const limited = limitedHosts(inv, all, flags, io);
+    const clusters = all.filter((c) => limited.clusters.some((l) => l.name === c.name));
     const pool = commandPool(flags);
     const bar = progress(io, 'audit: configs read');
     try {
-      const r = await auditFleet({ clusters, pool, expect, compareRunning: flags.running !== false, onProgress: bar.update });
+      const r = await auditFleet({ clusters, ...(limited.hosts ? { onlyHosts: limited.hosts } : {}), pool, expect, compareRunning: flags.running !== false, onProgress: bar.update });
       bar.end();
       io.out(flags.json ? `${JSON.stringify(r, null, 2)}\n` : renderAudit(r));
       io.exitCode = r.clean ? EXIT.OK : EXIT.FINDINGS;

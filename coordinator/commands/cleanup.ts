@@ -3,6 +3,7 @@ import { CliIO, EXIT } from '../lib/io';
 import { addInventoryOption, inventoryFile, requireYesForJson } from '../lib/migrate/cli-support';
 import { cleanupOld } from '../lib/migrate';
 import type { Register } from './index';
+import { checkOption } from './conventions';
 
 const HELP = `
 Delete a migrated cluster's tree (cluster_root) from its OLD ensemble, once that is proven safe:
@@ -22,11 +23,11 @@ Exit codes: 0 deleted (or, with --dry-run, safe to delete); 1 not confirmed; 2 r
 
 export const registerCleanup: Register = (program: Command, io: CliIO) => {
   const cmd = program.command('cleanup').summary("delete a migrated cluster's tree from the old ensemble, after verifying it is unused").description("Delete a migrated cluster's tree from its old ensemble, once proven unused and redundant.").addHelpText('after', `${HELP}\n`);
+  checkOption(cmd, 'run every check, delete nothing');
   addInventoryOption(cmd)
     .requiredOption('--cluster <name>', 'the cluster (inventory group)')
     .requiredOption('--old <hosts>', 'the old ensemble, host:port[,host:port...]')
     .option('-y, --yes', 'do not ask for confirmation')
-    .option('--dry-run', 'run every check, delete nothing')
     .option('--json', 'print the result as JSON')
     .action(async (o: { inventory?: string; cluster: string; old: string; yes?: boolean; dryRun?: boolean; json?: boolean }) => {
       requireYesForJson(o.yes || o.dryRun, o.json, 'cleanup');

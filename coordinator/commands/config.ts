@@ -2,10 +2,10 @@ import { Command } from 'commander';
 import { UsageError } from '../../shared/errors';
 import type { IniEdit } from '../../shared/ini';
 import { getConfig, MIGRATION_KEYS, parseAssignment, parseKeyPath, renderGetConfig, renderSetConfig, setConfig, validateConfigEdits } from '../lib/config-edit';
-import { selectCluster } from '../lib/inventory';
+import { Inventory, PegasusCluster, selectCluster } from '../lib/inventory';
 import { CliIO, EXIT } from '../lib/io';
 import type { Register } from './index';
-import { collect, commandPool, FleetFlags, fleetOptions, loadFleetInventory, progress } from './fleet-options';
+import { collect, commandPool, FleetFlags, fleetOptions, limitedHosts, limitOption, loadFleetInventory, progress } from './fleet-options';
 
 interface CommonFlags extends FleetFlags {
   cluster: string;
@@ -78,7 +78,7 @@ invalid inventory. A failed host was not written; re-run after fixing it (the ed
 export const registerConfig: Register = (program: Command, io: CliIO) => {
   const config = program.command('config').summary('get or set meta-server config.ini keys across a cluster, through the agents').description('Read or edit the meta servers\' config.ini across one cluster, through the agents.').addHelpText('after', `${HELP}\n`);
 
-  fleetOptions(
+  limitOption(fleetOptions(
     config
       .command('get')
       .summary('print config.ini values on every meta of a cluster')
@@ -88,14 +88,15 @@ export const registerConfig: Register = (program: Command, io: CliIO) => {
       .requiredOption('--cluster <name>', 'the cluster (inventory group)')
       .option('--host <name>', 'only this inventory host (repeatable)', collect)
       .option('--json', 'print JSON for scripts'),
-  ).action(async (keys: string[], flags: CommonFlags) => {
+  )).action(async (keys: string[], flags: CommonFlags) => {
     const parsed = keys.map((k) => usage(() => parseKeyPath(k, 'key')));
     const inv = loadFleetInventory(flags, io);
     const cluster = selectCluster(inv, flags.cluster);
+    const hosts = hostsOf(inv, cluster, flags, io);
     const pool = commandPool(flags);
     const bar = progress(io, 'config get');
     try {
-      const r = await getConfig({ pool, cluster, ...(parsed.length > 0 ? { keys: parsed } : {}), ...(flags.host ? { hosts: flags.host } : {}), onProgress: bar.update });
+      const r = await getConfig({ pool, cluster, ...(parsed.length > 0 ? { keys: parsed } : {}), ...(hosts ? { hosts } : {}), onProgress: bar.update });
       bar.end();
       io.out(flags.json ? `${JSON.stringify(r, null, 2)}\n` : renderGetConfig(r));
       io.exitCode = r.recap.totals.failed + r.recap.totals.unreachable > 0 ? EXIT.ERROR : EXIT.OK;
@@ -104,7 +105,7 @@ export const registerConfig: Register = (program: Command, io: CliIO) => {
     }
   });
 
-  fleetOptions(
+  limitOption(fleetOptions(
     config
       .command('set')
       .summary('set or remove config.ini keys on every meta of a cluster (--check, --diff)')
@@ -118,7 +119,7 @@ export const registerConfig: Register = (program: Command, io: CliIO) => {
       .option('--diff', 'print the unified diff of each file')
       .option('--create-section', 'create a missing section at the end of the file')
       .option('--json', 'print JSON for scripts'),
-  ).action(async (assignments: string[], flags: SetFlags) => {
+  )).action(async (assignments: string[], flags: SetFlags) => {
     const edits: IniEdit[] = [
       ...assignments.map((a) => usage(() => parseAssignment(a))).map((a) => ({ section: a.section, key: a.key, value: a.value, ...(flags.createSection ? { createSection: true } : {}) })),
       ...(flags.absent ?? []).map((k) => usage(() => parseKeyPath(k, '--absent'))).map((k) => ({ section: k.section, key: k.key, absent: true })),
@@ -128,10 +129,11 @@ export const registerConfig: Register = (program: Command, io: CliIO) => {
     usage(() => validateConfigEdits(edits));
     const inv = loadFleetInventory(flags, io);
     const cluster = selectCluster(inv, flags.cluster);
+    const hosts = hostsOf(inv, cluster, flags, io);
     const pool = commandPool(flags);
     const bar = progress(io, flags.check ? 'config set (check)' : 'config set');
     try {
-      const r = await setConfig({ pool, cluster, edits, checkMode: flags.check === true, ...(flags.host ? { hosts: flags.host } : {}), onProgress: bar.update });
+      const r = await setConfig({ pool, cluster, edits, checkMode: flags.check === true, ...(hosts ? { hosts } : {}), onProgress: bar.update });
       bar.end();
       io.out(flags.json ? `${JSON.stringify(r, null, 2)}\n` : renderSetConfig(r, { diff: flags.diff === true }));
       io.exitCode = r.recap.totals.failed + r.recap.totals.unreachable > 0 ? EXIT.ERROR : EXIT.OK;
@@ -140,6 +142,17 @@ export const registerConfig: Register = (program: Command, io: CliIO) => {
     }
   });
 };
+
+/** --host names and --limit together: the hosts both select (undefined: every meta). */
+function hostsOf(inv: Inventory, cluster: PegasusCluster, flags: CommonFlags, io: CliIO): string[] | undefined {
+  const limited = limitedHosts(inv, [cluster], flags, io).hosts;
+  if (!limited) return flags.host;
+  const hosts = cluster.metas.map((m) => m.name).filter((h) => limited.has(h));
+  if (!flags.host) return hosts;
+  const both = flags.host.filter((h) => limited.has(h));
+  if (both.length === 0) throw new UsageError(`--host ${flags.host.join(', ')} and --limit "${flags.limit}" select no host together`);
+  return both;
+}
 
 /** Turn a parse error of a command-line argument into a usage error. */
 function usage<T>(f: () => T): T {

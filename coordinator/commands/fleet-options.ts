@@ -4,13 +4,15 @@
  * appears on a terminal.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { durationArg } from './duration';
 import { UsageError } from '../../shared/errors';
 import { AgentPool, AgentPoolOptions, FAN_OUT_DEFAULTS } from '../lib/fleet';
-import { Inventory, INVENTORY_ENV, loadInventory, PegasusCluster, selectCluster } from '../lib/inventory';
+import { Inventory, INVENTORY_ENV, limitClusters, loadInventory, PegasusCluster, selectCluster } from '../lib/inventory';
 import { CliIO } from '../lib/io';
 
 export interface FleetFlags {
   inventory?: string;
+  limit?: string;
   forks?: number;
   timeout?: number;
 }
@@ -18,24 +20,7 @@ export interface FleetFlags {
 /** Default deadline of one agent call in these commands. */
 export const DEFAULT_AGENT_TIMEOUT_MS = 10_000;
 
-/** `500ms`, `30s`, `5m`, `1h`, or a bare number of seconds → milliseconds. */
-export function parseDuration(text: string, what = 'duration'): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
-  if (!m) throw new UsageError(`${what} "${text}" is not a duration (e.g. 30s, 5m, 1h, 500ms)`);
-  const n = Number(m[1]);
-  const ms = n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`${what} "${text}" must be more than zero`);
-  return Math.round(ms);
-}
-
-/** commander argParser wrappers: bad values become commander errors (exit 2, usage shown). */
-export const durationArg = (what: string) => (v: string): number => {
-  try {
-    return parseDuration(v, what);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-};
+export { durationArg, parseDuration } from './duration';
 
 export const positiveIntArg = (what: string) => (v: string): number => {
   if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got "${v}"`);
@@ -47,9 +32,34 @@ export const collect = (v: string, prev: string[] = []): string[] => [...prev, v
 /** Add -i, --forks and --timeout. */
 export function fleetOptions(cmd: Command): Command {
   return cmd
-    .option('-i, --inventory <file>', `Ansible inventory, INI or YAML (default: $${INVENTORY_ENV})`)
+    .option('-i, --inventory <file>', `Ansible inventory: INI, YAML or ansible-inventory JSON (default: $${INVENTORY_ENV})`)
     .option('-f, --forks <n>', `agents contacted at once (default: ${FAN_OUT_DEFAULTS.limit})`, positiveIntArg('--forks'))
     .option('--timeout <duration>', `deadline of each agent call (default: ${DEFAULT_AGENT_TIMEOUT_MS / 1000}s)`, durationArg('--timeout'));
+}
+
+/** Add -l/--limit: the commands that act host by host (agents, audit, config). */
+export function limitOption(cmd: Command): Command {
+  return cmd.option('-l, --limit <pattern>', 'only these hosts: an Ansible pattern (meta*, c1:&dc1, all:!meta3, ~re)');
+}
+
+/**
+ * The clusters reduced to the metas that --limit selects (unchanged without it); a UsageError
+ * when it selects none, a warning for each term that matches nothing.
+ */
+export function applyLimit(inv: Inventory, clusters: PegasusCluster[], flags: FleetFlags, io: CliIO): PegasusCluster[] {
+  return limitedHosts(inv, clusters, flags, io).clusters;
+}
+
+/**
+ * What --limit selects: the clusters that keep at least one meta, reduced to those metas, and
+ * the selected host names (undefined without --limit). Commands whose checks need the whole
+ * cluster (audit's server_list rule) pass the names on and keep the clusters whole.
+ */
+export function limitedHosts(inv: Inventory, clusters: PegasusCluster[], flags: FleetFlags, io: CliIO): { clusters: PegasusCluster[]; hosts?: Set<string> } {
+  if (flags.limit === undefined) return { clusters };
+  const r = limitClusters(inv, clusters, flags.limit);
+  for (const w of r.warnings) io.err(`warning: ${w}\n`);
+  return { clusters: r.clusters, hosts: new Set(r.clusters.flatMap((c) => c.metas.map((m) => m.name))) };
 }
 
 export function loadFleetInventory(flags: FleetFlags, io: CliIO): Inventory {

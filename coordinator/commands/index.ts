@@ -13,6 +13,7 @@ import { registerResume } from './resume';
 import { registerRollback } from './rollback';
 import { registerCleanup } from './cleanup';
 import { registerZk } from './zk';
+import { registerMetaLevel } from './meta-level';
 
 /** A command module: adds itself (and its sub-commands) to the program. */
 export type Register = (program: Command, io: CliIO) => void;
@@ -21,4 +22,4 @@ export type Register = (program: Command, io: CliIO) => void;
  * Every top-level command, in the order `--help` lists them. Each module only declares flags and
  * help, converts them into typed options, calls one library function and renders the result.
  */
-export const COMMANDS: Register[] = [registerInventory, registerAgents, registerHealth, registerAudit, registerConfig, registerPlan, registerMigrate, registerStatus, registerResume, registerRollback, registerCleanup, registerZk, registerSandbox];
+export const COMMANDS: Register[] = [registerInventory, registerAgents, registerHealth, registerAudit, registerConfig, registerPlan, registerMigrate, registerStatus, registerResume, registerRollback, registerCleanup, registerMetaLevel, registerZk, registerSandbox];

@@ -3,10 +3,12 @@ import { formatArgv } from '../lib/shell/argv';
 import { CliIO, EXIT } from '../lib/io';
 import { AgentTls, Inventory, INVENTORY_DEFAULTS, INVENTORY_ENV, loadInventory, selectCluster } from '../lib/inventory';
 import type { Register } from './index';
+import { applyLimit } from './fleet-options';
 
 interface InventoryOptions {
   inventory?: string;
   cluster?: string;
+  limit?: string;
   json?: boolean;
 }
 
@@ -49,12 +51,14 @@ export const registerInventory: Register = (program: Command, io: CliIO) => {
     .command('inventory')
     .summary('check the Ansible inventory and show the clusters and meta servers it defines')
     .description(HELP)
-    .option('-i, --inventory <file>', `Ansible inventory, INI or YAML (default: $${INVENTORY_ENV})`)
+    .option('-i, --inventory <file>', `Ansible inventory: INI, YAML or ansible-inventory JSON (default: $${INVENTORY_ENV})`)
     .option('--cluster <name>', 'show only this cluster')
+    .option('-l, --limit <pattern>', 'only these hosts: an Ansible pattern (meta*, c1:&dc1, all:!meta3, ~re)')
     .option('--json', 'print JSON for scripts')
     .action((opts: InventoryOptions) => {
       const inv = loadInventory({ ...(opts.inventory !== undefined ? { file: opts.inventory } : {}), env: io.env });
-      const shown: Inventory = opts.cluster === undefined ? inv : { ...inv, clusters: [selectCluster(inv, opts.cluster)] };
+      const picked = opts.cluster === undefined ? inv.clusters : [selectCluster(inv, opts.cluster)];
+      const shown: Inventory = { ...inv, clusters: applyLimit(inv, picked, opts, io) };
       for (const w of shown.warnings) io.err(`warning: ${w}\n`);
       io.out(opts.json ? `${JSON.stringify(shown, null, 2)}\n` : renderInventory(shown));
       io.exitCode = EXIT.OK;

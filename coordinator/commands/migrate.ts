@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { CliIO } from '../lib/io';
 import { addInventoryOption, finish, inventoryFile, planConfirm, rendererFor, requireYesForJson, STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
-import { migrate, MigrateInput, Method, parseDuration } from '../lib/migrate';
+import { migrate, MigrateInput, Method } from '../lib/migrate';
+import { agentCallOptions, AgentCallFlags, agentSettings, checkOption } from './conventions';
+import { parseDuration } from './duration';
 import type { Register } from './index';
 
 const HELP = `
@@ -30,7 +32,7 @@ restored, health verified) unless --no-auto-rollback. The old tree is never modi
 coordinator may migrate a cluster at a time (an ephemeral lock znode /zkmig/locks/<cluster> in
 the source ensemble).
 
---dry-run runs the whole plan in check mode: the agents compute every diff and change nothing,
+--check (alias --dry-run) runs the whole plan in check mode: the agents compute every diff and change nothing,
 the copy only counts, nothing is stopped or restarted.
 
 When not to use it: to move a cluster between ensembles that share nothing with its current
@@ -49,7 +51,7 @@ Exit codes: 0 migrated (or a clean dry run); 1 not migrated and the cluster is a
 (preflight refused, not confirmed, rolled back); 2 stopped at a failed step or the rollback failed
 (see "zkmig status RUN").`;
 
-interface Opts {
+interface Opts extends AgentCallFlags {
   inventory?: string;
   cluster: string;
   to: string;
@@ -73,12 +75,11 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
     .summary("move a cluster's metadata to another ZooKeeper ensemble (copy or recover), resumable, with automatic rollback")
     .description("Move a cluster's metadata to another ZooKeeper ensemble by the copy or the recover procedure, every step checked and journaled.")
     .addHelpText('after', `${HELP}\n`);
-  addInventoryOption(cmd)
+  checkOption(agentCallOptions(addInventoryOption(cmd)), 'run the whole plan in check mode; change nothing')
     .requiredOption('--cluster <name>', 'the cluster (inventory group)')
     .requiredOption('--to <hosts>', 'the new ensemble, host:port[,host:port...] (cluster_root stays the same)')
     .addOption(new Option('--method <method>', 'copy (zkcopy procedure) or recover (metadata recovery)').choices(['copy', 'recover']).makeOptionMandatory())
     .option('-y, --yes', 'do not ask for confirmation')
-    .option('--dry-run', 'run the whole plan in check mode; change nothing')
     .option('--json', 'print events as JSON lines')
     .option('--no-auto-rollback', 'on a failure after the first change, stop instead of rolling back')
     .option('--allow-unalive', 'recover: proceed although some replica servers are UNALIVE (their replicas are lost)')
@@ -102,11 +103,11 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
         ...(o.leaderTimeout ? { leaderTimeoutMs: parseDuration(o.leaderTimeout, '--leader-timeout') } : {}),
         ...(o.healthTimeout ? { healthTimeoutMs: parseDuration(o.healthTimeout, '--health-timeout') } : {}),
         ...(o.convergeTimeout ? { convergeTimeoutMs: parseDuration(o.convergeTimeout, '--converge-timeout') } : {}),
-        ...(o.inactiveWait ? { inactiveWaitMs: parseDuration(o.inactiveWait, '--inactive-wait') } : {}),
+        ...(o.inactiveWait ? { inactiveWaitMs: parseDuration(o.inactiveWait, '--inactive-wait', { allowZero: true }) } : {}),
       };
       const r = rendererFor(io, o.json);
       try {
-        const result = await migrate(input, { stateDir: stateDirOf(o.stateDir, io), env: io.env, emit: r.emit, confirm: planConfirm(io, o) });
+        const result = await migrate(input, { stateDir: stateDirOf(o.stateDir, io), env: io.env, emit: r.emit, confirm: planConfirm(io, o), agents: agentSettings(o) });
         finish(io, result, o.json);
       } finally {
         r.close();

@@ -3,6 +3,10 @@ import { CliIO, EXIT } from '../lib/io';
 import { finish, rendererFor, requireYesForJson, STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
 import { resume, runDetail } from '../lib/migrate';
 import type { Register } from './index';
+import { AgentCallFlags, agentSettings } from './conventions';
+import { durationArg } from './duration';
+import { positiveIntArg } from './fleet-options';
+import { FAN_OUT_DEFAULTS } from '../lib/fleet';
 
 const HELP = `
 Finish a migration run whose coordinator stopped (killed, crashed, lost its terminal) or that
@@ -29,7 +33,9 @@ export const registerResume: Register = (program: Command, io: CliIO) => {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print events as JSON lines')
     .option('--state-dir <dir>', STATE_DIR_HELP)
-    .action(async (run: string, o: { yes?: boolean; json?: boolean; stateDir?: string }) => {
+    .option('-f, --forks <n>', `agents contacted at once (default: ${FAN_OUT_DEFAULTS.limit})`, positiveIntArg('--forks'))
+    .option('--timeout <duration>', 'deadline of each agent read call; edits get at least 30s (default: 10s)', durationArg('--timeout'))
+    .action(async (run: string, o: { yes?: boolean; json?: boolean; stateDir?: string } & AgentCallFlags) => {
       requireYesForJson(o.yes, o.json, 'resume');
       const stateDir = stateDirOf(o.stateDir, io);
       const d = runDetail(stateDir, run);
@@ -43,7 +49,7 @@ export const registerResume: Register = (program: Command, io: CliIO) => {
       }
       const r = rendererFor(io, o.json);
       try {
-        finish(io, await resume(run, { stateDir, env: io.env, emit: r.emit }), o.json);
+        finish(io, await resume(run, { stateDir, env: io.env, emit: r.emit, agents: agentSettings(o) }), o.json);
       } finally {
         r.close();
       }

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { checkOption } from './conventions';
 import { AppError } from '../../shared/errors';
 import { CliIO, EXIT } from '../lib/io';
 import { copyTree, COPY_DEFAULTS, CopySummary, formatBytes, formatDifference, OnExists, PathList, ProgressBar, VerifyMode } from '../lib/zk';
@@ -77,7 +78,6 @@ export function registerZkCopy(zk: Command, io: CliIO): void {
     .argument('<target>', 'host:port[,host:port...]/path to copy to')
     .addOption(new Option('--on-exists <mode>', 'what to do when the target path has data or children').choices(['fail', 'overwrite', 'sync']).default('fail'))
     .option('-y, --yes', 'confirm the deletes of --on-exists sync')
-    .option('--dry-run', 'read both sides and print what would be created, updated, deleted and skipped; write nothing')
     .addOption(new Option('--verify <mode>', 'target: re-read the target and compare with the source read; full: re-read both sides; none').choices(['target', 'full', 'none']).default(COPY_DEFAULTS.verify))
     .option('--no-verify', 'same as --verify none')
     .option('--exclude <path>', 'leave this subtree out (repeatable; absolute under the source path, or relative to it)', (v: string, prev: string[]) => [...prev, v], [] as string[])
@@ -89,6 +89,7 @@ export function registerZkCopy(zk: Command, io: CliIO): void {
     .option('--window <n>', 'requests in flight per read session (default: 300 on ZooKeeper 3.6+, which batches reads, else 100)')
     .option('--batch-bytes <n>', `serialized bytes per multi (default: ${WRITER_DEFAULTS.batchBytes}; the server refuses requests over jute.maxbuffer, 1 MB by default)`)
     .option('--list <n>', 'paths listed per category in the text output (default: 20)');
+  checkOption(cmd, 'read both sides and print what would be created, updated, deleted and skipped; write nothing');
   addConnFlags(cmd);
   addSecurityFlags(cmd, 'source-', 'the source');
   addSecurityFlags(cmd, 'target-', 'the target');
@@ -140,8 +141,8 @@ export function registerZkCopy(zk: Command, io: CliIO): void {
       );
     } catch (e) {
       bar.clear();
-      if (e instanceof AppError && e.message.startsWith('interrupted')) {
-        throw new AppError('INTERNAL', 'interrupted: what was written so far stays; rerun with --on-exists overwrite to finish the copy');
+      if (e instanceof AppError && e.code === 'CANCELLED') {
+        throw new AppError('CANCELLED', 'interrupted: what was written so far stays; rerun with --on-exists overwrite to finish the copy');
       }
       throw e;
     }

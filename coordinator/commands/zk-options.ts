@@ -5,6 +5,7 @@ import type { ConnOptions } from '../lib/zk/conn';
 import { CONN_DEFAULTS } from '../lib/zk/conn';
 import type { CliIO } from '../lib/io';
 import { loadSecurity, readSecretFile, ZkSecurity, ZkSecuritySpec } from '../../shared/zk/security';
+import { parseDuration } from './duration';
 
 /** Flags every `zkmig zk` sub-command shares, and their conversion into library options. */
 
@@ -23,7 +24,7 @@ export function addConnFlags(cmd: Command): Command {
   cmd
     .option('--auth <user:password>', `digest credentials for every session (default: $${AUTH_ENV}); prefer --auth-file, flags show in ps`)
     .option('--auth-file <file>', 'digest credentials user:password from the first line of this file')
-    .option('--session-timeout <ms>', `ZooKeeper session timeout (default: ${CONN_DEFAULTS.sessionTimeoutMs})`)
+    .option('--session-timeout <ms>', `ZooKeeper session timeout, e.g. 30s or 30000 (default: ${CONN_DEFAULTS.sessionTimeoutMs})`)
     .option('--connect-timeout <ms>', `give up connecting after this long (default: ${CONN_DEFAULTS.connectTimeoutMs})`)
     .option('--retry-timeout <ms>', `fail when an ensemble stays unreachable or silent this long (default: ${CONN_DEFAULTS.retryTimeoutMs})`);
   return addSecurityFlags(cmd);
@@ -86,9 +87,12 @@ export function connFrom(f: ConnFlags): Omit<ConnOptions, 'auth'> {
   const o: Omit<ConnOptions, 'auth'> = {};
   const security = securityFrom(f);
   if (security) o.security = security;
-  const s = intFlag(f.sessionTimeout, '--session-timeout', 400, 120000);
-  const c = intFlag(f.connectTimeout, '--connect-timeout', 100);
-  const r = intFlag(f.retryTimeout, '--retry-timeout', 1000);
+  // Durations (`5s`, `1m30s`); a plain number is milliseconds, as these flags always took.
+  const ms = (v: string | undefined, flag: string, minMs: number, maxMs?: number): number | undefined =>
+    v === undefined ? undefined : parseDuration(v, flag, { plain: 'ms', minMs, ...(maxMs !== undefined ? { maxMs } : {}) });
+  const s = ms(f.sessionTimeout, '--session-timeout', 400, 120000);
+  const c = ms(f.connectTimeout, '--connect-timeout', 100);
+  const r = ms(f.retryTimeout, '--retry-timeout', 1000);
   if (s !== undefined) o.sessionTimeoutMs = s;
   if (c !== undefined) o.connectTimeoutMs = c;
   if (r !== undefined) o.retryTimeoutMs = r;
@@ -108,7 +112,7 @@ export async function confirmOrRefuse(io: CliIO, yes: boolean | undefined, quest
 /** Ctrl-C aborts the running operation (its promise rejects); the listener is removed afterwards. */
 export async function withInterrupt<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController();
-  const onInt = (): void => ac.abort(new AppError('INTERNAL', 'interrupted (SIGINT)'));
+  const onInt = (): void => ac.abort(new AppError('CANCELLED', 'interrupted (SIGINT)'));
   process.once('SIGINT', onInt);
   try {
     return await run(ac.signal);

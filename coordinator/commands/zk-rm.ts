@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { checkOption } from './conventions';
 import { parseEndpoint } from '../../shared/zk/endpoint';
 import { UsageError } from '../../shared/errors';
 import { CliIO, EXIT } from '../lib/io';
@@ -39,8 +40,8 @@ export function registerZkRm(zk: Command, io: CliIO): void {
     .argument('<endpoint>', 'host:port[,host:port...]/path')
     .option('-r, --recursive', 'delete the whole subtree')
     .option('-y, --yes', 'do not ask for confirmation')
-    .option('--dry-run', 'list what would be deleted; delete nothing')
     .option('--list <n>', 'paths listed in the text output (default: 20)');
+  checkOption(cmd, 'list what would be deleted; delete nothing');
   addConnFlags(cmd);
   addJsonFlag(cmd, 'path, deleted, ephemeral, paths');
   cmd.action(async (endpoint: string, f: RmFlags) => {

@@ -3,6 +3,7 @@ import { CliIO } from '../lib/io';
 import type { Register } from './index';
 import { registerZkCopy } from './zk-copy';
 import { registerZkDiff } from './zk-diff';
+import { registerZkGet } from './zk-get';
 import { registerZkLs } from './zk-ls';
 import { registerZkRm } from './zk-rm';
 
@@ -18,9 +19,10 @@ up.`;
 
 /** `zkmig zk copy|diff|ls|rm`. */
 export const registerZk: Register = (program: Command, io: CliIO) => {
-  const zk = program.command('zk').summary('copy, compare, list and delete ZooKeeper subtrees').description(HELP);
+  const zk = program.command('zk').summary('copy, compare, list, read and delete ZooKeeper nodes and subtrees').description(HELP);
   registerZkCopy(zk, io);
   registerZkDiff(zk, io);
   registerZkLs(zk, io);
+  registerZkGet(zk, io);
   registerZkRm(zk, io);
 };

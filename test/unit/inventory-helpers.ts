@@ -49,6 +49,14 @@ export const TWO_CLUSTERS = (file: string, format: 'ini' | 'yaml'): Inventory =>
       { name: 'c1', metas: c1, metaServers: l1, shell: shell(l1) },
       { name: 'c2', metas: c2, metaServers: l2, shell: shell(l2) },
     ],
+    groups: {
+      all: [...c1, ...c2].map((m) => m.name),
+      ungrouped: [],
+      pegasus: [...c1, ...c2].map((m) => m.name),
+      c1: c1.map((m) => m.name),
+      c2: c2.map((m) => m.name),
+    },
+    hosts: [...c1, ...c2].map((m) => m.name),
     warnings: [],
   };
 };

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { isUsageError } from '../../shared/errors';
 import { lossesOf } from '../../coordinator/lib/migrate/losses';
-import { parseDuration, PARAM_DEFAULTS, resolveParams } from '../../coordinator/lib/migrate/params';
+import { parseDuration } from '../../coordinator/commands/duration';
+import { PARAM_DEFAULTS, resolveParams } from '../../coordinator/lib/migrate/params';
 
 const base = { inventory: '/i.yml', cluster: 'c1', to: 'zk1:2181,zk2:2181', method: 'copy' as const };
 

@@ -1,6 +1,10 @@
 import test from 'ava';
 import type { MigrateEvent, RunSummary } from '../../coordinator/lib/migrate/events';
 import { makeRenderer } from '../../coordinator/lib/migrate/render';
+import { withRunLog } from '../../coordinator/lib/migrate/cli-support';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tempDir } from '../harness/tmp';
 
 const summary: RunSummary = { run: 'r1', cluster: 'c1', method: 'copy', outcome: 'succeeded', writeFreezeMs: 4200, totalMs: 9100, hosts: { meta1: { ok: 3, changed: 2, failed: 0, unreachable: 0 } }, message: 'the cluster serves from the new ensemble' };
 const events: MigrateEvent[] = [
@@ -39,6 +43,8 @@ test('json: every event, one object per line, in order', (t) => {
   const lines = render('json').out.trim().split('\n').map((l) => JSON.parse(l) as MigrateEvent);
   t.deepEqual(lines.map((e) => e.kind), events.map((e) => e.kind));
   t.like(lines[lines.length - 1], { kind: 'run-end', summary: { writeFreezeMs: 4200 } });
+  // Each carries an ISO 8601 timestamp, first.
+  for (const l of render('json').out.trim().split('\n')) t.regex(l, /^\{"ts":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z",/);
 });
 
 test('tty: a live step list on stderr (spinner line, then a check mark), the summary on stdout', (t) => {
@@ -49,4 +55,23 @@ test('tty: a live step list on stderr (spinner line, then a check mark), the sum
   t.regex(err, / {2}- set-blind: skipped/);
   t.regex(out, /Run r1: SUCCEEDED/);
   t.notRegex(out, /\x1b/);
+});
+
+test('the run log: one timestamped text line per event, RUN.log beside RUN.jsonl, appended', (t) => {
+  const tmp = tempDir('zkmig-run-log-');
+  try {
+    const journal = path.join(tmp.dir, 'r1.jsonl');
+    for (let i = 0; i < 2; i++) {
+      const r = withRunLog({ emit: () => undefined, close: () => undefined });
+      r.emit({ kind: 'run-start', run: 'r1', cluster: 'c1', method: 'copy', dryRun: false, journal });
+      r.emit({ kind: 'warning', message: 'hello' });
+      r.close();
+    }
+    const lines = fs.readFileSync(path.join(tmp.dir, 'r1.log'), 'utf8').trim().split('\n');
+    t.is(lines.length, 4);
+    t.regex(lines[0]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z run r1: migrate cluster c1 by copy/);
+    t.regex(lines[1]!, /hello/);
+  } finally {
+    tmp.cleanup();
+  }
 });

@@ -23,6 +23,11 @@ export const AUDIT_DEFAULTS = {
 export interface AuditOptions {
   /** The clusters to audit (already selected from the inventory). */
   clusters: readonly PegasusCluster[];
+  /**
+   * Read only these metas (`--limit`); rules that compare with the whole cluster, such as
+   * server_list against the inventory, still see every meta. @default every meta
+   */
+  onlyHosts?: ReadonlySet<string>;
   pool: AgentPool;
   /** `--expect SECTION.KEY=VALUE`. @default [] */
   expect?: readonly Expectation[];
@@ -49,7 +54,7 @@ export async function auditFleet(o: AuditOptions): Promise<AuditReport> {
   const shellFor = o.shellFor ?? ((c: PegasusCluster) => PegasusShell.forCluster(c, { timeoutMs: shellTimeoutMs }));
 
   const [configs, running] = await Promise.all([
-    readMetaConfigs({ pool: o.pool, targets: targetsOf(o.clusters), keys, ...(o.onProgress ? { onProgress: o.onProgress } : {}) }),
+    readMetaConfigs({ pool: o.pool, targets: targetsOf(o.clusters, o.onlyHosts ? [...o.onlyHosts] : undefined), keys, ...(o.onProgress ? { onProgress: o.onProgress } : {}) }),
     o.compareRunning === false
       ? Promise.resolve(o.clusters.map(() => ({ status: 'fulfilled', value: null }) as PromiseSettledResult<RunningView | null>))
       : mapLimit(o.clusters, o.shellConcurrency ?? AUDIT_DEFAULTS.shellConcurrency, async (c) => runningView(await shellFor(c).clusterInfo())),

@@ -6,3 +6,5 @@ export { INVENTORY_VARIABLES, resolveInventory, SHELL_PLACEHOLDERS } from './res
 export { expandHostPattern } from './raw';
 export { parseIniInventory } from './ini';
 export { parseYamlInventory } from './yaml';
+export { limitClusters, matchHosts, splitPattern } from './limit';
+export type { LimitResult } from './limit';

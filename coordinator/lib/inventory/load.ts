@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppError, InvalidInputError, UsageError } from '../../../shared/errors';
+import { isAnsibleJson, parseAnsibleJson } from './ansible-json';
 import { parseIniInventory } from './ini';
-import { RawInventory } from './raw';
+import { InventoryFormat, RawInventory } from './raw';
+import { readVarsDirs } from './vars-dirs';
 import { resolveInventory } from './resolve';
 import { Inventory, PegasusCluster } from './types';
 import { parseYamlInventory } from './yaml';
@@ -28,7 +30,7 @@ export interface LoadInventoryOptions {
 export function inventoryPath(opts: Pick<LoadInventoryOptions, 'file' | 'env' | 'cwd'>): string {
   const given = opts.file ?? opts.env[INVENTORY_ENV];
   if (given === undefined || given.trim() === '') {
-    throw new UsageError(`no inventory given: pass -i FILE or set ${INVENTORY_ENV} (an Ansible inventory in INI or YAML)`);
+    throw new UsageError(`no inventory given: pass -i FILE or set ${INVENTORY_ENV} (an Ansible inventory in INI or YAML, or ansible-inventory --list output)`);
   }
   return path.resolve(opts.cwd ?? process.cwd(), given);
 }
@@ -50,8 +52,25 @@ export function detectFormat(file: string, text: string): 'ini' | 'yaml' {
   return 'ini';
 }
 
-export function parseInventory(text: string, file: string, format: 'ini' | 'yaml' = detectFormat(file, text)): RawInventory {
+/**
+ * Parse an inventory's text. JSON with a `_meta` key is `ansible-inventory --list` output; any
+ * other JSON is read as a YAML inventory (JSON is YAML), as Ansible's yaml plugin does.
+ */
+export function parseInventory(text: string, file: string, format: InventoryFormat = detectForm(file, text)): RawInventory {
+  if (format === 'ansible-json') return parseAnsibleJson(JSON.parse(text), file);
   return format === 'yaml' ? parseYamlInventory(text, file) : parseIniInventory(text, file);
+}
+
+function detectForm(file: string, text: string): InventoryFormat {
+  const head = text.trimStart();
+  if (head.startsWith('{')) {
+    try {
+      if (isAnsibleJson(JSON.parse(text))) return 'ansible-json';
+    } catch {
+      // Not JSON after all: the YAML parser reports where it breaks.
+    }
+  }
+  return detectFormat(file, text);
 }
 
 /** Read, parse and resolve the inventory named by `-i` or ZKMIG_INVENTORY. */
@@ -68,6 +87,8 @@ export function loadInventory(opts: LoadInventoryOptions): Inventory {
     throw new AppError('INVALID_INPUT', `cannot read inventory ${file}: ${(e as Error).message}`, { cause: e, context: { file } });
   }
   const raw = parseInventory(text, file);
+  // ansible-inventory has already merged group_vars/ and host_vars/ into its output.
+  if (raw.format !== 'ansible-json') readVarsDirs(raw, path.dirname(file));
   return resolveInventory(raw, opts.checkFiles === false ? {} : { fileExists: (f) => fs.existsSync(f) });
 }
 

@@ -28,19 +28,29 @@ export interface RawGroup {
   pos: SourcePos;
 }
 
+/** The three forms `-i` accepts: an INI or YAML inventory file, or `ansible-inventory --list` JSON. */
+export type InventoryFormat = 'ini' | 'yaml' | 'ansible-json';
+
 export interface RawInventory {
   file: string;
-  format: 'ini' | 'yaml';
+  format: InventoryFormat;
   /** Always holds `all` and `ungrouped`. */
   groups: Map<string, RawGroup>;
   /** Host variables set on host lines / under `hosts:`, per host. */
   hostVars: Map<string, Map<string, RawVar>>;
   /** Where each host first appeared. */
   hostPos: Map<string, SourcePos>;
+  /**
+   * Variables from the `group_vars/` and `host_vars/` directories beside the inventory file
+   * (Ansible's host_group_vars plugin). They rank above the inventory file's own group and host
+   * variables, in Ansible's default `VARIABLE_PRECEDENCE`.
+   */
+  groupVarFiles: Map<string, Map<string, RawVar>>;
+  hostVarFiles: Map<string, Map<string, RawVar>>;
 }
 
-export function emptyInventory(file: string, format: 'ini' | 'yaml'): RawInventory {
-  const inv: RawInventory = { file, format, groups: new Map(), hostVars: new Map(), hostPos: new Map() };
+export function emptyInventory(file: string, format: InventoryFormat): RawInventory {
+  const inv: RawInventory = { file, format, groups: new Map(), hostVars: new Map(), hostPos: new Map(), groupVarFiles: new Map(), hostVarFiles: new Map() };
   addGroup(inv, 'all', { file });
   addGroup(inv, 'ungrouped', { file });
   return inv;

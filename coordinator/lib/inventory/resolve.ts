@@ -7,20 +7,29 @@ import { AgentTls, Inventory, INVENTORY_DEFAULTS, MetaHost, PegasusCluster } fro
 /**
  * Turn a raw inventory into clusters of meta servers with every variable resolved.
  *
- * Which groups are clusters: every group that lists hosts directly, other than `all` and
- * `ungrouped`. Groups that only hold children (`[pegasus:children]`) carry shared variables. A
- * host must be in exactly one cluster group: Ansible merges one variable set per host, so one
+ * Which groups are clusters: the children of the group `pegasus_clusters` when the inventory has
+ * one (its other groups, e.g. replica servers, collectors or ZooKeeper hosts, are ignored). A
+ * cluster's meta servers are the group's hosts, its child groups' included. Without a
+ * `pegasus_clusters` group (inventories written for zkmig alone), every group that lists hosts
+ * directly, other than `all` and `ungrouped`, is a cluster, as before. A host may be in any
+ * number of groups, but in one cluster only: Ansible merges one variable set per host, so one
  * alias cannot serve two clusters (give each meta its own alias and use `ansible_host`).
  *
- * Precedence is Ansible's (`ansible.vars.manager` / `sort_groups`): groups are merged from the
- * shallowest to the deepest (`all` first, then parents, then children; same depth by
- * `ansible_group_priority`, then name), and host variables override every group.
+ * Precedence is Ansible's (`ansible.vars.manager` with the default `VARIABLE_PRECEDENCE`): the
+ * inventory's `all` vars, then its other groups' vars from the shallowest to the deepest (same
+ * depth by `ansible_group_priority`, then name), then `group_vars/all`, then `group_vars/GROUP`
+ * in the same order, then the host's inventory vars, then `host_vars/HOST`.
  *
+ * Variables zkmig does not know are ignored (a site inventory carries many), except that a
+ * near-miss of one of zkmig's names on a meta host is reported as a warning with "did you mean".
  * Every problem found is collected and reported at once, each naming the host or group, the
  * variable and where it was set.
  */
 
-/** Variables zkmig reads. Any other variable that does not start with `ansible_` is refused. */
+/** The group whose children are the Pegasus clusters. */
+export const CLUSTERS_GROUP = 'pegasus_clusters';
+
+/** Variables zkmig reads. Others are ignored; a near-miss of one of these is warned about. */
 export const INVENTORY_VARIABLES = [
   'meta_port',
   'agent_port',
@@ -46,9 +55,10 @@ export function resolveInventory(raw: RawInventory, opts: ResolveOptions = {}): 
   const problems: string[] = [];
   const baseDir = path.dirname(raw.file);
 
-  checkVariableNames(raw, problems);
   const depth = groupDepths(raw);
   const parents = parentMap(raw);
+  const marked = raw.groups.has(CLUSTERS_GROUP);
+  const warnings: string[] = [];
 
   // Direct groups of each host; `ungrouped` only counts when the host is in no other group.
   const hostGroups = new Map<string, RawGroup[]>();
@@ -59,31 +69,65 @@ export function resolveInventory(raw: RawInventory, opts: ResolveOptions = {}): 
       hostGroups.set(h, list);
     }
   }
+  const allHosts = groupHosts(raw);
+  const clusterGroups = marked
+    ? raw.groups.get(CLUSTERS_GROUP)!.children.map((c) => raw.groups.get(c)!)
+    : [...raw.groups.values()].filter((g) => g.name !== 'all' && g.name !== 'ungrouped' && g.hosts.length > 0);
   const clusterOf = new Map<string, string>();
-  for (const [host, groups] of hostGroups) {
-    const clusters = groups.filter((g) => g.name !== 'ungrouped' && g.name !== 'all');
-    if (clusters.length === 0) {
-      problems.push(`${where(raw.hostPos.get(host)!)}: host "${host}" is in no group; list each meta server under the group named after its cluster`);
-    } else if (clusters.length > 1) {
-      problems.push(
-        `${where(raw.hostPos.get(host)!)}: host "${host}" is listed in several cluster groups (${clusters.map((g) => g.name).join(', ')}); ` +
-          'a host belongs to one cluster (use a separate alias per cluster with ansible_host)',
-      );
-    } else {
-      clusterOf.set(host, clusters[0]!.name);
+  const clusterHosts = new Map<string, string[]>();
+  const reported = new Set<string>();
+  for (const g of clusterGroups) {
+    const hosts = allHosts.get(g.name) ?? [];
+    clusterHosts.set(g.name, hosts);
+    for (const host of hosts) {
+      const other = clusterOf.get(host);
+      if (other === undefined) {
+        clusterOf.set(host, g.name);
+      } else if (!reported.has(host)) {
+        reported.add(host);
+        const all = clusterGroups.filter((c) => allHosts.get(c.name)?.includes(host)).map((c) => c.name);
+        problems.push(
+          `${where(raw.hostPos.get(host)!)}: host "${host}" is listed in several cluster groups (${all.join(', ')}); ` +
+            'a host belongs to one cluster (use a separate alias per cluster with ansible_host)',
+        );
+      }
+    }
+  }
+  if (!marked) {
+    for (const [host, groups] of hostGroups) {
+      if (groups.every((g) => g.name === 'ungrouped' || g.name === 'all')) {
+        problems.push(`${where(raw.hostPos.get(host)!)}: host "${host}" is in no group; list each meta server under the group named after its cluster`);
+      }
     }
   }
 
   const clusters: PegasusCluster[] = [];
   /** "variable path" → hosts that use it, for one warning per missing file. */
   const missingFiles = new Map<string, string[]>();
-  const clusterGroups = [...raw.groups.values()].filter((g) => g.name !== 'all' && g.name !== 'ungrouped' && g.hosts.length > 0);
+  // Near-misses of zkmig's names, where they can reach a meta server: on its groups or itself.
+  const nearMisses = new Set<string>();
+  const check = (owner: string, vars: Map<string, RawVar> | undefined): void => {
+    for (const [name, v] of vars ?? []) {
+      const w = nearMiss(name);
+      if (w !== undefined) nearMisses.add(`${where(v.pos)}: ${owner}: unknown variable "${name}" (did you mean ${w}?); zkmig ignores it`);
+    }
+  };
+  for (const g of raw.groups.values()) {
+    if (!(allHosts.get(g.name) ?? []).some((h) => clusterOf.has(h))) continue;
+    check(`group "${g.name}"`, g.vars);
+    check(`group "${g.name}"`, raw.groupVarFiles.get(g.name));
+  }
+  for (const h of clusterOf.keys()) {
+    check(`host "${h}"`, raw.hostVars.get(h));
+    check(`host "${h}"`, raw.hostVarFiles.get(h));
+  }
   for (const group of clusterGroups.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const metas: MetaHost[] = [];
     const shells = new Map<string, { template: string; host: string; pos: SourcePos }>();
-    for (const host of group.hosts) {
+    for (const host of clusterHosts.get(group.name) ?? []) {
       if (clusterOf.get(host) !== group.name) continue;
       const vars = hostVariables(raw, host, hostGroups.get(host) ?? [], parents, depth);
+
       const r = new HostResolver(host, group.name, vars, problems);
       const address = r.hostName('ansible_host') ?? r.ownName(raw.hostPos.get(host));
       const metaPort = r.port('meta_port') ?? INVENTORY_DEFAULTS.metaPort;
@@ -157,29 +201,61 @@ export function resolveInventory(raw: RawInventory, opts: ResolveOptions = {}): 
     }
   }
   if (problems.length === 0 && clusters.length === 0) {
-    problems.push(`${raw.file}: no cluster found (a cluster is a group that lists its meta servers as hosts)`);
+    problems.push(
+      marked
+        ? `${raw.file}: no cluster found (group ${CLUSTERS_GROUP} has no child group with hosts)`
+        : `${raw.file}: no cluster found (a cluster is a child group of ${CLUSTERS_GROUP}, or, without that group, any group that lists its meta servers as hosts)`,
+    );
   }
+  if (problems.length > 0 && !marked && clusterGroups.length > 1) {
+    // A site inventory (ZooKeeper, replica or collector groups) read without the marker group.
+    problems.push(
+      `every group with hosts was taken for a Pegasus cluster (${clusterGroups.map((g) => g.name).join(', ')}) because the inventory has no ` +
+        `"${CLUSTERS_GROUP}" group; if it holds other hosts too, list the clusters under [${CLUSTERS_GROUP}:children]`,
+    );
+  }
+  // A refused inventory also names its near-misses: often they are why a variable is missing.
+  if (problems.length > 0) problems.push(...nearMisses);
   if (problems.length > 0) {
     throw new InvalidInputError(
       problems.length === 1 ? `inventory: ${problems[0]}` : `inventory has ${problems.length} problems:\n  - ${problems.join('\n  - ')}`,
       { context: { file: raw.file, problems } },
     );
   }
-  const warnings = [...missingFiles].map(([what, hosts]) => `${what} does not exist on this machine (${hosts.length === 1 ? 'host' : 'hosts'} ${hosts.join(', ')})`);
-  return { file: raw.file, format: raw.format, clusters, warnings };
+  warnings.push(...nearMisses);
+  warnings.push(...[...missingFiles].map(([what, hosts]) => `${what} does not exist on this machine (${hosts.length === 1 ? 'host' : 'hosts'} ${hosts.join(', ')})`));
+  const groups: Record<string, string[]> = {};
+  for (const [g, hosts] of allHosts) groups[g] = hosts;
+  return { file: raw.file, format: raw.format, clusters, groups, hosts: [...raw.hostPos.keys()], warnings };
 }
 
-/** Refuse variables that are neither zkmig's nor Ansible's, where they are defined. */
-function checkVariableNames(raw: RawInventory, problems: string[]): void {
-  const check = (owner: string, vars: Map<string, RawVar>): void => {
-    for (const [name, v] of vars) {
-      if (name.startsWith('ansible_') || (INVENTORY_VARIABLES as readonly string[]).includes(name)) continue;
-      const near = INVENTORY_VARIABLES.find((k) => editDistance(k, name) <= 2);
-      problems.push(`${where(v.pos)}: ${owner}: unknown variable "${name}"${near ? ` (did you mean ${near}?)` : ''}`);
-    }
+/** The zkmig variable that `name` is probably a misspelling of, if any. */
+function nearMiss(name: string): string | undefined {
+  if (name.startsWith('ansible_') || (INVENTORY_VARIABLES as readonly string[]).includes(name)) return undefined;
+  const lower = name.toLowerCase();
+  return INVENTORY_VARIABLES.find((k) => k === lower || (name.length >= 5 && editDistance(k, lower) <= 2));
+}
+
+/** Every group's hosts, its descendants' included (Ansible's `Group.get_hosts`), in inventory order. */
+function groupHosts(raw: RawInventory): Map<string, string[]> {
+  const memo = new Map<string, string[]>();
+  const visit = (name: string, seen: Set<string>): string[] => {
+    const known = memo.get(name);
+    if (known) return known;
+    const g = raw.groups.get(name);
+    if (!g || seen.has(name)) return [];
+    seen.add(name);
+    const hosts = [...g.hosts];
+    for (const c of g.children) for (const h of visit(c, seen)) if (!hosts.includes(h)) hosts.push(h);
+    seen.delete(name);
+    memo.set(name, hosts);
+    return hosts;
   };
-  for (const g of raw.groups.values()) check(`group "${g.name}"`, g.vars);
-  for (const [h, vars] of raw.hostVars) check(`host "${h}"`, vars);
+  for (const name of raw.groups.keys()) visit(name, new Set());
+  // `all` holds every host, grouped or not.
+  const all = memo.get('all')!;
+  for (const h of raw.hostPos.keys()) if (!all.includes(h)) all.push(h);
+  return memo;
 }
 
 /** Parents of every group; a group nobody lists as a child is a child of `all`. */
@@ -231,8 +307,16 @@ function hostVariables(raw: RawInventory, host: string, direct: RawGroup[], pare
   };
   const ordered = [...groups].sort((a, b) => depth.get(a)! - depth.get(b)! || priority(a) - priority(b) || (a < b ? -1 : a > b ? 1 : 0));
   const vars = new Map<string, RawVar>();
-  for (const g of ordered) for (const [k, v] of raw.groups.get(g)!.vars) vars.set(k, v);
-  for (const [k, v] of raw.hostVars.get(host) ?? []) vars.set(k, v);
+  const layer = (m: Map<string, RawVar> | undefined): void => {
+    for (const [k, v] of m ?? []) vars.set(k, v);
+  };
+  const others = ordered.filter((g) => g !== 'all');
+  layer(raw.groups.get('all')!.vars);
+  for (const g of others) layer(raw.groups.get(g)!.vars);
+  layer(raw.groupVarFiles.get('all'));
+  for (const g of others) layer(raw.groupVarFiles.get(g));
+  layer(raw.hostVars.get(host));
+  layer(raw.hostVarFiles.get(host));
   return vars;
 }
 

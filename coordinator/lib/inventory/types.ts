@@ -79,9 +79,16 @@ export interface PegasusCluster {
 export interface Inventory {
   /** Absolute path of the file read. */
   file: string;
-  format: 'ini' | 'yaml';
+  format: 'ini' | 'yaml' | 'ansible-json';
   /** Clusters sorted by name. */
   clusters: PegasusCluster[];
+  /**
+   * Every group of the inventory (clusters or not) with all its hosts, its descendants' included,
+   * in inventory order: what `--limit` patterns match against.
+   */
+  groups: Record<string, string[]>;
+  /** Every host of the inventory, in order of first appearance. */
+  hosts: string[];
   /** Things worth telling an operator that do not stop zkmig (e.g. a TLS file that is not there). */
   warnings: string[];
 }

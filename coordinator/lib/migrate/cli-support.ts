@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import * as fs from 'node:fs';
 import { UsageError } from '../../../shared/errors';
 import { inventoryPath } from '../inventory';
 import { CliIO, EXIT } from '../io';
@@ -7,6 +8,7 @@ import type { MigrateParams } from './params';
 import type { PreflightFacts } from './preflight';
 import { plannedSteps, renderPlan } from './plan';
 import { loadCluster } from './env';
+import { formatEvent } from './events';
 import { makeRenderer, Renderer } from './render';
 import type { RunResult } from './run';
 import { StepFailedError } from './runner';
@@ -21,7 +23,7 @@ import { resolveStateDir } from './state-dir';
 export const STATE_DIR_HELP = 'where run journals live (default: $ZKMIG_STATE_DIR, else $XDG_STATE_HOME/zkmig, else ~/.local/state/zkmig)';
 
 export function addInventoryOption(c: Command): Command {
-  return c.option('-i, --inventory <file>', 'Ansible inventory, INI or YAML (default: $ZKMIG_INVENTORY)');
+  return c.option('-i, --inventory <file>', 'Ansible inventory: INI, YAML or ansible-inventory JSON (default: $ZKMIG_INVENTORY)');
 }
 
 export function inventoryFile(flag: string | undefined, io: CliIO): string {
@@ -33,7 +35,41 @@ export function stateDirOf(flag: string | undefined, io: CliIO): string {
 }
 
 export function rendererFor(io: CliIO, json: boolean | undefined): Renderer {
-  return makeRenderer(io, json ? 'json' : io.isTTY ? 'tty' : 'plain');
+  return withRunLog(makeRenderer(io, json ? 'json' : io.isTTY ? 'tty' : 'plain'));
+}
+
+/**
+ * Also write a plain-text log of the run next to its journal (`RUN.log` beside `RUN.jsonl`),
+ * one timestamped line per event, whatever the terminal showed: the transcript operators would
+ * otherwise `| tee`. Appended, so a resume or rollback of the same run adds to it.
+ */
+export function withRunLog(r: Renderer): Renderer {
+  let fd: number | undefined;
+  return {
+    emit: (e) => {
+      if (e.kind === 'run-start' && fd === undefined) {
+        try {
+          fd = fs.openSync(e.journal.replace(/\.jsonl$/, '') + '.log', 'a', 0o600);
+        } catch {
+          // No log is no reason to stop a migration; the journal is the record.
+        }
+      }
+      if (fd !== undefined) {
+        const text = formatEvent(e) ?? JSON.stringify(e);
+        try {
+          fs.writeSync(fd, text.split('\n').map((l) => `${new Date().toISOString()} ${l}`).join('\n') + '\n');
+        } catch {
+          // As above.
+        }
+      }
+      r.emit(e);
+    },
+    close: () => {
+      r.close();
+      if (fd !== undefined) fs.closeSync(fd);
+      fd = undefined;
+    },
+  };
 }
 
 /**

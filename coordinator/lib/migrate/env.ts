@@ -32,7 +32,16 @@ export interface RunEnv {
   note(text: string, data?: Record<string, unknown>): void;
 }
 
+/** How a run talks to the agents: `-f/--forks` and `--timeout` of migrate, resume and rollback. */
+export interface AgentSettings {
+  /** Agents contacted at once. @default the pool's (32) */
+  forks?: number;
+  /** Deadline of each read call; edits get at least 30 s, service control keeps its own. @default 10 s */
+  timeoutMs?: number;
+}
+
 export interface EnvInput {
+  agents?: AgentSettings;
   run: string;
   params: MigrateParams;
   journal: Journal | undefined;
@@ -47,7 +56,13 @@ export function loadCluster(params: Pick<MigrateParams, 'inventory' | 'cluster'>
 
 export function openEnv(i: EnvInput): RunEnv {
   const cluster = loadCluster(i.params, i.env);
-  const pool = new AgentPool({ coordinator: `zkmig migrate run ${i.run}`, reuse: true });
+  const t = i.agents?.timeoutMs;
+  const pool = new AgentPool({
+    coordinator: `zkmig migrate run ${i.run}`,
+    reuse: true,
+    ...(i.agents?.forks !== undefined ? { concurrency: i.agents.forks } : {}),
+    ...(t !== undefined ? { deadlines: { readMs: t, editMs: Math.max(t, 30_000) } } : {}),
+  });
   const shell = PegasusShell.forCluster(cluster, { timeoutMs: i.params.shellTimeoutMs, env: i.env });
   return {
     run: i.run,

@@ -1,9 +1,10 @@
 /** The migration: plan, migrate, resume, rollback, status and cleanup, as library functions with typed events. */
 export { migrate, resume, rollback, readRun, stepsFor } from './run';
 export type { RunOptions, RunResult } from './run';
+export type { AgentSettings } from './env';
 export { planMigration, plannedSteps, renderPlan } from './plan';
 export type { MigrationPlan, PlannedStep, ConfigDiff } from './plan';
-export { resolveParams, parseDuration, PARAM_DEFAULTS, METHODS } from './params';
+export { resolveParams, PARAM_DEFAULTS, METHODS } from './params';
 export type { MigrateInput, MigrateParams, Method } from './params';
 export { listRunStatus, runDetail } from './status';
 export type { RunDetail, RunListing } from './status';

@@ -20,7 +20,8 @@ export interface Renderer {
 const SPIN = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export function makeRenderer(sink: Sink, mode: 'json' | 'tty' | 'plain'): Renderer {
-  if (mode === 'json') return { emit: (e) => sink.out(JSON.stringify(e) + '\n'), close: () => undefined };
+  // Every JSON event carries the time it was printed (ISO 8601, UTC), first, for log shippers.
+  if (mode === 'json') return { emit: (e) => sink.out(JSON.stringify({ ts: new Date().toISOString(), ...e }) + '\n'), close: () => undefined };
   if (mode === 'plain') {
     return {
       emit: (e) => {

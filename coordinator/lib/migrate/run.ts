@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { AppError, IllegalStateError, PreconditionError, toAppError } from '../../../shared/errors';
-import { loadCluster, openEnv, RunEnv } from './env';
+import { loadCluster, openEnv, RunEnv, AgentSettings } from './env';
 import { Emit, RunSummary } from './events';
 import { Journal, JournalEntry, replay, RunOutcome, RunState } from './journal';
 import { MigrateInput, MigrateParams, resolveParams } from './params';
@@ -24,6 +24,8 @@ import { HOST_NOTE, summarize } from './summary';
 export interface RunOptions {
   /** Where run journals live (resolveStateDir). */
   stateDir: string;
+  /** Agent calls of this session (`-f/--forks`, `--timeout`); not journaled, so resume may differ. */
+  agents?: AgentSettings;
   /** Passed in; never read from process.env below. */
   env: NodeJS.ProcessEnv;
   emit: Emit;
@@ -145,7 +147,7 @@ async function drive(d: Drive): Promise<RunResult> {
     lock = await RunLock.acquire(source, params.cluster, run, { resume: d.state !== undefined });
   };
   try {
-    env = openEnv({ run, params, journal, emit, stateDir: o.stateDir, env: o.env });
+    env = openEnv({ run, params, journal, emit, stateDir: o.stateDir, env: o.env, ...(o.agents ? { agents: o.agents } : {}) });
     const e = env;
     const steps = stepsFor(e, takeLock);
     const done = new Set(d.state?.done.map((x) => x.step) ?? []);

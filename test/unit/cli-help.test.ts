@@ -1,0 +1,27 @@
+import test from 'ava';
+import type { Command } from 'commander';
+import { buildProgram, main } from '../../coordinator/cli';
+import { CliIO } from '../../coordinator/lib/io';
+
+/** Every command path: [], ['inventory'], ['zk', 'copy'], ... */
+function paths(cmd: Command, prefix: string[] = []): string[][] {
+  return [prefix, ...cmd.commands.flatMap((c) => paths(c, [...prefix, c.name()]))];
+}
+
+const quiet: CliIO = { out: () => undefined, err: () => undefined, isTTY: false, env: {}, confirm: async () => false };
+
+test('every help text fits in 80 columns (COLUMNS=80), and zkmig help A B shows the sub-command', async (t) => {
+  const all = paths(buildProgram(quiet));
+  t.true(all.length > 20, `${all.length} commands`);
+  const long: string[] = [];
+  for (const p of all) {
+    let out = '';
+    const io: CliIO = { ...quiet, env: { COLUMNS: '80' }, out: (s) => void (out += s) };
+    t.is(await main([...p, '--help'], io), 0, p.join(' '));
+    t.regex(out, /^Usage: zkmig/m, p.join(' '));
+    out.split('\n').forEach((line, i) => {
+      if (line.length > 80) long.push(`zkmig ${p.join(' ')} --help, line ${i + 1} (${line.length}): ${line}`);
+    });
+  }
+  t.deepEqual(long, []);
+});
