@@ -148,6 +148,13 @@ export interface SimClusterOptions {
    * the indexes to supervise; change it later with `setSupervised`. @default false
    */
   supervise?: boolean | number[];
+  /**
+   * Learning (simulator-only `[sim]` keys of every replica config): a re-added secondary counts only
+   * after learning `tableDataGb[table] * learnSecondsPerGb` seconds. @default 0 (instant)
+   */
+  learnSecondsPerGb?: number;
+  /** Data size per partition replica, by table name, in GB. @default {} (0 GB) */
+  tableDataGb?: Record<string, number>;
   /** Delay before a supervised meta is restarted (systemd's RestartSec). @default 500 */
   superviseRestartMs?: number;
 }
@@ -278,6 +285,11 @@ export class SimCluster {
       set(s, 'partition_count', String(d.partitionCount));
       set(s, 'max_replica_count', String(d.replicaCount));
       set(s, 'stateful', 'true');
+    }
+    if (n.kind === 'replica') {
+      if (o.learnSecondsPerGb) set('sim', 'learn_seconds_per_gb', String(o.learnSecondsPerGb));
+      const sizes = Object.entries(o.tableDataGb ?? {});
+      if (sizes.length) set('sim', 'table_data_gb', sizes.map(([k, v]) => `${k}:${v}`).join(','));
     }
     for (const e of o.extraKeys ?? []) set(e.section, e.key, e.value);
     return text;

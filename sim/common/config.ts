@@ -84,6 +84,10 @@ export interface ReplicaConfig {
   configSyncIntervalMs: number;
   /** `[replication] group_check_interval_ms`: a primary's check of its secondaries. @default 10000 */
   groupCheckIntervalMs: number;
+  /** `[sim] learn_seconds_per_gb` (simulator only): how long a learner takes per GB of its table. @default 0 */
+  learnSecondsPerGb: number;
+  /** `[sim] table_data_gb = name:gb,...` (simulator only): each table's data size per partition replica. */
+  tableDataGb: Map<string, number>;
   clusterName: string;
   warnings: string[];
 }
@@ -204,6 +208,14 @@ export function loadReplicaConfig(file: string, over: ReplicaOverrides = {}): Re
     fd: fdTiming(ini),
     configSyncIntervalMs: ini.getInt('replication', 'config_sync_interval_ms', 30000),
     groupCheckIntervalMs: ini.getInt('replication', 'group_check_interval_ms', 10000),
+    learnSecondsPerGb: Number(ini.getString('sim', 'learn_seconds_per_gb', '0')) || 0,
+    tableDataGb: new Map(
+      ini
+        .getList('sim', 'table_data_gb')
+        .map((e) => e.split(':'))
+        .filter((kv) => kv.length === 2 && Number.isFinite(Number(kv[1])))
+        .map(([k, v]) => [k!.trim(), Number(v)] as [string, number]),
+    ),
     clusterName: ini.getString('replication', 'cluster_name'),
     warnings: ini.warnings,
   };

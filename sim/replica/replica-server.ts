@@ -411,10 +411,21 @@ export class ReplicaServer {
     rep.status = 'PS_POTENTIAL_SECONDARY';
     rep.ballot = config.ballot;
     rep.config = clonePartition(config);
+    this.store.save();
+    // Learning copies the table's data from the primary (replica_learn.cpp); the simulator only waits
+    // `table_data_gb * learn_seconds_per_gb`. The meta counts the secondary once the primary reports it.
+    const gb = this.cfg.tableDataGb.get(info.app_name) ?? 0;
+    const ms = Math.round(gb * this.cfg.learnSecondsPerGb * 1000);
+    const tag = `replica ${config.pid}`;
+    this.log.info(tag, `start learning from ${String(config.primary)}: ${gb} GB, ${ms} ms`);
+    if (ms > 0) await sleep(ms);
+    const now = this.store.replicas.get(config.pid);
+    if (now !== rep || rep.status !== 'PS_POTENTIAL_SECONDARY' || rep.ballot !== config.ballot) return { err: 'ERR_INVALID_STATE' };
     rep.last_committed_decree = Math.max(rep.last_committed_decree, config.last_committed_decree);
     rep.last_prepared_decree = rep.last_committed_decree;
     rep.last_durable_decree = rep.last_committed_decree;
     this.store.save();
+    this.log.info(tag, `learning completed after ${ms} ms, learner ready for secondary`);
     return { err: 'ERR_OK' };
   }
 }
