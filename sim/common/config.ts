@@ -60,6 +60,10 @@ export interface MetaConfig {
   addSecondaryEnableFlowControl: boolean;
   addSecondaryMaxCountForOneNode: number;
   holdSecondsForDroppedApp: number;
+  /** `[meta_server] cold_backup_disabled`. @default true */
+  coldBackupDisabled: boolean;
+  /** `[replication] duplication_sync_period_second` (how often progress nodes are written). @default 10 */
+  dupSyncPeriodSeconds: number;
   /** `[zookeeper] hosts_list`, verbatim. */
   zkHosts: string;
   /** `[zookeeper] timeout_ms`: session timeout and the wait for the first connection. @default 30000 */
@@ -165,6 +169,8 @@ export function loadMetaConfig(file: string): MetaConfig {
     addSecondaryEnableFlowControl: ini.getBool('meta_server', 'add_secondary_enable_flow_control', false),
     addSecondaryMaxCountForOneNode: ini.getInt('meta_server', 'add_secondary_max_count_for_one_node', 10),
     holdSecondsForDroppedApp: ini.getInt('meta_server', 'hold_seconds_for_dropped_app', 604800),
+    coldBackupDisabled: ini.getString('meta_server', 'cold_backup_disabled', 'true').trim() !== 'false',
+    dupSyncPeriodSeconds: ini.getInt('replication', 'duplication_sync_period_second', 10),
     zkHosts: ini.getString('zookeeper', 'hosts_list'),
     zkTimeoutMs: ini.getInt('zookeeper', 'timeout_ms', 30000),
     clusterName: ini.getString('replication', 'cluster_name'),

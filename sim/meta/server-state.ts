@@ -435,6 +435,16 @@ export class ServerState {
     }
   }
 
+  /** The live app named `name` (not dropped). */
+  appByName(name: string): AppInfo | undefined {
+    return this.byName(name)?.info;
+  }
+
+  /** Rewrite an app node from its in-memory app_info (e.g. `duplicating`, `is_bulk_loading`). */
+  async writeAppInfo(info: AppInfo): Promise<void> {
+    await this.writeRetrying(`update app ${info.app_name}`, () => this.d.zk.setData(this.store.appPath(info.app_id), Buffer.from(encodeAppInfo(info))), []);
+  }
+
   // ---------------------------------------------------------------- queries
 
   listApps(status: string): AppInfo[] {
