@@ -326,7 +326,7 @@ export class ServerState {
    * `on_config_sync`: the partitions this node serves, and the consistency check of what it stores.
    * A replica of an app or partition the meta does not know is the crash of pegasus.md §5.1.
    */
-  onConfigSync(node: string, stored: ReplicaInfo[]): { err: string; partitions: { info: AppInfo; config: PartitionConfig }[] } {
+  onConfigSync(node: string, stored: ReplicaInfo[]): { err: string; partitions: { info: AppInfo; config: PartitionConfig }[]; gc_replicas: string[] } {
     const partitions: { info: AppInfo; config: PartitionConfig }[] = [];
     let busy = false;
     for (const app of this.apps.values()) {
@@ -337,15 +337,35 @@ export class ServerState {
         partitions.push({ info: app.info, config: pc });
       });
     }
+    const gc: string[] = [];
+    const level = this.d.effectiveLevel();
     for (const rep of stored) {
       const { appId, pidx } = parseGpid(rep.pid);
       const app = this.apps.get(appId);
       if (!app || pidx >= app.info.partition_count) {
-        if (app && pidx < app.info.partition_count * 2 && rep.status === 'PS_ERROR') continue;
+        if (app && pidx < app.info.partition_count * 2 && rep.status === 'PS_ERROR') {
+          gc.push(rep.pid);
+          continue;
+        }
         this.d.crash('server_state', `gpid(${rep.pid}) on node(${node}) is not exist on meta server, administrator should check consistency of meta data`);
       }
+      // Replicas of a dropped table are deleted only once expire_second has passed and the level is
+      // above steady (server_state::on_config_sync); until then they stay on disk, and `recover` can
+      // bring the table back.
+      if (app.info.status === 'AS_DROPPED') {
+        if (app.info.expire_second === 0) {
+          this.d.log.info('server_state', `gpid(${rep.pid}) on node(${node}) is of dropped table, but expire second is not specified, do not delete it for safety reason`);
+        } else if (app.info.expire_second < Date.now() / 1000) {
+          if (level <= LEVELS.steady) {
+            this.d.log.info('server_state', `gpid(${rep.pid}) on node(${node}) is of dropped and expired table, but current function level is fl_${levelName(level)}, do not delete it for safety reason`);
+          } else {
+            gc.push(rep.pid);
+            this.d.log.warn('server_state', `notify node(${node}) to gc replica(${rep.pid}) coz the app is dropped and expired`);
+          }
+        }
+      }
     }
-    return busy ? { err: 'ERR_BUSY', partitions: [] } : { err: 'ERR_OK', partitions };
+    return busy ? { err: 'ERR_BUSY', partitions: [], gc_replicas: gc } : { err: 'ERR_OK', partitions, gc_replicas: gc };
   }
 
   // ---------------------------------------------------------------- DDL

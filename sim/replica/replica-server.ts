@@ -132,6 +132,14 @@ export class ReplicaServer {
     const leader = this.leader;
     if (!leader) return;
     const r = await call(leader, 'config_sync', { node: this.cfg.address, stored_replicas: this.store.infos() }, 10000);
+    // replica_stub::on_node_query_reply: the replicas the meta says to garbage-collect are removed.
+    const gc = r.transport === 'ERR_OK' ? ((r.body.gc_replicas as string[]) ?? []) : [];
+    if (gc.length) {
+      for (const pid of gc) {
+        if (this.store.replicas.delete(pid)) this.log.info('replica_stub', `gc replica ${pid} as the meta server told (dropped and expired)`);
+      }
+      this.store.save();
+    }
     if (r.transport !== 'ERR_OK' || r.body.err !== 'ERR_OK') {
       if (r.transport === 'ERR_OK' && r.body.err !== 'ERR_BUSY') this.log.info('replica_stub', `config sync with ${leader}: ${String(r.body.err)}`);
       return;
