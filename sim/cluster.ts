@@ -25,6 +25,11 @@
  * readPartitions(zkSession, cluster.opts.clusterRoot, 1)     // sim/testing.ts: the meta's configs (ballots) in ZooKeeper
  * SimCluster.create({ ..., supervise: true })                // metas restart on exit (systemd Restart=always)
  * cluster.setSupervised(0, false); cluster.waitRestarted(0, oldPid)
+ * SimCluster.create({ ..., learnSecondsPerGb: 1, tableDataGb: { temp: 4 } })   // learning takes 4 s per secondary of temp
+ * cluster.shell('add_dup temp remote')                       // duplication: progress nodes written at any level
+ * cluster.shell('start_bulk_load -a temp -c remote -p local_service -r /bulk')  // sets the level to steady
+ * cluster.shell('add_backup_policy -p daily -b local_service -a 2 -i 86400 -s 01:00 -c 3')  // backup/<name>
+ * cluster.shell('drop temp -r 1')                            // replicas kept until expired and level > steady
  * ```
  * Ballots move both ways: the meta proposes, the replica asks for ballot + 1 and the meta answers
  * ERR_INVALID_VERSION to any other ballot (sim/README.md, "Ballots").
