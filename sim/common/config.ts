@@ -60,6 +60,10 @@ export interface MetaConfig {
   addSecondaryEnableFlowControl: boolean;
   addSecondaryMaxCountForOneNode: number;
   holdSecondsForDroppedApp: number;
+  /** `[meta_server] cold_backup_disabled`. @default true */
+  coldBackupDisabled: boolean;
+  /** `[replication] duplication_sync_period_second` (how often progress nodes are written). @default 10 */
+  dupSyncPeriodSeconds: number;
   /** `[zookeeper] hosts_list`, verbatim. */
   zkHosts: string;
   /** `[zookeeper] timeout_ms`: session timeout and the wait for the first connection. @default 30000 */
@@ -82,6 +86,12 @@ export interface ReplicaConfig {
   fd: FdTiming;
   /** `[replication] config_sync_interval_ms`. @default 30000 */
   configSyncIntervalMs: number;
+  /** `[replication] group_check_interval_ms`: a primary's check of its secondaries. @default 10000 */
+  groupCheckIntervalMs: number;
+  /** `[sim] learn_seconds_per_gb` (simulator only): how long a learner takes per GB of its table. @default 0 */
+  learnSecondsPerGb: number;
+  /** `[sim] table_data_gb = name:gb,...` (simulator only): each table's data size per partition replica. */
+  tableDataGb: Map<string, number>;
   clusterName: string;
   warnings: string[];
 }
@@ -159,6 +169,8 @@ export function loadMetaConfig(file: string): MetaConfig {
     addSecondaryEnableFlowControl: ini.getBool('meta_server', 'add_secondary_enable_flow_control', false),
     addSecondaryMaxCountForOneNode: ini.getInt('meta_server', 'add_secondary_max_count_for_one_node', 10),
     holdSecondsForDroppedApp: ini.getInt('meta_server', 'hold_seconds_for_dropped_app', 604800),
+    coldBackupDisabled: ini.getString('meta_server', 'cold_backup_disabled', 'true').trim() !== 'false',
+    dupSyncPeriodSeconds: ini.getInt('replication', 'duplication_sync_period_second', 10),
     zkHosts: ini.getString('zookeeper', 'hosts_list'),
     zkTimeoutMs: ini.getInt('zookeeper', 'timeout_ms', 30000),
     clusterName: ini.getString('replication', 'cluster_name'),
@@ -201,6 +213,15 @@ export function loadReplicaConfig(file: string, over: ReplicaOverrides = {}): Re
     dataDir,
     fd: fdTiming(ini),
     configSyncIntervalMs: ini.getInt('replication', 'config_sync_interval_ms', 30000),
+    groupCheckIntervalMs: ini.getInt('replication', 'group_check_interval_ms', 10000),
+    learnSecondsPerGb: Number(ini.getString('sim', 'learn_seconds_per_gb', '0')) || 0,
+    tableDataGb: new Map(
+      ini
+        .getList('sim', 'table_data_gb')
+        .map((e) => e.split(':'))
+        .filter((kv) => kv.length === 2 && Number.isFinite(Number(kv[1])))
+        .map(([k, v]) => [k!.trim(), Number(v)] as [string, number]),
+    ),
     clusterName: ini.getString('replication', 'cluster_name'),
     warnings: ini.warnings,
   };

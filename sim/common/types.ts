@@ -244,9 +244,24 @@ export function parseGpid(g: string): { appId: number; pidx: number } {
   return { appId: Number(a), pidx: Number(p) };
 }
 
-/** `app_info::operator==` minus `duplicating` (app_info_compatible_equal, for issue #1064). */
+/**
+ * `server_state::app_info_compatible_equal` (src/meta/server_state.h): only status, app_type,
+ * app_name, app_id, partition_count, is_stateful, max_replica_count, expire_second, create_second and
+ * drop_second; envs, duplicating, init_partition_count and is_bulk_loading may differ.
+ */
 export function appInfoCompatibleEqual(a: AppInfo, b: AppInfo): boolean {
-  return encodeAppInfo({ ...a, duplicating: false }) === encodeAppInfo({ ...b, duplicating: false });
+  return (
+    a.status === b.status &&
+    a.app_type === b.app_type &&
+    a.app_name === b.app_name &&
+    a.app_id === b.app_id &&
+    a.partition_count === b.partition_count &&
+    a.is_stateful === b.is_stateful &&
+    a.max_replica_count === b.max_replica_count &&
+    a.expire_second === b.expire_second &&
+    a.create_second === b.create_second &&
+    a.drop_second === b.drop_second
+  );
 }
 
 export function isMember(pc: PartitionConfig, node: string): boolean {

@@ -12,6 +12,7 @@ import { MasterFailureDetector } from './failure-detector';
 import { LeaderLock } from './leader-lock';
 import { runRecovery } from './recover';
 import { ServerState } from './server-state';
+import { WriteServices } from './write-services';
 
 /**
  * One meta server process (meta_service.cpp v2.5.0): start-up order of pegasus.md §2.5 (ZooKeeper,
@@ -23,6 +24,7 @@ export class MetaService {
   private zk!: ZkSession;
   private lock: LeaderLock | undefined;
   private state: ServerState | undefined;
+  private writes: WriteServices | undefined;
   private readonly fd: MasterFailureDetector;
   private readonly commands: RemoteCommands;
   private level: number;
@@ -115,8 +117,13 @@ export class MetaService {
       isAlive: (n) => this.fd.isAlive(n),
       aliveNodes: () => this.fd.aliveNodes(),
       notify: (node, info, pc) => void call(node, 'config_update', { info, config: pc }, 1000),
+      propose: (node, proposal) => void call(node, 'config_proposal', proposal, 1000),
     });
     this.state = state;
+    this.writes = new WriteServices(c, this.zk, state, this.log, () => {
+      if (this.level !== LEVELS.steady) this.log.info('meta_service', `set meta function level from fl_${levelName(this.level)} to fl_steady`);
+      this.level = LEVELS.steady;
+    });
     for (;;) {
       let loaded;
       try {
@@ -207,6 +214,10 @@ export class MetaService {
       }),
     );
     guarded('drop_app', (p) => this.state!.dropApp(String(p.app_name), Number(p.reserve_seconds ?? 0)));
+    guarded('update_configuration', async (p) => ({ ...(await this.state!.onUpdateConfiguration(p as never)) }));
+    guarded('add_duplication', (p) => this.writes!.addDuplication(String(p.app_name), String(p.remote_cluster_name)));
+    guarded('start_bulk_load', (p) => this.writes!.startBulkLoad(p as never));
+    guarded('add_backup_policy', (p) => this.writes!.addBackupPolicy(p as never));
     guarded('config_sync', (p) => this.state!.onConfigSync(String(p.node), (p.stored_replicas as ReplicaInfo[]) ?? []));
     h.set('start_recovery', async (p, headers) => {
       const rejected = await this.checkLeaderStatus('start_recovery', p, headers, false);

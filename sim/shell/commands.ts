@@ -1,6 +1,7 @@
 import { PEGASUS_GIT_COMMIT, PEGASUS_VERSION, MASTER_GIT_COMMIT, MASTER_VERSION } from '../common/version';
 import { clusterInfo, createApp, dropApp, getMetaLevel, ls, nodes, setMetaLevel } from './commands-cluster';
 import { recover, remoteCommand, serverInfo } from './commands-ops';
+import { addBackupPolicy, addDup, startBulkLoad } from './commands-writes';
 import { Command, ShellContext } from './context';
 
 /**
@@ -58,6 +59,19 @@ export const COMMANDS: Command[] = [
     description: 'control the meta to recover the system from given nodes',
     usage: '[-f|--node_list_file file_name] [-s|--node_list_str str] [-w|--wait_seconds num] [-b|--skip_bad_nodes] [-l|--skip_lost_partitions] [-o|--output file_name]',
     run: recover,
+  },
+  { name: 'add_dup', description: 'add duplication', usage: '<app_name> <remote_cluster_name> [-s|--sst]', run: addDup },
+  {
+    name: 'start_bulk_load',
+    description: 'start app bulk load',
+    usage: '<-a --app_name str> <-c --cluster_name str> <-p --file_provider_type str> <-r --root_path> [-i --ingest_behind]',
+    run: startBulkLoad,
+  },
+  {
+    name: 'add_backup_policy',
+    description: 'add new cold backup policy',
+    usage: '<-p|--policy_name str> <-b|--backup_provider_type str> <-a|--app_ids 1,2...> <-i|--backup_interval_seconds num> <-s|--start_time hour:minute> <-c|--backup_history_cnt num>',
+    run: addBackupPolicy,
   },
   { name: 'exit', description: 'exit shell', usage: '', run: async (ctx) => (ctx.requestExit(), true) },
 ];
