@@ -5,7 +5,6 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { durationArg } from './duration';
-import { UsageError } from '../../shared/errors';
 import { AgentPool, AgentPoolOptions, FAN_OUT_DEFAULTS } from '../lib/fleet';
 import { Inventory, INVENTORY_ENV, limitClusters, loadInventory, PegasusCluster, selectCluster } from '../lib/inventory';
 import { CliIO } from '../lib/io';
