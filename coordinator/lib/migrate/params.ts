@@ -22,6 +22,12 @@ export interface MigrateParams {
   autoRollback: boolean;
   /** recover: go on when `nodes` shows UNALIVE replica servers (their replicas are not collected). @default false */
   allowUnalive: boolean;
+  /**
+   * Go on although active duplications, running bulk loads or backup policies write the tree
+   * (preflight refuses them by default: the copy method would keep recopying, the recover method
+   * cannot restore them). @default false
+   */
+  allowRunningJobs: boolean;
   /** copy: what to do when the source changed during the copy: copy again, or abort (and roll back). @default 'recopy' */
   onSourceChange: 'recopy' | 'abort';
   /** copy: copies in all before giving up on a source that keeps changing. @default 3 */
@@ -42,6 +48,7 @@ export const PARAM_DEFAULTS = {
   dryRun: false,
   autoRollback: true,
   allowUnalive: false,
+  allowRunningJobs: false,
   onSourceChange: 'recopy',
   maxCopyAttempts: 3,
   leaderTimeoutMs: 120_000,

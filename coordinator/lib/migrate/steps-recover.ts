@@ -133,7 +133,10 @@ export function recoverSteps(env: RunEnv): StepDef[] {
         // A rerun after a recovery that succeeded: the meta answers normally from the new ensemble.
         try {
           const info = await env.shell.clusterInfo();
-          if (sameZk({ hosts: info.zookeeperHosts, root: info.zookeeperRoot }, { hosts: f.target, root: f.root })) return { summary: 'already recovered (an earlier attempt succeeded)' };
+          if (sameZk({ hosts: info.zookeeperHosts, root: info.zookeeperRoot }, { hosts: f.target, root: f.root })) {
+            env.pointOfNoReturn(`${f.leader} serves the recovered tree from ${f.target}${f.root}`);
+            return { summary: 'already recovered (an earlier attempt succeeded)' };
+          }
         } catch {
           /* under recovery: go on */
         }
@@ -144,9 +147,14 @@ export function recoverSteps(env: RunEnv): StepDef[] {
           const r = await env.shell.recover({ nodesFile: b.files.recoverNodes });
           for (const h of r.hints) ctx.warn(`recover: ${h.level}: ${h.message}`);
           ctx.hostResult(f.leader, 'changed', `Recover result: ERR_OK (${r.nodes.length} nodes, ${r.hints.length} hint(s))`);
+          // The meta wrote the recovered tree and serves from it (server_state::on_start_recovery ends in start_service).
+          env.pointOfNoReturn(`${f.leader} recovered the tree into ${f.target}${f.root} and serves from it`);
           return { hints: r.hints.map((h) => `${h.level}: ${h.message}`), summary: `Recover result: ERR_OK from ${r.nodes.length} node(s)` };
         } catch (e) {
-          if (isShellCode(e, 'ERR_SERVICE_ALREADY_RUNNING')) return { summary: 'already recovered (ERR_SERVICE_ALREADY_RUNNING)' };
+          if (isShellCode(e, 'ERR_SERVICE_ALREADY_RUNNING')) {
+            env.pointOfNoReturn(`${f.leader} already recovered the tree into ${f.target}${f.root}`);
+            return { summary: 'already recovered (ERR_SERVICE_ALREADY_RUNNING)' };
+          }
           throw new AppError(toAppError(e).code, `recover failed: ${toAppError(e).message}`, { cause: e });
         }
       },
@@ -170,6 +178,7 @@ export function recoverSteps(env: RunEnv): StepDef[] {
         if (env.check) return {};
         const info = await waitServing(env, ctx, zk, [leaderOf(env, f)], p.leaderTimeoutMs);
         if (info === 'under-recovery') throw new VerifyError(`${f.leader} is still in recovery mode after the restart`);
+        env.pointOfNoReturn(`${f.leader} serves from ${formatZk(zk)}`);
         env.freeze('end', `${f.leader} serves from ${formatZk(zk)}`);
         return { summary: `${info.primaryMetaServer} serves from ${formatZk(zk)}` };
       },
