@@ -105,17 +105,20 @@ export async function resume(run: string, o: RunOptions): Promise<RunResult> {
 /** Return a run's cluster to the old ensemble. */
 export async function rollback(run: string, o: RunOptions): Promise<RunResult> {
   const { file, state, params } = openRun(o.stateDir, run);
-  if (params.dryRun) throw new PreconditionError(`run ${run} was a dry run; it changed nothing`);
-  if (state.outcome === 'succeeded') {
-    throw new PreconditionError(
-      `run ${run} succeeded: the cluster has been serving from ${params.to} since, and going back to the old tree would lose every metadata change made there. Migrate back instead (zkmig migrate --to <old ensemble>)`,
-    );
-  }
-  if (state.outcome === 'rolled-back') throw new PreconditionError(`run ${run} is already rolled back`);
-  if (state.outcome === 'aborted') throw new PreconditionError(`run ${run} was aborted before changing anything; there is nothing to roll back`);
+  requireRollbackable(run, state, params);
   const journal = Journal.open(file);
   journal.append({ kind: 'note', text: 'rollback-requested', data: { pid: process.pid } });
   return drive({ run, file, journal, params, state, o, mode: 'rollback' });
+}
+
+/**
+ * A run that can be rolled back: one that changed something and is not back already. A
+ * succeeded run is past the point of no return, so its rollback copies the new tree back first.
+ */
+function requireRollbackable(run: string, state: RunState, params: MigrateParams): void {
+  if (params.dryRun) throw new PreconditionError(`run ${run} was a dry run; it changed nothing`);
+  if (state.outcome === 'rolled-back') throw new PreconditionError(`run ${run} is already rolled back`);
+  if (state.outcome === 'aborted') throw new PreconditionError(`run ${run} was aborted before changing anything; there is nothing to roll back`);
 }
 
 function openRun(stateDir: string, run: string): { file: string; state: RunState; params: MigrateParams } {
@@ -278,4 +281,27 @@ export function readRun(file: string): { state: RunState; entries: JournalEntry[
   if (!fs.existsSync(file)) throw new AppError('NOT_FOUND', `no run journal at ${file}`);
   const entries = Journal.read(file);
   return { state: replay(entries), entries };
+}
+
+export interface RollbackPlan {
+  run: string;
+  pastNoReturn: boolean;
+  why: string;
+  steps: { name: string; title: string }[];
+}
+
+/** What `zkmig rollback RUN` would do, shown before it asks: which kind of rollback, and its steps. Changes nothing. */
+export async function planRollback(run: string, o: { stateDir: string; env: NodeJS.ProcessEnv }): Promise<RollbackPlan> {
+  const { file, params, state } = openRun(o.stateDir, run);
+  requireRollbackable(run, state, params);
+  const entries = Journal.read(file);
+  const facts = replay(entries).done.find((x) => x.step === 'preflight')?.data as unknown as PreflightFacts | undefined;
+  const prior = entries.find((e) => e.kind === 'note' && e.text === ROLLBACK_DECISION_NOTE);
+  const nr: NoReturn = prior && prior.kind === 'note' ? { past: prior.data?.past === true, why: String(prior.data?.why ?? '') } : await pointOfNoReturn(entries, params, facts);
+  const env = openEnv({ run, params, journal: undefined, emit: () => undefined, stateDir: o.stateDir, env: o.env });
+  try {
+    return { run, pastNoReturn: nr.past, why: nr.why, steps: rollbackSteps(env, { ...rollbackScope(entries), pastNoReturn: nr.past }).map((s) => ({ name: s.name, title: s.title })) };
+  } finally {
+    env.pool.close();
+  }
 }
