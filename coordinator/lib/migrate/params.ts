@@ -1,5 +1,6 @@
 import { UsageError } from '../../../shared/errors';
 import { parseHosts } from '../../../shared/zk/endpoint';
+import { cClientHostProblems } from './ensemble-guard';
 
 /**
  * What a migration run was asked to do. Written into the journal's run-start entry, so that
@@ -66,8 +67,10 @@ export function resolveParams(i: MigrateInput): MigrateParams {
   if (!i.cluster) throw new UsageError('--cluster is required');
   if (!i.to) throw new UsageError('--to is required (the new ensemble, e.g. zk1:2181,zk2:2181,zk3:2181)');
   if (i.to.includes('/')) {
-    throw new UsageError(`--to "${i.to}" names a path: give the new ensemble's hosts only; the cluster keeps its cluster_root (pegasus.md §8.14)`);
+    throw new UsageError(`--to "${i.to}" names a path: give the new ensemble's hosts only; the cluster keeps its cluster_root`);
   }
+  const cProblems = cClientHostProblems(i.to);
+  if (cProblems.length > 0) throw new UsageError(`--to "${i.to}": ${cProblems.join('; ')}`);
   try {
     parseHosts(i.to);
   } catch (e) {
