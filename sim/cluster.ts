@@ -18,6 +18,17 @@
  * await cluster.close();                          // SIGKILLs whatever still runs (use in after.always)
  * ```
  *
+ * Mechanisms other tests build on (simulator v2):
+ * ```ts
+ * cluster.killReplica(2); cluster.startReplica(2);           // a replica server crash and restart
+ * cluster.replicaState(0).get('1.0')                         // {ballot, status, config}: the replica's own ballot
+ * readPartitions(zkSession, cluster.opts.clusterRoot, 1)     // sim/testing.ts: the meta's configs (ballots) in ZooKeeper
+ * SimCluster.create({ ..., supervise: true })                // metas restart on exit (systemd Restart=always)
+ * cluster.setSupervised(0, false); cluster.waitRestarted(0, oldPid)
+ * ```
+ * Ballots move both ways: the meta proposes, the replica asks for ballot + 1 and the meta answers
+ * ERR_INVALID_VERSION to any other ballot (sim/README.md, "Ballots").
+ *
  * Other helpers: `stop(node, signal)`, `waitExit(node)` (a meta exiting on its own: 0, 1 or 134),
  * `log(node)` / `logTail(node)`, `leader()`, `writeShellConfig(rpcTimeoutMs)`, `runShell(args, input)`
  * (any meta list), `isFullyHealthy(lsDetailedOutput)`, and sim/testing.ts for the
@@ -66,6 +77,8 @@ export interface SimTiming {
   fdGraceSeconds: number;
   configSyncIntervalMs: number;
   lbIntervalMs: number;
+  /** `[replication] group_check_interval_ms`: how soon a primary notices a dead secondary itself. */
+  groupCheckIntervalMs: number;
 }
 
 /** Short intervals for tests (still whole seconds where Pegasus's keys are in seconds). */
@@ -77,6 +90,7 @@ export const FAST_TIMING: SimTiming = {
   fdGraceSeconds: 3,
   configSyncIntervalMs: 1000,
   lbIntervalMs: 500,
+  groupCheckIntervalMs: 1000,
 };
 
 /** The production template's values (src/server/config.ini). */
@@ -88,6 +102,7 @@ export const PRODUCTION_TIMING: SimTiming = {
   fdGraceSeconds: 22,
   configSyncIntervalMs: 30000,
   lbIntervalMs: 10000,
+  groupCheckIntervalMs: 10000,
 };
 
 export interface DefaultTable {
@@ -127,6 +142,14 @@ export interface SimClusterOptions {
   extraKeys?: { section: string; key: string; value: string }[];
   /** Children exit when this process dies. @default true */
   tieToParent?: boolean;
+  /**
+   * Metas run under a supervisor that restarts them whenever they exit, as supervisord
+   * `autorestart=true` or systemd `Restart=always` would (also after SIGKILL). `true` = every meta, or
+   * the indexes to supervise; change it later with `setSupervised`. @default false
+   */
+  supervise?: boolean | number[];
+  /** Delay before a supervised meta is restarted (systemd's RestartSec). @default 500 */
+  superviseRestartMs?: number;
 }
 
 export interface ExitInfo {
@@ -145,6 +168,10 @@ export interface SimNode {
   logPath: string;
   proc?: ChildProcess;
   exited?: Promise<ExitInfo>;
+  /** Under the supervisor (metas only): restarted whenever it exits. */
+  supervised?: boolean;
+  /** How many times the supervisor restarted it. */
+  restarts?: number;
 }
 
 export interface ShellResult {
@@ -171,7 +198,10 @@ export class SimCluster {
     readonly timing: SimTiming,
     readonly metas: SimNode[],
     readonly replicas: SimNode[],
+    private readonly superviseRestartMs = 500,
   ) {}
+
+  private closing = false;
 
   /** Allocate ports and write every config; starts nothing. */
   static async create(o: SimClusterOptions): Promise<SimCluster> {
@@ -199,7 +229,9 @@ export class SimCluster {
       timing,
       metaPorts.map((p, i) => node('meta', i, p)),
       replicaPorts.map((p, i) => node('replica', i, p)),
+      o.superviseRestartMs ?? 500,
     );
+    c.metas.forEach((m, i) => (m.supervised = o.supervise === true || (Array.isArray(o.supervise) && o.supervise.includes(i))));
     for (const n of [...c.metas, ...c.replicas]) {
       fs.mkdirSync(n.dir, { recursive: true });
       fs.writeFileSync(n.configPath, c.renderConfig(n, o));
@@ -238,6 +270,7 @@ export class SimCluster {
     set('replication', 'fd_grace_seconds', String(t.fdGraceSeconds));
     set('replication', 'config_sync_interval_ms', String(t.configSyncIntervalMs));
     set('replication', 'lb_interval_ms', String(t.lbIntervalMs));
+    set('replication', 'group_check_interval_ms', String(t.groupCheckIntervalMs));
     for (const d of o.defaultTables ?? [{ name: 'stat', partitionCount: 4, replicaCount: 3 }]) {
       const s = `meta_server.apps.${d.name}`;
       set(s, 'app_name', d.name);
@@ -273,7 +306,34 @@ export class SimCluster {
     n.proc = proc;
     n.exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
     LIVE.add(proc);
-    void n.exited.then(() => LIVE.delete(proc));
+    void n.exited.then(() => {
+      LIVE.delete(proc);
+      if (n.supervised && !this.closing) {
+        setTimeout(() => {
+          if (!n.supervised || this.closing || n.proc !== proc) return;
+          n.restarts = (n.restarts ?? 0) + 1;
+          fs.appendFileSync(n.logPath, `[supervisor] ${n.kind}${n.index} exited, restart #${n.restarts}\n`);
+          this.spawnNode(n);
+        }, this.superviseRestartMs);
+      }
+    });
+  }
+
+  /**
+   * Turn the restart-on-exit supervisor on or off for a meta (or all). Off does not stop a running
+   * meta; use it before `stopMeta` to stop one for good, as `systemctl stop` would.
+   */
+  setSupervised(which: number | 'all', on: boolean): void {
+    for (const m of which === 'all' ? this.metas : [this.metas[which]!]) m.supervised = on;
+  }
+
+  /**
+   * Wait until a supervised meta runs again after an exit: resolves once a process newer than
+   * `since` (a pid) is running.
+   */
+  async waitRestarted(i: number, sincePid: number | undefined, timeoutMs = 30000): Promise<number> {
+    const m = this.metas[i]!;
+    return poll(`meta${i} to be restarted by its supervisor`, async () => (this.isRunning(m) && m.proc!.pid !== sincePid ? m.proc!.pid : undefined), timeoutMs, 100);
   }
 
   startMeta(i: number): void {
@@ -320,6 +380,27 @@ export class SimCluster {
 
   stopReplica(i: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitInfo> {
     return this.stop(this.replicas[i]!, signal);
+  }
+
+  /** SIGKILL a replica server (a crash: its replicas stay on disk). Restart it with `startReplica`. */
+  killReplica(i: number): Promise<ExitInfo> {
+    return this.stop(this.replicas[i]!, 'SIGKILL');
+  }
+
+  /**
+   * What replica server `i` holds on disk, by gpid (`<app_id>.<pidx>`): its own ballot, status and the
+   * last config it accepted. The replica's ballot is what it compares proposals and config syncs to.
+   */
+  replicaState(i: number): Map<string, { ballot: number; status: string; config?: { ballot: number; primary: string; secondaries: string[] } }> {
+    const file = path.join(this.replicas[i]!.dir, 'data', 'sim-replicas.json');
+    const out = new Map<string, { ballot: number; status: string; config?: { ballot: number; primary: string; secondaries: string[] } }>();
+    try {
+      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { replicas: Record<string, { ballot: number; status: string; config?: { ballot: number; primary: string; secondaries: string[] } }> };
+      for (const [pid, r] of Object.entries(data.replicas ?? {})) out.set(pid, { ballot: r.ballot, status: r.status, config: r.config });
+    } catch {
+      /* not written yet */
+    }
+    return out;
   }
 
   /** Wait for a process to exit on its own (e.g. a crash condition). */
@@ -410,6 +491,7 @@ export class SimCluster {
 
   /** Kill every process this cluster started and wait for them. */
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(
       [...this.metas, ...this.replicas].map(async (n) => {
         if (n.proc && this.isRunning(n)) {

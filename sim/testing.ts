@@ -1,7 +1,7 @@
 import { ZkSession, readLong, zk } from '../shared/zk/client';
 import { LOCK_ID } from './meta/leader-lock';
 import { LOCK_STATE, UNLOCK_STATE } from './meta/app-store';
-import { AppInfo, PartitionConfig, encodeAppInfo, encodePartition, defaultAppInfo, emptyPartition } from './common/types';
+import { AppInfo, PartitionConfig, decodePartition, encodeAppInfo, encodePartition, defaultAppInfo, emptyPartition } from './common/types';
 import { SimCluster } from './cluster';
 
 /** Helpers for tests that look at or prepare the ZooKeeper tree a simulated cluster uses. */
@@ -82,4 +82,26 @@ export function nodeTriples(out: string): string[] {
     .split('\n')
     .filter((l) => / (ALIVE|UNALIVE) /.test(l))
     .map((l) => l.trim().split(/\s+/).slice(0, 3).join(' '));
+}
+
+/** Copy every node below `from` to the same relative path below `to` (data only; `to` must not exist). */
+export async function copyTree(s: ZkSession, from: string, to: string): Promise<number> {
+  await s.mkdirp(to);
+  let n = 0;
+  const walk = async (src: string, dst: string): Promise<void> => {
+    for (const child of (await s.getChildren(src)).sort()) {
+      const { data } = await s.getData(`${src}/${child}`);
+      await s.create(`${dst}/${child}`, data, zk.CreateMode.PERSISTENT);
+      n++;
+      await walk(`${src}/${child}`, `${dst}/${child}`);
+    }
+  };
+  await walk(from, to);
+  return n;
+}
+
+/** The partition configs of app `appId` as stored under `<root>/apps` (index order). */
+export async function readPartitions(s: ZkSession, root: string, appId: number): Promise<PartitionConfig[]> {
+  const kids = (await s.getChildren(`${root}/apps/${appId}`)).map(Number).sort((a, b) => a - b);
+  return Promise.all(kids.map(async (i) => decodePartition(await getText(s, `${root}/apps/${appId}/${i}`))!));
 }

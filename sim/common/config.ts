@@ -82,6 +82,8 @@ export interface ReplicaConfig {
   fd: FdTiming;
   /** `[replication] config_sync_interval_ms`. @default 30000 */
   configSyncIntervalMs: number;
+  /** `[replication] group_check_interval_ms`: a primary's check of its secondaries. @default 10000 */
+  groupCheckIntervalMs: number;
   clusterName: string;
   warnings: string[];
 }
@@ -201,6 +203,7 @@ export function loadReplicaConfig(file: string, over: ReplicaOverrides = {}): Re
     dataDir,
     fd: fdTiming(ini),
     configSyncIntervalMs: ini.getInt('replication', 'config_sync_interval_ms', 30000),
+    groupCheckIntervalMs: ini.getInt('replication', 'group_check_interval_ms', 10000),
     clusterName: ini.getString('replication', 'cluster_name'),
     warnings: ini.warnings,
   };

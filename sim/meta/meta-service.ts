@@ -115,6 +115,7 @@ export class MetaService {
       isAlive: (n) => this.fd.isAlive(n),
       aliveNodes: () => this.fd.aliveNodes(),
       notify: (node, info, pc) => void call(node, 'config_update', { info, config: pc }, 1000),
+      propose: (node, proposal) => void call(node, 'config_proposal', proposal, 1000),
     });
     this.state = state;
     for (;;) {
@@ -207,6 +208,7 @@ export class MetaService {
       }),
     );
     guarded('drop_app', (p) => this.state!.dropApp(String(p.app_name), Number(p.reserve_seconds ?? 0)));
+    guarded('update_configuration', async (p) => ({ ...(await this.state!.onUpdateConfiguration(p as never)) }));
     guarded('config_sync', (p) => this.state!.onConfigSync(String(p.node), (p.stored_replicas as ReplicaInfo[]) ?? []));
     h.set('start_recovery', async (p, headers) => {
       const rejected = await this.checkLeaderStatus('start_recovery', p, headers, false);

@@ -3,7 +3,7 @@ import { INVALID_ADDRESS, compareRpcAddress } from '../common/address';
 import { LEVELS, MetaConfig, levelName } from '../common/config';
 import { Logger } from '../common/log';
 import { sleep } from '../common/rpc';
-import { AppInfo, PC_FLAG_DROPPED, PartitionConfig, ReplicaInfo, emptyPartition, encodeAppInfo, encodePartition, isMember, parseGpid, replicaCount } from '../common/types';
+import { AppInfo, PC_FLAG_DROPPED, PartitionConfig, ReplicaInfo, clonePartition, emptyPartition, encodeAppInfo, encodePartition, isMember, parseGpid, replicaCount } from '../common/types';
 import { AppStore, Crash, LoadedApp, isZkTimeout, pegasusError, zkCode } from './app-store';
 import { ConfigAction, ConfigType, GuardianView, applyAction, cure } from './guardian';
 
@@ -24,12 +24,30 @@ export interface StateDeps {
   effectiveLevel(): number;
   isAlive(node: string): boolean;
   aliveNodes(): string[];
-  /** Best-effort push of a new partition config to a replica server (a proposal, in Pegasus terms). */
+  /** Best-effort push of a new partition config to a replica server (config sync / RPC_REMOVE_REPLICA). */
   notify(node: string, info: AppInfo, pc: PartitionConfig): void;
+  /** `send_proposal`: ask a replica server to carry out a config change (it answers through update_configuration). */
+  propose(node: string, proposal: { info: AppInfo; type: ConfigType; node: string; config: PartitionConfig }): void;
 }
 
 interface Pending {
-  type: ConfigType;
+  type: ConfigType | string;
+  node: string;
+  config: PartitionConfig;
+  /** The replica's request waiting for the write (replica-initiated updates only). */
+  reply?: (r: UpdateReply) => void;
+}
+
+/** What `on_update_configuration` answers a replica. */
+export interface UpdateReply {
+  err: string;
+  config?: PartitionConfig;
+}
+
+/** A replica's `configuration_update_request`. */
+export interface UpdateRequest {
+  info?: AppInfo;
+  type: string;
   node: string;
   config: PartitionConfig;
 }
@@ -39,6 +57,8 @@ interface AppState {
   partitions: PartitionConfig[];
   pending: (Pending | undefined)[];
   dropTimes: Map<string, number>[];
+  /** Proposals sent and not yet answered, counted in the load until they expire. */
+  proposed: ({ config: PartitionConfig; at: number } | undefined)[];
   /** Resolves a waiting drop request once every partition is written as dropped. */
   onDropped: (() => void)[];
 }
@@ -67,6 +87,7 @@ export class ServerState {
         partitions: a.partitions,
         pending: a.partitions.map(() => undefined),
         dropTimes: a.partitions.map(() => new Map()),
+        proposed: a.partitions.map(() => undefined),
         onDropped: [],
       });
     }
@@ -99,9 +120,11 @@ export class ServerState {
     let primaries = 0;
     let total = 0;
     for (const app of this.apps.values()) {
-      // Count configs being written as already applied, so one guardian tick spreads its choices.
+      // Count configs being written or proposed as already applied, so one guardian tick spreads its choices.
+      const now = Date.now();
       for (const [i, committed] of app.partitions.entries()) {
-        const pc = app.pending[i]?.config ?? committed;
+        const prop = app.proposed[i];
+        const pc = app.pending[i]?.config ?? (prop && prop.config.ballot > committed.ballot && now - prop.at < PROPOSAL_TTL_MS ? prop.config : committed);
         if (pc.primary === node) {
           primaries++;
           total++;
@@ -121,9 +144,53 @@ export class ServerState {
     } catch (e) {
       this.d.crash('server_state', (e as Error).message);
     }
-    const p: Pending = { type: action.type, node: action.node, config };
+    this.setPending(app, pidx, { type: action.type, node: action.node, config });
+  }
+
+  private setPending(app: AppState, pidx: number, p: Pending): void {
+    // A cancelled replica request gets no answer in Pegasus (cc.cancel_sync); the replica retries.
+    app.pending[pidx]?.reply?.({ err: 'ERR_TIMEOUT' });
     app.pending[pidx] = p;
     void this.syncToRemote(app, pidx, p);
+  }
+
+  /**
+   * `server_state::on_update_configuration` (src/meta/server_state.cpp): a replica asks for a config
+   * change at ballot + 1. A request equal to the current config is a duplicate (ERR_OK); any ballot
+   * but the meta's own + 1 is refused with ERR_INVALID_VERSION and the meta's config; while another
+   * update is being written the request is ignored (the replica retries); otherwise the config is
+   * written (deferred while the level is ≤ blind) and the reply waits for the write.
+   */
+  onUpdateConfiguration(req: UpdateRequest): Promise<UpdateReply> | UpdateReply {
+    const { appId, pidx } = parseGpid(req.config.pid);
+    const app = this.apps.get(appId);
+    if (!app || pidx < 0 || pidx >= app.partitions.length) return { err: 'ERR_OBJECT_NOT_FOUND' };
+    const pc = app.partitions[pidx]!;
+    this.d.log.info('server_state', `recv update config request: type(${req.type}), pid(${req.config.pid}), node(${req.node}), ballot(${req.config.ballot})`);
+    if (samePartitionConfig(pc, req.config)) {
+      this.d.log.info('server_state', `duplicated update request for gpid(${pc.pid}), ballot: ${pc.ballot}`);
+      return { err: 'ERR_OK', config: clonePartition(pc) };
+    }
+    if (pc.ballot + 1 !== req.config.ballot) {
+      this.d.log.info('server_state', `update configuration for gpid(${pc.pid}) reject coz ballot not match, request ballot: ${req.config.ballot}, meta ballot: ${pc.ballot}`);
+      return { err: 'ERR_INVALID_VERSION', config: clonePartition(pc) };
+    }
+    if (app.pending[pidx]) {
+      this.d.log.info('server_state', `another request is syncing with remote storage, ignore current request, gpid(${pc.pid}), request ballot(${req.config.ballot})`);
+      return { err: 'ERR_TIMEOUT' };
+    }
+    const config = clonePartition(req.config);
+    maintainDropsTolerant(config.last_drops, req.node, req.type);
+    return new Promise<UpdateReply>((reply) => this.setPending(app, pidx, { type: req.type, node: req.node, config, reply }));
+  }
+
+  /** `send_proposal`: assign/upgrade go to the node itself, add/remove a secondary to the primary. */
+  private sendProposal(app: AppState, pidx: number, action: ConfigAction): void {
+    const pc = app.partitions[pidx]!;
+    const target = action.type === 'CT_ADD_SECONDARY' || (action.type === 'CT_DOWNGRADE_TO_INACTIVE' && action.node !== pc.primary) ? pc.primary : action.node;
+    if (target === INVALID_ADDRESS) return;
+    if (action.type !== 'CT_DOWNGRADE_TO_INACTIVE') app.proposed[pidx] = { config: applyAction(pc, action), at: Date.now() };
+    this.d.propose(target, { info: app.info, type: action.type, node: action.node, config: clonePartition(pc) });
   }
 
   /** update_configuration_on_remote + on_update_configuration_on_remote_reply. */
@@ -149,6 +216,7 @@ export class ServerState {
       }
       if (app.pending[pidx] !== p) return;
       this.onUpdated(app, pidx, p);
+      p.reply?.({ err: 'ERR_OK', config: clonePartition(p.config) });
       return;
     }
   }
@@ -157,6 +225,7 @@ export class ServerState {
     const old = app.partitions[pidx]!;
     app.partitions[pidx] = p.config;
     app.pending[pidx] = undefined;
+    app.proposed[pidx] = undefined;
     const now = Date.now();
     for (const n of [old.primary, ...old.secondaries]) if (n !== INVALID_ADDRESS && !isMember(p.config, n)) app.dropTimes[pidx]!.set(n, now);
     this.d.log.info('server_state', `update partition(${p.config.pid}) ${p.type} node(${p.node}) ok, ballot(${p.config.ballot})`);
@@ -171,9 +240,9 @@ export class ServerState {
       }
       return;
     }
-    // Like Pegasus, cure right away; adding secondaries waits for the guardian tick (our stand-in for learning).
+    // Like Pegasus, cure right away (a proposal); adding secondaries waits for the guardian tick.
     const action = cure(p.config, this.view(app, pidx));
-    if (action && action.type !== 'CT_ADD_SECONDARY' && this.d.effectiveLevel() > LEVELS.freezed) this.requestUpdate(app, pidx, action);
+    if (action && action.type !== 'CT_ADD_SECONDARY' && this.d.effectiveLevel() > LEVELS.freezed) this.sendProposal(app, pidx, action);
   }
 
   private async recallPartition(app: AppState, pidx: number): Promise<void> {
@@ -216,7 +285,7 @@ export class ServerState {
         const action = cure(pc, this.view(app, pidx));
         if (!action) return;
         if (action.type === 'CT_ADD_SECONDARY') adds.push({ app, pidx, action });
-        else this.requestUpdate(app, pidx, action);
+        else this.sendProposal(app, pidx, action);
       });
     }
     const perNode = new Map<string, number>();
@@ -225,7 +294,7 @@ export class ServerState {
       const n = perNode.get(a.action.node) ?? 0;
       if (this.d.cfg.addSecondaryEnableFlowControl && n >= this.d.cfg.addSecondaryMaxCountForOneNode) continue;
       perNode.set(a.action.node, n + 1);
-      this.requestUpdate(a.app, a.pidx, a.action);
+      this.sendProposal(a.app, a.pidx, a.action);
     }
   }
 
@@ -245,7 +314,8 @@ export class ServerState {
           } else if (pending) {
             this.d.log.info('server_state', `gpid(${pc.pid}) is syncing with remote storage, ignore the remove seconary(${node})`);
           } else {
-            this.requestUpdate(app, pidx, { type: 'CT_DOWNGRADE_TO_INACTIVE', node });
+            // downgrade_secondary_to_inactive: the primary is asked to remove it (and may refuse).
+            this.sendProposal(app, pidx, { type: 'CT_DOWNGRADE_TO_INACTIVE', node });
           }
         }
       });
@@ -318,7 +388,7 @@ export class ServerState {
       is_bulk_loading: false,
     };
     const partitions = Array.from({ length: req.partition_count }, (_, i) => emptyPartition(id, i, req.replica_count));
-    const app: AppState = { info, partitions, pending: partitions.map(() => undefined), dropTimes: partitions.map(() => new Map()), onDropped: [] };
+    const app: AppState = { info, partitions, pending: partitions.map(() => undefined), dropTimes: partitions.map(() => new Map()), proposed: partitions.map(() => undefined), onDropped: [] };
     this.apps.set(id, app);
     this.d.log.info('server_state', `create app request, name(${req.app_name}), type(${req.app_type}), partition_count(${req.partition_count}), replica_count(${req.replica_count})`);
     await this.writeRetrying(`create app node ${this.store.appPath(id)}`, () => this.d.zk.create(this.store.appPath(id), Buffer.from(encodeAppInfo(info, 'AS_AVAILABLE'))), [ZK_CODE.NODE_EXISTS]);
@@ -406,6 +476,31 @@ export class ServerState {
     let n = 0;
     for (const app of this.apps.values()) if (app.info.status === 'AS_AVAILABLE') for (const pc of app.partitions) if (pc.primary === INVALID_ADDRESS || replicaCount(pc) < pc.max_replica_count) n++;
     return n;
+  }
+}
+
+/** How long a sent proposal counts in a node's load (the guardian resends it on its next tick anyway). */
+const PROPOSAL_TTL_MS = 5000;
+
+/** `is_partition_config_equal`: same ballot, members, decree and flags (last_drops are not compared). */
+function samePartitionConfig(a: PartitionConfig, b: PartitionConfig): boolean {
+  return (
+    a.ballot === b.ballot &&
+    a.primary === b.primary &&
+    a.secondaries.join() === b.secondaries.join() &&
+    a.max_replica_count === b.max_replica_count &&
+    a.last_committed_decree === b.last_committed_decree &&
+    a.partition_flags === b.partition_flags
+  );
+}
+
+/** `maintain_drops` for a replica's request: upgrades take the node out of last_drops, removals push it. */
+function maintainDropsTolerant(drops: string[], node: string, type: string): void {
+  const i = drops.indexOf(node);
+  if (i >= 0) drops.splice(i, 1);
+  if (type === 'CT_DOWNGRADE_TO_INACTIVE' || type === 'CT_REMOVE') {
+    drops.push(node);
+    if (drops.length > 3) drops.shift();
   }
 }
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AppInfo, PartitionStatus, ReplicaInfo } from '../common/types';
+import { AppInfo, PartitionConfig, PartitionStatus, ReplicaInfo } from '../common/types';
 
 /**
  * A replica server's durable state: the replicas it holds, each with its app_info (as written when the
@@ -17,6 +17,8 @@ export interface StoredReplica {
   last_prepared_decree: number;
   last_durable_decree: number;
   status: PartitionStatus;
+  /** The last partition config this replica accepted (its membership when primary). */
+  config?: PartitionConfig;
 }
 
 export const STATE_FILE = 'sim-replicas.json';
