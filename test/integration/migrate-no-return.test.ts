@@ -72,7 +72,7 @@ test.serial('a step failing past the point of no return rolls forward to a healt
   const entries = readJournal(r.journal);
   const steps = entries.filter((e) => e.kind === 'step-intent').map((e) => (e as { step: string }).step);
   t.false(steps.some((s) => s.startsWith('rollback-')), `no rollback step ran: ${steps.join(', ')}`);
-  t.true(steps.includes('roll-forward-1'), steps.join(', '));
+  t.true(steps.includes('roll-forward-1'), `${steps.join(', ')}\n${events.filter((e) => e.kind === 'host-result' || e.kind === 'warning').map((e) => JSON.stringify(e)).join('\n')}`);
   t.true(entries.some((e) => e.kind === 'note' && e.text === 'point-of-no-return'));
   t.true(events.some((e) => e.kind === 'point-of-no-return'));
   t.true(events.some((e) => e.kind === 'warning' && /past the point of no return: rolling forward, not back/.test(e.message)));

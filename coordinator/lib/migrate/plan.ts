@@ -71,7 +71,7 @@ export function plannedSteps(params: MigrateParams, f: PreflightFacts, cluster: 
     { name: 'disable-recovery', title: 'recover_from_replica_server = false', hosts: [f.leader], detail: '' },
     { name: 'restart-recovered-meta', title: `Restart ${f.leader} in normal mode`, hosts: [f.leader], detail: 'the write freeze ends when it serves' },
     { name: 'start-others', title: 'Start every other meta', hosts: followers, detail: '' },
-    { name: 'wait-converged', title: 'Wait until tables and replica counts match the backup', hosts: [], detail: `deadline ${secs(params.convergeTimeoutMs)}` },
+    { name: 'wait-converged', title: 'Wait until the pre-migration tables are back and fully healthy', hosts: [], detail: `after fd_grace_seconds + a beacon; deadline ${secs(sizedTimeoutMs(params.convergeTimeoutMs, partitionsOf(f)))} (grows with the partition count); tables recovery brings back are reported, not waited for` },
     { name: 'final-health', title: 'Final health check', hosts: [], detail: `meta level back to ${f.level}` },
   ];
 }
