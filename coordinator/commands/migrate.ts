@@ -61,6 +61,7 @@ interface Opts extends AgentCallFlags {
   json?: boolean;
   autoRollback: boolean;
   allowUnalive?: boolean;
+  allowRunningJobs?: boolean;
   onSourceChange: 'recopy' | 'abort';
   leaderTimeout?: string;
   healthTimeout?: string;
@@ -83,6 +84,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
     .option('--json', 'print events as JSON lines')
     .option('--no-auto-rollback', 'on a failure after the first change, stop instead of rolling back')
     .option('--allow-unalive', 'recover: proceed although some replica servers are UNALIVE (their replicas are lost)')
+    .option('--allow-running-jobs', 'go on although duplications, bulk loads or backup policies are active (they write the tree during the freeze)')
     .addOption(new Option('--on-source-change <what>', 'copy: when the source changed during the copy').choices(['recopy', 'abort']).default('recopy'))
     .option('--leader-timeout <duration>', 'how long a restarted meta may take to serve (default 2m)')
     .option('--health-timeout <duration>', 'how long the cluster may take to be healthy (default 5m)')
@@ -99,6 +101,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
         dryRun: o.dryRun === true,
         autoRollback: o.autoRollback,
         allowUnalive: o.allowUnalive === true,
+        allowRunningJobs: o.allowRunningJobs === true,
         onSourceChange: o.onSourceChange,
         ...(o.leaderTimeout ? { leaderTimeoutMs: parseDuration(o.leaderTimeout, '--leader-timeout') } : {}),
         ...(o.healthTimeout ? { healthTimeoutMs: parseDuration(o.healthTimeout, '--health-timeout') } : {}),

@@ -28,12 +28,13 @@ export const registerPlan: Register = (program: Command, io: CliIO) => {
     .requiredOption('--to <hosts>', 'the new ensemble, host:port[,host:port...]')
     .addOption(new Option('--method <method>', 'copy or recover').choices(['copy', 'recover']).makeOptionMandatory())
     .option('--allow-unalive', 'recover: accept UNALIVE replica servers')
+    .option('--allow-running-jobs', 'accept active duplications, bulk loads and backup policies')
     .option('--json', 'print the plan as JSON')
     .option('--state-dir <dir>', STATE_DIR_HELP)
-    .action(async (o: { inventory?: string; cluster: string; to: string; method: Method; allowUnalive?: boolean; json?: boolean; stateDir?: string }) => {
+    .action(async (o: { inventory?: string; cluster: string; to: string; method: Method; allowUnalive?: boolean; allowRunningJobs?: boolean; json?: boolean; stateDir?: string }) => {
       try {
         const plan = await planMigration(
-          { inventory: inventoryFile(o.inventory, io), cluster: o.cluster, to: o.to, method: o.method, allowUnalive: o.allowUnalive === true },
+          { inventory: inventoryFile(o.inventory, io), cluster: o.cluster, to: o.to, method: o.method, allowUnalive: o.allowUnalive === true, allowRunningJobs: o.allowRunningJobs === true },
           { env: io.env, stateDir: stateDirOf(o.stateDir, io), emit: (e) => (e.kind === 'warning' && !o.json ? io.err(`warning: ${e.message}\n`) : undefined) },
         );
         io.out(o.json ? JSON.stringify(plan, null, 2) + '\n' : renderPlan({ ...plan.params, dryRun: false }, plan.facts, plan.steps, plan.diffs) + '\n');

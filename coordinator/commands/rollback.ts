@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { CliIO, EXIT } from '../lib/io';
 import { finish, rendererFor, requireYesForJson, STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
-import { rollback, runDetail } from '../lib/migrate';
+import { planRollback, rollback, runDetail } from '../lib/migrate';
 import type { Register } from './index';
 import { AgentCallFlags, agentSettings } from './conventions';
 import { durationArg } from './duration';
@@ -13,11 +13,18 @@ Return the cluster of a migration run to its old ensemble: stop every meta that 
 new ensemble (so that no two leaders ever run on two ensembles), restore each meta's config.ini
 from the agent's backup (the one whose sha256 the preflight recorded), start the metas with the
 old leader first, restore the meta level, verify health on the old ensemble, and remove what the
-run wrote into the new ensemble. The old tree was never modified by the migration. Each step is
-journaled and idempotent: a rollback that was interrupted can be run again.
+run wrote into the new ensemble. Each step is journaled and idempotent: a rollback that was
+interrupted can be run again.
 
-When not to use it: after a run that succeeded (the cluster has been writing metadata to the new
-ensemble since; migrate back instead), or one that was aborted before changing anything.
+Before the point of no return (no meta has served from the new ensemble) the old tree was never
+modified and is still the truth. Past it, the new tree is the truth (ballots moved there): with
+every meta stopped, the new tree is first copied back onto the old ensemble (ephemeral nodes
+skipped, verified, aborted if the new tree changes meanwhile), and the new tree is kept. The
+plan printed before the question says which of the two this rollback is.
+
+A run that succeeded can be rolled back this way too (its cluster stops while the tree is copied
+back); prefer "zkmig migrate --to <old ensemble>", which keeps the cluster up longer. Runs that
+were aborted before changing anything have nothing to roll back.
 
 Permissions: as for "zkmig migrate".
 
@@ -40,7 +47,14 @@ export const registerRollback: Register = (program: Command, io: CliIO) => {
       requireYesForJson(o.yes, o.json, 'rollback');
       const stateDir = stateDirOf(o.stateDir, io);
       const d = runDetail(stateDir, run);
-      if (!o.yes && !(await io.confirm(`Roll back run ${run} (${d.method} of ${d.cluster} to ${d.to}, now ${d.outcome}) to the old ensemble?`))) {
+      const plan = await planRollback(run, { stateDir, env: io.env });
+      if (!o.json) {
+        io.out(`Rollback of run ${run} (${d.method} of ${d.cluster} to ${d.to}, now ${d.outcome}):\n`);
+        io.out(`  ${plan.pastNoReturn ? 'PAST the point of no return' : 'before the point of no return'}: ${plan.why}\n`);
+        plan.steps.forEach((s, i) => io.out(`  ${String(i + 1).padStart(2)}. ${s.title}\n`));
+        io.out('\n');
+      }
+      if (!o.yes && !(await io.confirm(`Roll back run ${run} to the old ensemble${plan.pastNoReturn ? ', copying the new tree back first' : ''}?`))) {
         io.err('Not confirmed; nothing was changed.\n');
         io.exitCode = EXIT.FINDINGS;
         return;

@@ -54,7 +54,7 @@ test.serial('the target killed after the copy: the leader cannot start there, th
     },
   );
   t.is(r.outcome, 'rolled-back', r.error?.message);
-  t.regex(r.rolledBackBecause?.message ?? '', /step (restart-leader|wait-leader) failed/);
+  t.regex(r.rolledBackBecause?.message ?? '', /step (start-leader|wait-leader) failed/);
   const entries = readJournal(r.journal);
   const done = entries.filter((e) => e.kind === 'step-done').map((e) => (e as { step: string }).step);
   for (const s of ['update-configs', 'rollback-stop-metas', 'rollback-restore-configs', 'rollback-start-metas', 'rollback-restore-level', 'rollback-verify', 'rollback-clean-target']) t.true(done.includes(s), s);
@@ -91,7 +91,7 @@ test.serial('--no-auto-rollback stops at the failure; "zkmig rollback RUN" retur
   t.is(r.outcome, 'failed');
   const st = await cli(f, ['status', r.run]);
   t.is(st.code, 0);
-  t.regex(st.out, /FAILED\s+(restart-leader|wait-leader)/);
+  t.regex(st.out, /FAILED\s+(start-leader|wait-leader)/);
   t.regex(st.out, /: failed/);
 
   const rb = await cli(f, ['rollback', r.run, '--yes']);

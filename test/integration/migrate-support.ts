@@ -220,7 +220,7 @@ export async function killAfterStepThenResume(fleet: Fleet, n: number, method: '
 }
 
 /** The copy method's steps, in order (what a completed journal records as done). */
-export const COPY_STEPS = ['preflight', 'stop-followers', 'set-blind', 'copy', 'check-source', 'update-configs', 'restart-leader', 'wait-leader', 'start-followers', 'final-health'];
+export const COPY_STEPS = ['preflight', 'stop-followers', 'set-blind', 'copy', 'check-source', 'stop-leader', 'recheck-source', 'update-configs', 'start-leader', 'wait-leader', 'start-followers', 'final-health'];
 
 /** The recover method's steps, in order. */
 export const RECOVER_STEPS = ['preflight', 'backup-lists', 'stop-metas', 'wait-inactive', 'configure-recovery', 'start-recovery-meta', 'recover', 'disable-recovery', 'restart-recovered-meta', 'start-others', 'wait-converged', 'final-health'];

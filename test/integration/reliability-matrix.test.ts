@@ -42,7 +42,7 @@ function runner(t: { context: Ctx }, args: string[]): Promise<{ code: number | n
 }
 
 test.serial('four faulted copy migrations: data kept, healthy on one ensemble, never two leaders; the JSON report says so', async (t) => {
-  const cells = ['copy/coordinator-kill/copy', 'copy/agent-kill/update-configs', 'copy/zk-target-restart/copy', 'copy/meta-start-fails/restart-leader'];
+  const cells = ['copy/coordinator-kill/copy', 'copy/agent-kill/update-configs', 'copy/zk-target-restart/copy', 'copy/meta-start-fails/start-leader'];
   const r = await runner(t, ['--json', '--parallel', '1', '--dir', path.join(t.context.tmp.dir, 'fleets'), '--cell', cells.join(',')]);
   t.is(r.code, 0, r.err + r.out.slice(-4000));
   const rep = JSON.parse(r.out) as MatrixReport;

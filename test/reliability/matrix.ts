@@ -38,10 +38,10 @@ const QUICK: Record<Method, Record<Fault, string>> = {
   copy: {
     'coordinator-kill': 'copy',
     'agent-kill': 'update-configs',
-    'agent-stop': 'restart-leader',
+    'agent-stop': 'start-leader',
     'zk-source-restart': 'copy',
     'zk-target-restart': 'copy',
-    'meta-start-fails': 'restart-leader',
+    'meta-start-fails': 'start-leader',
     'replica-kill': 'copy',
   },
   recover: {

@@ -5,7 +5,7 @@
  * zookeeper_root are the expected ones (`expectZk` when given, else what every meta's config.ini
  * says, read through the agents); every replica server is ALIVE; every available table is fully
  * healthy (partition_count == fully_healthy in `ls -d`); the effective meta level is steady or
- * lively. Only the shell is required: agents that do not answer are a warning, not a failure.
+ * lively; every configured meta answers on its port (metas.ts). Only the shell is required: agents that do not answer are a warning, not a failure.
  *
  * The three shell commands run in parallel (each is its own shell process, pegasus-shell.ts).
  */
@@ -16,6 +16,7 @@ import type { PegasusCluster } from '../inventory';
 import { PegasusShell } from '../shell';
 import type { AppList, ClusterInfo, MetaLevel, NodeList } from '../shell/types';
 import { formatZk, parseExpectZk, sameZk } from './expect-zk';
+import { metasCheck } from './metas';
 import { CheckStatus, HealthCheck, HealthReport, HealthVerdict, UnhealthyTable, ZkView } from './types';
 
 export const HEALTH_DEFAULTS = {
@@ -33,6 +34,8 @@ export interface CheckHealthOptions {
   agents?: AgentPool;
   /** @default 30000 */
   shellTimeoutMs?: number;
+  /** Require every configured meta to answer (metas.ts); off only while a migration has followers stopped on purpose. @default true */
+  allMetas?: boolean;
 }
 
 /** Healthy meta levels: the default (steady) and the balancer's (lively). */
@@ -70,11 +73,12 @@ export async function checkHealth(o: CheckHealthOptions): Promise<HealthReport> 
   const started = Date.now();
   const shell = o.shell ?? PegasusShell.forCluster(o.cluster, { timeoutMs: o.shellTimeoutMs ?? HEALTH_DEFAULTS.shellTimeoutMs });
   const expectFlag = typeof o.expectZk === 'string' ? parseExpectZk(o.expectZk) : o.expectZk;
-  const [info, apps, nodes, configs] = await Promise.all([
+  const [info, apps, nodes, configs, metas] = await Promise.all([
     settle(shell.clusterInfo()),
     settle(shell.listApps({ detailed: true })),
     settle(shell.listNodes()),
     !expectFlag && o.agents ? readMetaConfigs({ pool: o.agents, targets: targetsOf([o.cluster]) }) : Promise.resolve(undefined),
+    o.allMetas === false ? Promise.resolve(undefined) : metasCheck(o.cluster.metas),
   ]);
   const warnings: string[] = [];
   const report: HealthReport = {
@@ -104,6 +108,7 @@ export async function checkHealth(o: CheckHealthOptions): Promise<HealthReport> 
     report.checks.push(errorCheck('leader', 'no leader answered cluster_info', info.error));
   }
 
+  if (metas) report.checks.push(metas);
   report.checks.push(zookeeperCheck(report, info.ok ? info.value : undefined, expectFlag, configs, warnings));
   report.checks.push(nodesCheck(report, nodes));
   report.checks.push(tablesCheck(report, apps));

@@ -12,7 +12,7 @@ export type HealthVerdict = 'healthy' | 'unhealthy' | 'unknown';
 /** `skipped`: the check had nothing to compare against (e.g. no expected ZooKeeper and no agent answered). */
 export type CheckStatus = 'pass' | 'fail' | 'unknown' | 'skipped';
 
-export type CheckName = 'leader' | 'zookeeper' | 'nodes' | 'tables' | 'level';
+export type CheckName = 'leader' | 'metas' | 'zookeeper' | 'nodes' | 'tables' | 'level';
 
 export interface HealthCheck {
   name: CheckName;

@@ -105,5 +105,7 @@ export function planConfirm(io: CliIO, o: { yes?: boolean; json?: boolean }): (f
 export function finish(io: CliIO, r: RunResult, json: boolean | undefined): void {
   // A failed step was already shown by the renderer; only say what it could not have shown.
   if (!json && r.error && !(r.error instanceof StepFailedError)) io.err(`${r.outcome === 'aborted' ? '' : 'Error: '}${r.error.message}\n`);
-  io.exitCode = exitCodeOf(r.outcome);
+  // A refused operator mistake (--to naming the ensemble in use, a hosts_list the metas cannot parse) is bad input.
+  const badInput = r.outcome === 'aborted' && (r.error?.code === 'INVALID_INPUT' || r.error?.code === 'USAGE');
+  io.exitCode = badInput ? EXIT.ERROR : exitCodeOf(r.outcome);
 }

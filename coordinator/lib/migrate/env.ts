@@ -4,6 +4,7 @@ import type { MetaHost, PegasusCluster } from '../inventory';
 import { PegasusShell } from '../shell';
 import { Emit } from './events';
 import { Journal } from './journal';
+import { ponrNote, PONR_NOTE } from './no-return';
 import { MigrateParams } from './params';
 
 /**
@@ -28,6 +29,8 @@ export interface RunEnv {
   check: boolean;
   /** Record the start or end of the metadata write freeze (journaled, so a resumed run knows). */
   freeze(phase: 'start' | 'end', reason: string): void;
+  /** Record that a meta serves from the new ensemble (no-return.ts); journaled once. */
+  pointOfNoReturn(reason: string): void;
   /** Journal a note with data (backup paths, cutover marks). */
   note(text: string, data?: Record<string, unknown>): void;
 }
@@ -79,6 +82,13 @@ export function openEnv(i: EnvInput): RunEnv {
       const at = new Date().toISOString();
       if (!this.check) this.journal?.append({ kind: 'note', text: `freeze-${phase}`, data: { at, reason } });
       this.emit({ kind: 'freeze', phase, at, reason });
+    },
+    pointOfNoReturn(reason) {
+      if (this.check) return;
+      if (this.journal && ponrNote(Journal.read(this.journal.file))) return;
+      const at = new Date().toISOString();
+      this.journal?.append({ kind: 'note', text: PONR_NOTE, data: { at, reason } });
+      this.emit({ kind: 'point-of-no-return', at, reason });
     },
     note(text, data) {
       this.journal?.append({ kind: 'note', text, ...(data ? { data } : {}) });

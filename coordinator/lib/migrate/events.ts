@@ -15,6 +15,7 @@ export type MigrateEvent =
   | { kind: 'step-done'; step: string; title: string; ms: number; summary?: string }
   | { kind: 'step-failed'; step: string; title: string; ms: number; error: string }
   | { kind: 'freeze'; phase: 'start' | 'end'; at: string; reason: string }
+  | { kind: 'point-of-no-return'; at: string; reason: string }
   | { kind: 'run-end'; outcome: string; summary: RunSummary };
 
 export interface HostRecap {
@@ -29,6 +30,8 @@ export interface RunSummary {
   cluster: string;
   method: string;
   outcome: string;
+  /** When the run passed the point of no return (no-return.ts), if it did. */
+  pointOfNoReturn?: string;
   /** From the moment metadata writes stop until the cluster serves from the new ensemble. */
   writeFreezeMs: number | undefined;
   totalMs: number;
@@ -53,6 +56,7 @@ const TEXT: { [K in MigrateEvent['kind']]: (e: Extract<MigrateEvent, { kind: K }
   'step-done': (e) => `ok  ${e.title} (${fmtMs(e.ms)})${e.summary ? `: ${e.summary}` : ''}`,
   'step-failed': (e) => `FAILED ${e.title} (${fmtMs(e.ms)}): ${e.error}`,
   freeze: (e) => `    metadata write freeze ${e.phase === 'start' ? 'begins' : 'ends'}: ${e.reason}`,
+  'point-of-no-return': (e) => `    POINT OF NO RETURN: ${e.reason}; from here on a failure rolls forward, never back to the old tree`,
   'run-end': (e) => formatSummary(e.summary),
 };
 
@@ -66,6 +70,7 @@ export function formatSummary(s: RunSummary): string {
     `Run ${s.run}: ${s.outcome.toUpperCase()} — ${s.message}`,
     `  cluster ${s.cluster}, method ${s.method}`,
     `  write-freeze window: ${s.writeFreezeMs === undefined ? 'n/a' : fmtMs(s.writeFreezeMs)}`,
+    `  point of no return: ${s.pointOfNoReturn ? `passed at ${s.pointOfNoReturn}` : 'not reached'}`,
     `  total time: ${fmtMs(s.totalMs)}`,
     '',
     'HOST RECAP',

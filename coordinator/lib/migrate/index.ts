@@ -1,6 +1,6 @@
 /** The migration: plan, migrate, resume, rollback, status and cleanup, as library functions with typed events. */
-export { migrate, resume, rollback, readRun, stepsFor } from './run';
-export type { RunOptions, RunResult } from './run';
+export { migrate, resume, rollback, readRun, stepsFor, planRollback } from './run';
+export type { RunOptions, RunResult, RollbackPlan } from './run';
 export type { AgentSettings } from './env';
 export { planMigration, plannedSteps, renderPlan } from './plan';
 export type { MigrationPlan, PlannedStep, ConfigDiff } from './plan';

@@ -48,3 +48,35 @@ export function lossesOf(nodes: readonly TreeNode[]): TreeLosses {
   if (rangerPolicies) lines.push('the Ranger policy dump: not restored');
   return { duplications, backupPolicies, bulkLoads, droppedTables, rangerPolicies, lines };
 }
+
+/**
+ * Jobs that keep writing the tree whatever the meta level (`src/meta/server_state.cpp
+ * update_configuration_on_remote` gates only partition configs): duplications not paused or
+ * removed (`apps/<id>/duplication/<dupid>`, `meta_duplication_service`), bulk loads in progress
+ * (`bulk_load/<app_id>`, `bulk_load_service`), backup policies not disabled (`backup/<policy>`,
+ * `backup_service`). One line each, saying what to pause.
+ */
+export function runningJobsOf(nodes: readonly TreeNode[]): string[] {
+  const dups: string[] = [];
+  const bulk: string[] = [];
+  const backups: string[] = [];
+  for (const n of nodes) {
+    const parts = n.rel.split('/').filter(Boolean);
+    let j: Record<string, unknown> = {};
+    try {
+      j = JSON.parse(n.data.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      /* not JSON: count it as active, the safe reading */
+    }
+    if (parts[0] === 'apps' && parts.length === 4 && parts[2] === 'duplication') {
+      const st = String(j.status ?? '');
+      if (!/DS_PAUSE|DS_REMOVED/.test(st)) dups.push(`${parts[3]} of table id ${parts[1]}${st ? ` (${st})` : ''}`);
+    } else if (parts[0] === 'bulk_load' && parts.length === 2) bulk.push(`table id ${parts[1]}`);
+    else if (parts[0] === 'backup' && parts.length === 2 && j.is_disable !== true && j.is_disable !== 'true') backups.push(parts[1]!);
+  }
+  const out: string[] = [];
+  if (dups.length) out.push(`${dups.length} duplication(s) running: ${dups.join(', ')} (pause_dup)`);
+  if (bulk.length) out.push(`bulk load in progress on ${bulk.join(', ')} (pause_bulk_load or wait until it ends)`);
+  if (backups.length) out.push(`${backups.length} backup polic(y/ies) enabled: ${backups.join(', ')} (disable_backup_policy)`);
+  return out;
+}

@@ -1,5 +1,6 @@
 import { UsageError } from '../../../shared/errors';
 import { parseHosts } from '../../../shared/zk/endpoint';
+import { cClientHostProblems } from './ensemble-guard';
 
 /**
  * What a migration run was asked to do. Written into the journal's run-start entry, so that
@@ -22,6 +23,12 @@ export interface MigrateParams {
   autoRollback: boolean;
   /** recover: go on when `nodes` shows UNALIVE replica servers (their replicas are not collected). @default false */
   allowUnalive: boolean;
+  /**
+   * Go on although active duplications, running bulk loads or backup policies write the tree
+   * (preflight refuses them by default: the copy method would keep recopying, the recover method
+   * cannot restore them). @default false
+   */
+  allowRunningJobs: boolean;
   /** copy: what to do when the source changed during the copy: copy again, or abort (and roll back). @default 'recopy' */
   onSourceChange: 'recopy' | 'abort';
   /** copy: copies in all before giving up on a source that keeps changing. @default 3 */
@@ -42,6 +49,7 @@ export const PARAM_DEFAULTS = {
   dryRun: false,
   autoRollback: true,
   allowUnalive: false,
+  allowRunningJobs: false,
   onSourceChange: 'recopy',
   maxCopyAttempts: 3,
   leaderTimeoutMs: 120_000,
@@ -59,8 +67,10 @@ export function resolveParams(i: MigrateInput): MigrateParams {
   if (!i.cluster) throw new UsageError('--cluster is required');
   if (!i.to) throw new UsageError('--to is required (the new ensemble, e.g. zk1:2181,zk2:2181,zk3:2181)');
   if (i.to.includes('/')) {
-    throw new UsageError(`--to "${i.to}" names a path: give the new ensemble's hosts only; the cluster keeps its cluster_root (pegasus.md §8.14)`);
+    throw new UsageError(`--to "${i.to}" names a path: give the new ensemble's hosts only; the cluster keeps its cluster_root`);
   }
+  const cProblems = cClientHostProblems(i.to);
+  if (cProblems.length > 0) throw new UsageError(`--to "${i.to}": ${cProblems.join('; ')}`);
   try {
     parseHosts(i.to);
   } catch (e) {

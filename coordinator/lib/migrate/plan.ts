@@ -3,7 +3,10 @@ import type { PegasusCluster } from '../inventory';
 import { openEnv } from './env';
 import type { Emit } from './events';
 import { MigrateInput, MigrateParams, resolveParams } from './params';
+import { PONR_TEXT } from './no-return';
 import { preflight, PreflightFacts } from './preflight';
+import { partitionsOf } from './steps-trust';
+import { sizedTimeoutMs, trustAfterStartMs } from './timing';
 
 /**
  * `zkmig plan`: the preflight checks plus the exact steps with their hosts and the config diffs
@@ -16,6 +19,8 @@ export interface PlannedStep {
   /** Inventory hosts the step acts on (empty: the cluster through the shell, or ZooKeeper). */
   hosts: string[];
   detail: string;
+  /** The point of no return is passed during this step (no-return.ts). */
+  pointOfNoReturn?: boolean;
 }
 
 export interface ConfigDiff {
@@ -47,9 +52,11 @@ export function plannedSteps(params: MigrateParams, f: PreflightFacts, cluster: 
       { name: 'set-blind', title: 'set_meta_level blind on the leader', hosts: [f.leader], detail: `stored level now ${f.level}; blind stops partition-config writes (not DDL)` },
       { name: 'copy', title: `Copy ${f.root} to ${f.target}`, hosts: [], detail: `${f.size.nodes} znodes, ${f.size.bytes} bytes; ${f.size.ephemeral} ephemeral node(s) (LOCKNODEs) skipped; verified by digest` },
       { name: 'check-source', title: 'Check the source did not change', hosts: [], detail: `digest and max mzxid; on a change: ${params.onSourceChange === 'recopy' ? `copy again (at most ${params.maxCopyAttempts} copies)` : 'abort and roll back'}` },
+      { name: 'stop-leader', title: 'Stop the leader', hosts: [f.leader], detail: 'no meta runs: nothing writes the source tree (blind does not stop drops, renames, envs, duplication, bulk load, backup)' },
+      { name: 'recheck-source', title: 'Fingerprint the source again', hosts: [], detail: `compare with the copied digest; on a change: ${params.onSourceChange === 'recopy' ? 'copy the difference' : 'abort and roll back'}` },
       { name: 'update-configs', title: `[zookeeper] hosts_list = ${f.target}`, hosts: all, detail: 'through the agents, backups kept (diffs below)' },
-      { name: 'restart-leader', title: 'Restart the leader', hosts: [f.leader], detail: '' },
-      { name: 'wait-leader', title: `Wait until ${f.leader} serves from ${zkNew}`, hosts: [f.leader], detail: `deadline ${secs(params.leaderTimeoutMs)}, then healthy within ${secs(params.healthTimeoutMs)}; tables and partitions as before; the write freeze ends` },
+      { name: 'start-leader', title: 'Start the leader on the new ensemble', hosts: [f.leader], detail: '' },
+      { name: 'wait-leader', title: `Wait until ${f.leader} serves from ${zkNew}`, hosts: [f.leader], detail: `deadline ${secs(params.leaderTimeoutMs)}; the write freeze ends; POINT OF NO RETURN once it serves; health trusted after fd_grace_seconds + a beacon (${secs(trustAfterStartMs(f.timing))}), within ${secs(sizedTimeoutMs(params.healthTimeoutMs, partitionsOf(f)))}; tables and partitions as before`, pointOfNoReturn: true },
       { name: 'start-followers', title: 'Start the followers', hosts: followers, detail: '' },
       { name: 'final-health', title: 'Final health check', hosts: [], detail: `meta level back to ${f.level}` },
     ];
@@ -60,11 +67,11 @@ export function plannedSteps(params: MigrateParams, f: PreflightFacts, cluster: 
     { name: 'wait-inactive', title: `Wait ${secs(f.inactiveWaitMs)} for the replica servers to go inactive`, hosts: [], detail: `config_sync_interval_ms ${f.timing.configSyncIntervalMs}, fd_lease_seconds ${f.timing.fdLeaseSeconds}, fd_grace_seconds ${f.timing.fdGraceSeconds}` },
     { name: 'configure-recovery', title: `hosts_list = ${f.target} everywhere; recover_from_replica_server = true on ${f.leader}`, hosts: all, detail: 'backups kept (diffs below)' },
     { name: 'start-recovery-meta', title: `Start ${f.leader} in recovery mode`, hosts: [f.leader], detail: `${zkNew}/apps must be absent or empty` },
-    { name: 'recover', title: 'recover -f <ALIVE nodes>', hosts: [], detail: 'requires "Recover result: ERR_OK"' },
+    { name: 'recover', title: 'recover -f <ALIVE nodes>', hosts: [], detail: 'requires "Recover result: ERR_OK"; POINT OF NO RETURN: the meta writes the recovered tree and serves from it', pointOfNoReturn: true },
     { name: 'disable-recovery', title: 'recover_from_replica_server = false', hosts: [f.leader], detail: '' },
     { name: 'restart-recovered-meta', title: `Restart ${f.leader} in normal mode`, hosts: [f.leader], detail: 'the write freeze ends when it serves' },
     { name: 'start-others', title: 'Start every other meta', hosts: followers, detail: '' },
-    { name: 'wait-converged', title: 'Wait until tables and replica counts match the backup', hosts: [], detail: `deadline ${secs(params.convergeTimeoutMs)}` },
+    { name: 'wait-converged', title: 'Wait until the pre-migration tables are back and fully healthy', hosts: [], detail: `after fd_grace_seconds + a beacon; deadline ${secs(sizedTimeoutMs(params.convergeTimeoutMs, partitionsOf(f)))} (grows with the partition count); tables recovery brings back are reported, not waited for` },
     { name: 'final-health', title: 'Final health check', hosts: [], detail: `meta level back to ${f.level}` },
   ];
 }
@@ -104,14 +111,18 @@ export function renderPlan(params: MigrateParams, f: PreflightFacts, steps: Plan
     else for (const l of f.losses.lines) lines.push(`  RECOVERY CANNOT RESTORE: ${l}`);
   }
   lines.push('', 'Steps:');
-  steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.title}${s.hosts.length ? ` [${s.hosts.join(', ')}]` : ''}${s.detail ? `\n      ${s.detail}` : ''}`));
+  steps.forEach((s, i) => {
+    lines.push(`  ${String(i + 1).padStart(2)}. ${s.title}${s.hosts.length ? ` [${s.hosts.join(', ')}]` : ''}${s.detail ? `\n      ${s.detail}` : ''}`);
+    if (s.pointOfNoReturn) lines.push(`  ---- ${PONR_TEXT} ----`);
+  });
   if (diffs.length > 0) {
     lines.push('', 'Config changes (agents, check mode):');
     for (const d of diffs) lines.push(`  ${d.host}: ${d.status}${d.diff ? `\n${d.diff.replace(/\n+$/, '').replace(/^/gm, '      ')}` : ` ${d.msg}`}`);
   }
   lines.push(
     '',
-    `On failure after the first change: ${params.autoRollback ? 'automatic rollback to the old ensemble' : 'stop (--no-auto-rollback); resume or rollback by hand'}. The old tree is never modified.`,
+    `On failure after the first change and before the point of no return: ${params.autoRollback ? 'automatic rollback to the old ensemble' : 'stop (--no-auto-rollback); resume or rollback by hand'}; the old tree is never modified.`,
+    'On failure after the point of no return: roll forward (repair, retry with backoff); if that fails, stop serving from the new ensemble and say what is left. "zkmig rollback RUN" then copies the new tree back onto the old ensemble first.',
   );
   return lines.join('\n');
 }

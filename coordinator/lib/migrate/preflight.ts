@@ -1,4 +1,4 @@
-import { PreconditionError, toAppError } from '../../../shared/errors';
+import { InvalidInputError, PreconditionError, toAppError } from '../../../shared/errors';
 import { ZkSession } from '../../../shared/zk/client';
 import { auditFleet } from '../audit';
 import { canonicalValue, listItems, MetaConfig, MIGRATION_KEYS, readMetaConfigs } from '../config-edit';
@@ -7,7 +7,8 @@ import { targetsOf } from '../fleet';
 import { checkHealth } from '../health';
 import type { MetaLevel } from '../shell/types';
 import { metaByAddress, RunEnv } from './env';
-import { lossesOf, TreeLosses } from './losses';
+import { cClientHostProblems, sameEnsembleProblems } from './ensemble-guard';
+import { lossesOf, runningJobsOf, TreeLosses } from './losses';
 import { estimateMs, inactiveWaitMs, ReplicationTiming, timingFrom } from './timing';
 import { fingerprint, isEmptyRoot, readTree } from './tree';
 
@@ -151,6 +152,11 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
   const zkTimeoutMs = Number(c0['zookeeper.timeout_ms'] ?? '') || 30000;
   if (root === '/') warnings.push('cluster_root is "/": the whole ensemble is the cluster tree');
   if (source && listItems(source).join(',') === listItems(params.to).join(',')) problems.push(`--to ${params.to} is the ensemble the cluster already uses`);
+  // Operator mistakes, not cluster states: refused as bad input (exit 2) before anything else is looked at.
+  const mistakes: string[] = [];
+  if (source && !problems.some((x) => x.includes('is the ensemble the cluster already uses'))) mistakes.push(...(await sameEnsembleProblems(source, params.to)));
+  for (const m of metas) for (const x of cClientHostProblems(m.hostsList)) mistakes.push(`${m.name}: [zookeeper] hosts_list = ${m.hostsList}: ${x}`);
+  if (mistakes.length > 0) throw new InvalidInputError(`preflight found ${mistakes.length} problem(s); nothing was changed:\n  - ${mistakes.join('\n  - ')}`, { context: { problems: mistakes } });
   if (!source && problems.length === 0) problems.push('no meta config could be read, so the source ensemble is unknown');
   if (problems.length > 0) throw refuse(problems);
 
@@ -190,10 +196,15 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
     const t = await fingerprint(source, root);
     if (!t.exists) problems.push(`cluster_root ${root} does not exist in the source ensemble ${source}`);
     size = { nodes: t.nodes, bytes: t.bytes, ephemeral: t.ephemeral.length, digest: t.digest, maxMzxid: t.maxMzxid };
-    if (params.method === 'recover' && t.exists) {
+    if (t.exists) {
       const src = await connectZk(source, 'source');
       try {
-        losses = lossesOf((await readTree(src, root, { keepData: true })).list);
+        const list = (await readTree(src, root, { keepData: true })).list;
+        if (params.method === 'recover') losses = lossesOf(list);
+        const jobs = runningJobsOf(list);
+        if (jobs.length > 0 && !params.allowRunningJobs) {
+          problems.push(`metadata writers are active: ${jobs.join('; ')}. Pause them first (blind does not stop them; a bulk-load start even lifts blind), or pass --allow-running-jobs to accept the risk`);
+        } else for (const j of jobs) warnings.push(`active (--allow-running-jobs): ${j}`);
       } finally {
         src.close();
       }
@@ -210,7 +221,11 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
   if (dst) {
     try {
       const e = await isEmptyRoot(dst, root);
-      if (!e.empty) {
+      const live = e.empty ? [] : (await fingerprint(params.to, root)).ephemeral;
+      if (!e.empty && live.length > 0) {
+        // Live ephemeral nodes (leader locks): a running cluster uses this tree. Never suggest deleting it.
+        problems.push(`the target ${params.to} already has ${root} and it is in use: ${live.length} live ephemeral node(s) (${live.slice(0, 3).join(', ')}), the leader locks of running metas. Is --to the cluster's own ensemble under another name? Never delete this tree`);
+      } else if (!e.empty) {
         problems.push(
           `the target ${params.to} already has ${root} with ${e.children} child node(s) and ${e.dataBytes} byte(s) of data; a migration only writes into an absent or empty cluster_root ` +
             `(remove it with "zkmig zk rm -r ${params.to}${root} --yes" if it is garbage)`,

@@ -1,24 +1,29 @@
-import { AppError, toAppError } from '../../../shared/errors';
+import { AppError, PreconditionError, toAppError, VerifyError } from '../../../shared/errors';
+import { copyTree } from '../zk/copy';
 import { readMetaConfigs } from '../config-edit';
 import { targetsOf } from '../fleet';
 import { formatZk } from '../health';
 import type { RunEnv } from './env';
 import type { JournalEntry } from './journal';
-import { controlMeta } from './meta-ops';
+import { controlMeta, metaState } from './meta-ops';
 import { connectZk } from './preflight';
 import type { StepDef } from './runner';
 import { compareTables, editConfigs, factsOf, followersOf, leaderOf, requireHealthy, waitServing } from './steps-common';
 import { COPY_CUTOVER_STEPS, COPY_TARGET_STEPS } from './steps-copy';
 import { RECOVER_CUTOVER_STEPS, RECOVER_TARGET_STEPS } from './steps-recover';
-import { removeTree } from './tree';
+import { fingerprint, removeTree } from './tree';
 
 /**
  * Back to the old ensemble, from wherever the run stopped: stop every meta if any config may
  * already name the new ensemble (never two leaders on two ensembles), put back each meta's
  * config.ini from the agent's backup (found by the sha256 recorded at preflight), start the metas
  * (the old leader first), restore the meta level, verify health on the old ensemble, and clear
- * what the run wrote into the target so that a later attempt starts clean. The old tree is never
- * written by a migration, so there is nothing to restore in it. Every step is idempotent.
+ * what the run wrote into the target so that a later attempt starts clean. Before the point of no
+ * return (no-return.ts) the old tree was never written and is still the truth. Past it, the new
+ * tree is the truth: every meta is stopped, the new tree is copied back onto the old ensemble
+ * (the copy engine: ephemeral nodes skipped, verified, the new tree fingerprinted before and
+ * after so that a meta still writing it is caught), and only then do the metas start there.
+ * Every step is idempotent.
  */
 
 export interface RollbackScope {
@@ -28,6 +33,11 @@ export interface RollbackScope {
   targetWritten: boolean;
   /** A write freeze started and did not end. */
   freezeOpen: boolean;
+  /**
+   * Past the point of no return (no-return.ts): the new tree is the truth, and it is copied back
+   * onto the old ensemble before any meta starts there. @default false
+   */
+  pastNoReturn?: boolean;
 }
 
 export function rollbackScope(entries: readonly JournalEntry[]): RollbackScope {
@@ -50,12 +60,13 @@ export function rollbackSteps(env: RunEnv, scope: RollbackScope): StepDef[] {
       name: 'rollback-stop-metas',
       title: 'Rollback: stop every meta that may run on the new ensemble',
       run: async (ctx) => {
-        if (!scope.cutover) return { summary: 'no meta config was changed: nothing to stop' };
+        if (!scope.cutover && !scope.pastNoReturn) return { summary: 'no meta config was changed: nothing to stop' };
         const f = factsOf(ctx);
         for (const h of [...followersOf(env, f), leaderOf(env, f)]) await controlMeta(env, ctx, h, 'stop');
         return { summary: `${env.cluster.metas.length} meta(s) stopped` };
       },
     },
+    ...(scope.pastNoReturn ? [copyBackStep(env)] : []),
     {
       name: 'rollback-restore-configs',
       title: "Rollback: restore every meta's config.ini from the agent's backup",
@@ -133,6 +144,11 @@ export function rollbackSteps(env: RunEnv, scope: RollbackScope): StepDef[] {
       run: async (ctx) => {
         const f = factsOf(ctx);
         if (!scope.targetWritten) return { summary: 'nothing was written to the target' };
+        if (scope.pastNoReturn) {
+          // The copy back is verified and the cluster healthy on it, but the new tree was the truth
+          // until minutes ago: keep it until the operator removes it ("zkmig cleanup" checks first).
+          return { summary: `${f.target}${f.root} kept (it was copied back; remove it with "zkmig zk rm -r ${f.target}${f.root} --yes" once satisfied)` };
+        }
         try {
           const dst = await connectZk(f.target, 'target', 4000);
           try {
@@ -149,4 +165,34 @@ export function rollbackSteps(env: RunEnv, scope: RollbackScope): StepDef[] {
       },
     },
   ];
+}
+
+/** Past the point of no return: the new tree onto the old ensemble, every meta stopped. */
+function copyBackStep(env: RunEnv): StepDef {
+  return {
+    name: 'rollback-copy-back',
+    title: 'Rollback: copy the new tree back onto the old ensemble (every meta stopped; ephemeral nodes skipped; verified)',
+    run: async (ctx) => {
+      const f = factsOf(ctx);
+      const states = await Promise.all(env.cluster.metas.map(async (h) => ({ h, s: await metaState(env, h) })));
+      const running = states.filter((x) => x.s !== 'inactive' && x.s !== 'failed');
+      if (running.length > 0) throw new PreconditionError(`not copying back while ${running.map((r) => `${r.h.name} is ${r.s}`).join(', ')}: every meta must be stopped`);
+      const before = await fingerprint(f.target, f.root);
+      if (!before.exists) throw new PreconditionError(`${f.target}${f.root} does not exist: there is no new tree to copy back`);
+      const r = await copyTree({
+        source: `${f.target}${f.root}`,
+        target: `${f.source}${f.root}`,
+        onExists: 'sync',
+        verify: 'full',
+        sessionTimeoutMs: 10000,
+        onProgress: (pr) => ctx.progress(`${pr.phase}: ${pr.nodes}${pr.total ? `/${pr.total}` : ''} nodes`, pr.total ? Math.min(1, pr.nodes / pr.total) : undefined),
+      });
+      if (r.verify && !r.verify.ok) throw new VerifyError(`the copy back did not verify: ${r.verify.count.missing} missing, ${r.verify.count.changed} different, ${r.verify.count.extra} extra node(s) on ${f.source}${f.root}`);
+      const after = await fingerprint(f.target, f.root);
+      if (after.digest !== before.digest || r.digest !== before.digest) throw new PreconditionError(`${f.target}${f.root} changed during the copy back (digest ${before.digest.slice(7, 19)} → ${after.digest.slice(7, 19)}): something still writes it; nothing was started`);
+      const old = await fingerprint(f.source, f.root);
+      if (old.digest !== before.digest) throw new VerifyError(`after the copy back ${f.source}${f.root} has digest ${old.digest.slice(7, 19)}, the new tree ${before.digest.slice(7, 19)}`);
+      return { digest: before.digest, nodes: r.nodes, summary: `${r.nodes} nodes copied back onto ${f.source}${f.root} (created ${r.created}, updated ${r.updated}, deleted ${r.deleted}), verified (digest ${before.digest.slice(7, 19)}); ${r.skippedEphemeral.count} ephemeral node(s) skipped` };
+    },
+  };
 }

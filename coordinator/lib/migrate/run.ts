@@ -1,5 +1,9 @@
 import * as fs from 'node:fs';
 import { AppError, IllegalStateError, PreconditionError, toAppError } from '../../../shared/errors';
+import { ponrNote } from './no-return';
+import { NoReturn, pointOfNoReturn } from './no-return-probe';
+import { rollForward, stepsLeft } from './roll-forward';
+import { ROLL_FORWARD_RETRY_DELAYS_MS } from './transient';
 import { loadCluster, openEnv, RunEnv, AgentSettings } from './env';
 import { Emit, RunSummary } from './events';
 import { Journal, JournalEntry, replay, RunOutcome, RunState } from './journal';
@@ -103,17 +107,20 @@ export async function resume(run: string, o: RunOptions): Promise<RunResult> {
 /** Return a run's cluster to the old ensemble. */
 export async function rollback(run: string, o: RunOptions): Promise<RunResult> {
   const { file, state, params } = openRun(o.stateDir, run);
-  if (params.dryRun) throw new PreconditionError(`run ${run} was a dry run; it changed nothing`);
-  if (state.outcome === 'succeeded') {
-    throw new PreconditionError(
-      `run ${run} succeeded: the cluster has been serving from ${params.to} since, and going back to the old tree would lose every metadata change made there. Migrate back instead (zkmig migrate --to <old ensemble>)`,
-    );
-  }
-  if (state.outcome === 'rolled-back') throw new PreconditionError(`run ${run} is already rolled back`);
-  if (state.outcome === 'aborted') throw new PreconditionError(`run ${run} was aborted before changing anything; there is nothing to roll back`);
+  requireRollbackable(run, state, params);
   const journal = Journal.open(file);
   journal.append({ kind: 'note', text: 'rollback-requested', data: { pid: process.pid } });
   return drive({ run, file, journal, params, state, o, mode: 'rollback' });
+}
+
+/**
+ * A run that can be rolled back: one that changed something and is not back already. A
+ * succeeded run is past the point of no return, so its rollback copies the new tree back first.
+ */
+function requireRollbackable(run: string, state: RunState, params: MigrateParams): void {
+  if (params.dryRun) throw new PreconditionError(`run ${run} was a dry run; it changed nothing`);
+  if (state.outcome === 'rolled-back') throw new PreconditionError(`run ${run} is already rolled back`);
+  if (state.outcome === 'aborted') throw new PreconditionError(`run ${run} was aborted before changing anything; there is nothing to roll back`);
 }
 
 function openRun(stateDir: string, run: string): { file: string; state: RunState; params: MigrateParams } {
@@ -159,7 +166,7 @@ async function drive(d: Drive): Promise<RunResult> {
         error = new PreconditionError('the run never finished its preflight: nothing was changed, nothing to roll back');
       } else {
         await takeLock(facts.source);
-        outcome = await doRollback(e, file, emit, results);
+        outcome = await doRollback(e, file, emit, results, facts);
       }
     } else {
       if (!done.has('preflight')) {
@@ -177,14 +184,30 @@ async function drive(d: Drive): Promise<RunResult> {
         throw new AppError('PRECONDITION', 'not confirmed: nothing was changed');
       }
       const rest = steps.slice(1);
-      await runSteps(rest, journal, d.state, emit, results, o.afterStep ? { afterStep: o.afterStep } : {});
+      const retryDelaysFor = (): readonly number[] | undefined => (ponrNote(Journal.read(file)) ? ROLL_FORWARD_RETRY_DELAYS_MS : undefined);
+      await runSteps(rest, journal, d.state, emit, results, { retryDelaysFor, ...(o.afterStep ? { afterStep: o.afterStep } : {}) });
       outcome = 'succeeded';
     }
   } catch (err) {
     error = toAppError(err);
     // Nothing changes before the preflight has passed (a bad inventory, an unreachable agent...).
     if (d.mode === 'forward' && !results.has('preflight')) outcome = 'aborted';
-    if (outcome !== 'aborted' && d.mode === 'forward') {
+    const facts = results.get('preflight') as unknown as PreflightFacts | undefined;
+    const noReturn = outcome !== 'aborted' && d.mode === 'forward' && !params.dryRun && env ? await pointOfNoReturn(Journal.read(file), params, facts) : undefined;
+    if (noReturn?.past && env) {
+      // The old tree is stale: never back to it by itself. Repair and finish on the new ensemble.
+      journal.append({ kind: 'note', text: 'roll-forward', data: { why: noReturn.why, error: error.message } });
+      try {
+        await rollForward(env, stepsFor(env, takeLock).slice(1), emit, results, error);
+        outcome = 'succeeded';
+        because = error;
+        error = undefined;
+      } catch (fwErr) {
+        outcome = 'failed';
+        const left = stepsLeft(file, stepsFor(env, takeLock).slice(1));
+        error = new AppError(toAppError(fwErr).code, `stopped past the point of no return: every meta config names ${params.to}, no meta runs on the old ensemble; steps left: ${left.join(', ') || 'none'}. Last error: ${toAppError(fwErr).message}. Fix it and run "zkmig resume ${run}" (or "zkmig rollback ${run}", which copies the new tree back first)`, { cause: fwErr });
+      }
+    } else if (outcome !== 'aborted' && d.mode === 'forward') {
       if (params.dryRun) outcome = 'failed';
       else if (!params.autoRollback) {
         outcome = 'failed';
@@ -193,7 +216,7 @@ async function drive(d: Drive): Promise<RunResult> {
         because = error;
         emit({ kind: 'warning', message: `rolling back automatically: ${error.message}` });
         try {
-          outcome = await doRollback(env, file, emit, results);
+          outcome = await doRollback(env, file, emit, results, facts);
           error = undefined;
         } catch (rbErr) {
           outcome = 'rollback-failed';
@@ -214,6 +237,7 @@ async function drive(d: Drive): Promise<RunResult> {
     method: params.method,
     ...(error && outcome !== 'rolled-back' ? { message: `${outcomeText(outcome)}: ${firstLine(error.message)}` } : {}),
     ...(because && outcome === 'rolled-back' ? { message: `rolled back to the old ensemble after: ${firstLine(because.message)}` } : {}),
+    ...(because && outcome === 'succeeded' ? { message: `the cluster serves from the new ensemble; rolled forward past the point of no return after: ${firstLine(because.message)}` } : {}),
     ...(params.dryRun && outcome === 'succeeded' ? { message: 'dry run: every step ran in check mode; nothing was changed' } : {}),
   });
   emit({ kind: 'run-end', outcome, summary });
@@ -229,13 +253,29 @@ function outcomeText(o: RunOutcome): string {
   return o === 'aborted' ? 'aborted, nothing changed' : o;
 }
 
-/** Run the rollback steps; throws (after journaling) when one fails. */
-async function doRollback(env: RunEnv, file: string, emit: Emit, results: Map<string, Record<string, unknown>>): Promise<RunOutcome> {
+export const ROLLBACK_DECISION_NOTE = 'rollback-decision';
+
+/**
+ * Run the rollback steps; throws (after journaling) when one fails. Whether the new tree must be
+ * copied back first is decided once per run and journaled, so a rollback resumed after a failure
+ * does the same kind of rollback even once the target tree's state has moved on.
+ */
+async function doRollback(env: RunEnv, file: string, emit: Emit, results: Map<string, Record<string, unknown>>, facts: PreflightFacts | undefined): Promise<RunOutcome> {
   const entries: JournalEntry[] = Journal.read(file);
-  const state = replay(entries);
   if (!env.journal) throw new IllegalStateError('no-journal', 'a rollback needs the run journal');
-  await runSteps(rollbackSteps(env, rollbackScope(entries)), env.journal, state, emit, results);
+  const nr = await rollbackDecision(env, entries, facts);
+  emit({ kind: 'warning', message: nr.past ? `past the point of no return (${nr.why}): the new tree is copied back onto the old ensemble before any meta starts there` : `before the point of no return (${nr.why}): the old tree is still the truth` });
+  const state = replay(Journal.read(file));
+  await runSteps(rollbackSteps(env, { ...rollbackScope(entries), pastNoReturn: nr.past }), env.journal, state, emit, results);
   return 'rolled-back';
+}
+
+export async function rollbackDecision(env: RunEnv, entries: readonly JournalEntry[], facts: PreflightFacts | undefined): Promise<NoReturn> {
+  const prior = entries.find((e) => e.kind === 'note' && e.text === ROLLBACK_DECISION_NOTE);
+  if (prior && prior.kind === 'note') return { past: prior.data?.past === true, why: String(prior.data?.why ?? '') };
+  const nr = await pointOfNoReturn(entries, env.params, facts);
+  env.note(ROLLBACK_DECISION_NOTE, { past: nr.past, why: nr.why });
+  return nr;
 }
 
 /** The run's state from its journal, for `zkmig status`. */
@@ -243,4 +283,27 @@ export function readRun(file: string): { state: RunState; entries: JournalEntry[
   if (!fs.existsSync(file)) throw new AppError('NOT_FOUND', `no run journal at ${file}`);
   const entries = Journal.read(file);
   return { state: replay(entries), entries };
+}
+
+export interface RollbackPlan {
+  run: string;
+  pastNoReturn: boolean;
+  why: string;
+  steps: { name: string; title: string }[];
+}
+
+/** What `zkmig rollback RUN` would do, shown before it asks: which kind of rollback, and its steps. Changes nothing. */
+export async function planRollback(run: string, o: { stateDir: string; env: NodeJS.ProcessEnv }): Promise<RollbackPlan> {
+  const { file, params, state } = openRun(o.stateDir, run);
+  requireRollbackable(run, state, params);
+  const entries = Journal.read(file);
+  const facts = replay(entries).done.find((x) => x.step === 'preflight')?.data as unknown as PreflightFacts | undefined;
+  const prior = entries.find((e) => e.kind === 'note' && e.text === ROLLBACK_DECISION_NOTE);
+  const nr: NoReturn = prior && prior.kind === 'note' ? { past: prior.data?.past === true, why: String(prior.data?.why ?? '') } : await pointOfNoReturn(entries, params, facts);
+  const env = openEnv({ run, params, journal: undefined, emit: () => undefined, stateDir: o.stateDir, env: o.env });
+  try {
+    return { run, pastNoReturn: nr.past, why: nr.why, steps: rollbackSteps(env, { ...rollbackScope(entries), pastNoReturn: nr.past }).map((s) => ({ name: s.name, title: s.title })) };
+  } finally {
+    env.pool.close();
+  }
 }

@@ -46,6 +46,8 @@ export interface RunStepsOptions {
   afterStep?: (step: string) => void | Promise<void>;
   /** Waits before running a step again after a transient failure (transient.ts). @default TRANSIENT_RETRY_DELAYS_MS */
   retryDelaysMs?: readonly number[];
+  /** Per step, overrides retryDelaysMs (past the point of no return a run waits longer). */
+  retryDelaysFor?: (step: string) => readonly number[] | undefined;
 }
 
 export async function runSteps(steps: StepDef[], journal: Journal, state: RunState | undefined, emit: Emit, results: Map<string, Record<string, unknown>>, opts: RunStepsOptions = {}): Promise<void> {
@@ -58,7 +60,7 @@ export async function runSteps(steps: StepDef[], journal: Journal, state: RunSta
       emit({ kind: 'step-skipped', step: step.name, reason: 'done in an earlier attempt' });
       continue;
     }
-    await runOne(step, journal, emit, results, (attempts.get(step.name) ?? 0) + 1, opts.retryDelaysMs ?? TRANSIENT_RETRY_DELAYS_MS);
+    await runOne(step, journal, emit, results, (attempts.get(step.name) ?? 0) + 1, opts.retryDelaysFor?.(step.name) ?? opts.retryDelaysMs ?? TRANSIENT_RETRY_DELAYS_MS);
     await opts.afterStep?.(step.name);
   }
 }

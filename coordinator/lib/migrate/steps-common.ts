@@ -134,9 +134,9 @@ export async function waitServing(env: RunEnv, ctx: StepContext, zk: ZkView, wat
 }
 
 /** waitHealthy on `zk`, reporting progress; VerifyError listing what is still wrong at the deadline. */
-export async function requireHealthy(env: RunEnv, ctx: StepContext, zk: ZkView, timeoutMs: number): Promise<void> {
+export async function requireHealthy(env: RunEnv, ctx: StepContext, zk: ZkView, timeoutMs: number, o: { allMetas?: boolean } = {}): Promise<void> {
   const r = await waitHealthy(
-    { cluster: env.cluster, shell: env.shell, expectZk: zk },
+    { cluster: env.cluster, shell: env.shell, expectZk: zk, ...(o.allMetas === false ? { allMetas: false } : {}) },
     {
       deadline: Date.now() + timeoutMs,
       intervalMs: 500,

@@ -11,18 +11,24 @@ import { finalHealthStep } from './steps-final';
 import { copyTree } from '../zk/copy';
 import type { CopySummary } from '../zk/copy-types';
 import { fingerprint, readTree } from './tree';
+import { partitionsOf, tablesOf, waitTrustworthy } from './steps-trust';
+import { sizedTimeoutMs } from './timing';
 
 /**
  * The guide's zkcopy procedure (pegasus.md §1, §6, §8), each step idempotent and re-reading the
  * real state first: find the leader; stop every follower (no split brain); `blind` on the leader;
  * copy `cluster_root` with ephemeral LOCKNODEs skipped, verified by digest; check that the source
- * did not change meanwhile (blind does not stop DDL); point every meta's `[zookeeper] hosts_list`
- * at the new ensemble; restart the leader; wait until it serves from the new ensemble with the
- * same tables and partitions and is healthy; start the followers; final health check.
+ * did not change meanwhile (blind does not stop DDL) and that the level is still blind; stop the
+ * leader and fingerprint the source once more (recopy what changed, or abort); point every meta's
+ * `[zookeeper] hosts_list` at the new ensemble; start the leader there (the point of no return
+ * once it serves); wait until it serves with the same tables and partitions and, after
+ * fd_grace_seconds plus a beacon, is healthy; start the followers; final health check.
  */
 
 /** Steps whose start means some meta config may name the new ensemble (a rollback must stop every meta). */
 export const COPY_CUTOVER_STEPS = ['update-configs'];
+/** Steps after which the leader may be stopped (a rollback starts it again on the old ensemble). */
+export const COPY_LEADER_STOPPED_STEPS = ['stop-leader'];
 /** Steps that write into the target ensemble. */
 export const COPY_TARGET_STEPS = ['copy'];
 
@@ -148,6 +154,16 @@ export function copySteps(env: RunEnv): StepDef[] {
       run: async (ctx) => {
         const f = factsOf(ctx);
         if (!requireNotCheck(env, ctx, 'compare the source digest with the copy')) return {};
+        // A bulk-load start sets the level back to steady (src/meta/meta_bulk_load_service.cpp
+        // bulk_load_service::on_start_bulk_load, set_function_level(fl_steady)): partition configs
+        // may then move on the source. The recheck after the leader stops copies whatever moved.
+        const level = await env.shell.getMetaLevel();
+        if (level !== 'blind') {
+          const msg = `the leader's meta level is ${level}, no longer blind (a bulk load started? it lifts blind)`;
+          if (!p.allowRunningJobs) throw new PreconditionError(`${msg}; pause the bulk load and migrate again (or pass --allow-running-jobs to accept the risk)`);
+          ctx.warn(`${msg}; setting blind again (--allow-running-jobs)`);
+          await env.shell.setMetaLevel('blind');
+        }
         const copied = ctx.results.get('copy') as { digest: string; targetDigest: string };
         let digest = copied.digest;
         let target = copied.targetDigest;
@@ -177,6 +193,39 @@ export function copySteps(env: RunEnv): StepDef[] {
       },
     },
     {
+      name: 'stop-leader',
+      title: 'Stop the leader (nothing writes the source tree any more)',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        // blind does not stop drops, renames, app envs, duplication progress, bulk-load or backup
+        // state (src/meta/server_state.cpp update_configuration_on_remote is the only gate): with
+        // the leader stopped nothing writes the tree, so the recheck below is final.
+        await controlMeta(env, ctx, leaderOf(env, f), 'stop');
+        return { summary: `${f.leader} stopped; no meta runs` };
+      },
+    },
+    {
+      name: 'recheck-source',
+      title: 'Fingerprint the source again with every meta stopped; copy what changed since the check',
+      run: async (ctx) => {
+        const f = factsOf(ctx);
+        if (!requireNotCheck(env, ctx, 'compare the source digest with the copy once more')) return {};
+        const checked = ctx.results.get('check-source') as { digest: string };
+        let now = await fingerprint(f.source, f.root);
+        if (now.digest === checked.digest) return { digest: now.digest, maxMzxid: now.maxMzxid, summary: `source unchanged (digest ${now.digest.slice(7, 19)})` };
+        const what = await withZk([f.source, f.target], (src, dst) => describeChange(src, dst, f.root));
+        const msg = `the source changed between the check and the leader's stop (digest ${checked.digest.slice(7, 19)} → ${now.digest.slice(7, 19)}): ${what}`;
+        ctx.warn(msg);
+        if (p.onSourceChange === 'abort') throw new PreconditionError(`${msg}; aborting (--on-source-change abort)`);
+        const r = await copyOnce(env, ctx, f, 'sync');
+        now = await fingerprint(f.source, f.root);
+        // Nothing runs that may write it: a second change means someone else does (a supervisor restarted a meta?).
+        if (now.digest !== r.digest) throw new PreconditionError(`the source changed again with every meta stopped (digest ${r.digest.slice(7, 19)} → ${now.digest.slice(7, 19)}): something else writes ${f.source}${f.root}; find it before migrating`);
+        const tables = await tablesOf(f.source, f.root);
+        return { digest: r.digest, maxMzxid: now.maxMzxid, tables, recopied: true, summary: `copied the difference again; source and copy agree (digest ${r.digest.slice(7, 19)})` };
+      },
+    },
+    {
       name: 'update-configs',
       title: 'Point every meta at the new ensemble ([zookeeper] hosts_list, backups kept)',
       run: async (ctx) => {
@@ -186,12 +235,12 @@ export function copySteps(env: RunEnv): StepDef[] {
       },
     },
     {
-      name: 'restart-leader',
-      title: 'Restart the leader on the new ensemble',
+      name: 'start-leader',
+      title: 'Start the leader on the new ensemble',
       run: async (ctx) => {
         const f = factsOf(ctx);
-        await controlMeta(env, ctx, leaderOf(env, f), 'restart');
-        return { summary: `${f.leader} restarted` };
+        await controlMeta(env, ctx, leaderOf(env, f), 'start');
+        return { startedAt: Date.now(), summary: `${f.leader} started` };
       },
     },
     {
@@ -203,11 +252,17 @@ export function copySteps(env: RunEnv): StepDef[] {
         if (!requireNotCheck(env, ctx, `wait until ${f.leader} serves from ${formatZk(zk)}`)) return {};
         const info = await waitServing(env, ctx, zk, [leaderOf(env, f)], p.leaderTimeoutMs);
         if (info === 'under-recovery') throw new VerifyError('the leader is in recovery mode');
+        env.pointOfNoReturn(`${f.leader} serves from ${formatZk(zk)}`);
         env.freeze('end', `${f.leader} serves from ${formatZk(zk)}`);
-        await requireHealthy(env, ctx, zk, p.healthTimeoutMs);
-        const expected = (ctx.results.get('check-source') as { tables?: TableFacts[] } | undefined)?.tables ?? f.tables;
+        const startedAt = Number((ctx.results.get('start-leader') as { startedAt?: number } | undefined)?.startedAt ?? Date.now());
+        await waitTrustworthy(ctx, f, startedAt);
+        // The followers are stopped on purpose until the next step.
+        await requireHealthy(env, ctx, zk, sizedTimeoutMs(p.healthTimeoutMs, partitionsOf(f)), { allMetas: false });
+        const expected = (ctx.results.get('recheck-source') as { tables?: TableFacts[] } | undefined)?.tables ?? (ctx.results.get('check-source') as { tables?: TableFacts[] } | undefined)?.tables ?? f.tables;
         const tables = await compareTables(env, expected);
         if (tables.length > 0) throw new VerifyError(`the tables differ from before the migration: ${tables.join('; ')}`);
+        // Against the old tree, which nothing wrote since the leader stopped: a partition may only
+        // have moved on with a newer ballot (partitions.ts).
         const parts = await withZk([f.source, f.target], (src, dst) => comparePartitions(src, dst, f.root));
         if (parts.length > 0) throw new VerifyError(`the partition configurations differ from before the migration: ${parts.slice(0, 10).join('; ')}`);
         return { summary: `${info.primaryMetaServer} serves from ${formatZk(zk)}; ${expected.length} table(s) and their partitions as before` };

@@ -2,6 +2,8 @@ import { formatZk } from '../health';
 import type { RunEnv } from './env';
 import type { StepDef } from './runner';
 import { factsOf, requireHealthy } from './steps-common';
+import { partitionsOf } from './steps-trust';
+import { sizedTimeoutMs } from './timing';
 
 /**
  * The last step of both methods: the cluster is healthy on the new ensemble (leader answers,
@@ -20,7 +22,7 @@ export function finalHealthStep(env: RunEnv): StepDef {
         ctx.progress(`(check mode) would require the cluster healthy on ${formatZk(zk)}`);
         return {};
       }
-      await requireHealthy(env, ctx, zk, env.params.healthTimeoutMs);
+      await requireHealthy(env, ctx, zk, sizedTimeoutMs(env.params.healthTimeoutMs, partitionsOf(f)));
       const stored = await env.shell.getMetaLevel();
       if (stored !== f.level) {
         const r = await env.shell.setMetaLevel(f.level);

@@ -9,6 +9,8 @@ import { connectZk } from './preflight';
 import type { StepDef } from './runner';
 import { compareTables, editConfigs, factsOf, followersOf, leaderOf, requireNotCheck, shellCode, sleep, waitServing } from './steps-common';
 import { finalHealthStep } from './steps-final';
+import { partitionsOf, waitTrustworthy } from './steps-trust';
+import { sizedTimeoutMs } from './timing';
 import { isEmptyRoot } from './tree';
 
 /**
@@ -133,7 +135,10 @@ export function recoverSteps(env: RunEnv): StepDef[] {
         // A rerun after a recovery that succeeded: the meta answers normally from the new ensemble.
         try {
           const info = await env.shell.clusterInfo();
-          if (sameZk({ hosts: info.zookeeperHosts, root: info.zookeeperRoot }, { hosts: f.target, root: f.root })) return { summary: 'already recovered (an earlier attempt succeeded)' };
+          if (sameZk({ hosts: info.zookeeperHosts, root: info.zookeeperRoot }, { hosts: f.target, root: f.root })) {
+            env.pointOfNoReturn(`${f.leader} serves the recovered tree from ${f.target}${f.root}`);
+            return { summary: 'already recovered (an earlier attempt succeeded)' };
+          }
         } catch {
           /* under recovery: go on */
         }
@@ -144,9 +149,14 @@ export function recoverSteps(env: RunEnv): StepDef[] {
           const r = await env.shell.recover({ nodesFile: b.files.recoverNodes });
           for (const h of r.hints) ctx.warn(`recover: ${h.level}: ${h.message}`);
           ctx.hostResult(f.leader, 'changed', `Recover result: ERR_OK (${r.nodes.length} nodes, ${r.hints.length} hint(s))`);
+          // The meta wrote the recovered tree and serves from it (server_state::on_start_recovery ends in start_service).
+          env.pointOfNoReturn(`${f.leader} recovered the tree into ${f.target}${f.root} and serves from it`);
           return { hints: r.hints.map((h) => `${h.level}: ${h.message}`), summary: `Recover result: ERR_OK from ${r.nodes.length} node(s)` };
         } catch (e) {
-          if (isShellCode(e, 'ERR_SERVICE_ALREADY_RUNNING')) return { summary: 'already recovered (ERR_SERVICE_ALREADY_RUNNING)' };
+          if (isShellCode(e, 'ERR_SERVICE_ALREADY_RUNNING')) {
+            env.pointOfNoReturn(`${f.leader} already recovered the tree into ${f.target}${f.root}`);
+            return { summary: 'already recovered (ERR_SERVICE_ALREADY_RUNNING)' };
+          }
           throw new AppError(toAppError(e).code, `recover failed: ${toAppError(e).message}`, { cause: e });
         }
       },
@@ -170,8 +180,9 @@ export function recoverSteps(env: RunEnv): StepDef[] {
         if (env.check) return {};
         const info = await waitServing(env, ctx, zk, [leaderOf(env, f)], p.leaderTimeoutMs);
         if (info === 'under-recovery') throw new VerifyError(`${f.leader} is still in recovery mode after the restart`);
+        env.pointOfNoReturn(`${f.leader} serves from ${formatZk(zk)}`);
         env.freeze('end', `${f.leader} serves from ${formatZk(zk)}`);
-        return { summary: `${info.primaryMetaServer} serves from ${formatZk(zk)}` };
+        return { startedAt: Date.now(), summary: `${info.primaryMetaServer} serves from ${formatZk(zk)}` };
       },
     },
     {
@@ -185,32 +196,46 @@ export function recoverSteps(env: RunEnv): StepDef[] {
     },
     {
       name: 'wait-converged',
-      title: 'Wait until tables and per-node replica counts match the backup',
+      title: "Wait until the pre-migration tables are back with their partition counts and fully healthy (tables recovery brings back are reported)",
       run: async (ctx) => {
+        const f = factsOf(ctx);
         const b = backupOf(ctx.results);
-        if (!requireNotCheck(env, ctx, 'compare the table list and the (node, status, replica_count) triples with the backup')) return {};
-        const deadline = Date.now() + p.convergeTimeoutMs;
+        if (!requireNotCheck(env, ctx, 'compare the pre-migration tables and their health with the backup')) return {};
+        const startedAt = Number((ctx.results.get('restart-recovered-meta') as { startedAt?: number } | undefined)?.startedAt ?? Date.now());
+        await waitTrustworthy(ctx, f, startedAt);
+        // Only the pre-migration tables count: recovery also brings back dropped tables whose
+        // replicas are still on disk (at the default level steady they are never collected,
+        // src/meta/server_state.cpp), and these raise per-node replica counts for good.
+        const timeout = sizedTimeoutMs(p.convergeTimeoutMs, partitionsOf(f));
+        const deadline = Date.now() + timeout;
         let last: string[] = [];
+        let extra: string[] = [];
         for (let round = 0; ; round++) {
           try {
-            const tables = await compareTables(env, b.tables, b.dropped.map((d) => d.appId));
-            const nodes = await env.shell.listNodes({ detailed: true });
-            const now = new Map(nodes.nodes.map((n) => [n.address, n]));
-            const nodeDiffs = b.nodes.flatMap((o) => {
-              const n = now.get(o.address);
-              if (!n) return [`${o.address} missing`];
-              return n.status !== o.status || (n.replicaCount ?? 0) !== o.replicaCount ? [`${o.address} ${n.status} ${n.replicaCount ?? 0} (was ${o.status} ${o.replicaCount})`] : [];
-            });
-            last = [...tables, ...nodeDiffs];
+            const apps = await env.shell.listApps({ detailed: true });
+            const now = apps.apps.filter((a) => a.status === 'AVAILABLE');
+            const diffs: string[] = [];
+            for (const t of b.tables) {
+              const n = now.find((a) => a.appId === t.appId);
+              if (!n) diffs.push(`table ${t.name} (id ${t.appId}) is missing`);
+              else if (n.appName !== t.name || n.partitionCount !== t.partitionCount) diffs.push(`table id ${t.appId} was ${t.name}/${t.partitionCount}, is ${n.appName}/${n.partitionCount}`);
+              else {
+                const h = apps.health?.find((x) => x.appId === t.appId);
+                if (!h || h.fullyHealthy !== h.partitionCount) diffs.push(`${t.name}: ${h ? `${h.fullyHealthy}/${h.partitionCount}` : 'no'} partitions fully healthy`);
+              }
+            }
+            extra = now.filter((a) => !b.tables.some((t) => t.appId === a.appId)).map((a) => `${a.appName} (id ${a.appId})`);
+            last = diffs;
           } catch (e) {
             last = [toAppError(e).message];
           }
           if (last.length === 0) break;
-          if (Date.now() > deadline) throw new VerifyError(`tables and replica counts did not match the backup within ${Math.round(p.convergeTimeoutMs / 1000)} s: ${last.join('; ')}`);
+          if (Date.now() > deadline) throw new VerifyError(`the pre-migration tables were not back and healthy within ${Math.round(timeout / 1000)} s: ${last.join('; ')}`);
           if (round % 4 === 0) ctx.progress(`not yet: ${last.slice(0, 4).join('; ')}`);
           await sleep(500);
         }
-        return { summary: `${b.tables.length} table(s) and ${b.nodes.length} node(s) match the backup` };
+        if (extra.length > 0) ctx.warn(`recovery brought back table(s) that were not available before (dropped tables whose replicas were still on disk): ${extra.join(', ')}; drop them again if unwanted`);
+        return { extraTables: extra, summary: `${b.tables.length} table(s) back and fully healthy${extra.length ? `; ${extra.length} more brought back: ${extra.join(', ')}` : ''}` };
       },
     },
     finalHealthStep(env),

@@ -1,5 +1,6 @@
 import type { HostRecap, HostStatus, RunSummary } from './events';
 import type { JournalEntry, RunOutcome } from './journal';
+import { ponrNote } from './no-return';
 
 /**
  * The final summary, computed from the journal alone so that a run finished by `resume` after a
@@ -56,12 +57,14 @@ export function summarize(entries: readonly JournalEntry[], outcome: RunOutcome 
   const endEntry = [...entries].reverse().find((e) => e.kind === 'run-end');
   const endMs = endEntry ? ms(endEntry.ts) : (o.now ?? Date.now());
   const fw = freezeWindow(entries);
+  const ponr = ponrNote(entries);
   return {
     run: o.run,
     cluster: o.cluster,
     method: o.method,
     outcome,
     writeFreezeMs: fw.ms,
+    ...(ponr ? { pointOfNoReturn: ponr.ts } : {}),
     totalMs: endMs - startMs,
     hosts: hostRecap(entries),
     message: (o.message ?? (outcome === 'in-progress' ? 'in progress (or its coordinator was killed: "zkmig resume RUN")' : MESSAGES[outcome])).replace('RUN', o.run),

@@ -65,3 +65,23 @@ export function estimateMs(method: Method, nodes: number, inactiveMs: number, zk
   if (method === 'copy') return Math.round(copy + restart * 2 + 15000);
   return Math.round(inactiveMs + restart * 3 + 30000 + Math.min(zkTimeoutMs, 30000));
 }
+
+/**
+ * How long after a leader starts before `nodes` and `ls -d` mean anything: a starting leader marks
+ * every node named in a partition config ALIVE without any beacon (`src/meta/meta_service.cpp
+ * meta_service::start_service`, `src/meta/server_state.cpp server_state::initialize_node_state`)
+ * and declares a silent one dead only after fd_grace_seconds; one beacon interval more lets a live
+ * node prove itself. Production template: 22 s + 3 s.
+ */
+export function trustAfterStartMs(t: ReplicationTiming): number {
+  return (t.fdGraceSeconds + t.fdBeaconIntervalSeconds) * 1000;
+}
+
+/**
+ * A deadline sized to the cluster: `base` (the flag), or more for a large cluster, whose
+ * secondaries each need a learn and a ballot bump before `ls -d` is healthy again. 250 ms per
+ * partition on top of a minute: 10 000 partitions get about 43 min.
+ */
+export function sizedTimeoutMs(baseMs: number, partitions: number): number {
+  return Math.max(baseMs, 60_000 + partitions * 250);
+}

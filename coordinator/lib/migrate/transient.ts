@@ -34,3 +34,10 @@ export function isTransient(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Past the point of no return there is no way back to try instead: the same transient failures
+ * are retried for longer (about a minute in all), covering a ZooKeeper member or an agent that
+ * takes a while to come back.
+ */
+export const ROLL_FORWARD_RETRY_DELAYS_MS: readonly number[] = [1000, 2000, 4000, 8000, 15000, 30000];
