@@ -56,7 +56,7 @@ export class AgentServer {
     new FactsService(this.ctx).addToServer(this.grpcServer);
     new ConfigService(this.ctx).addToServer(this.grpcServer);
     new ServiceControlService(this.ctx).addToServer(this.grpcServer);
-    this.listener = new Listener(this.grpcServer, { tls: config.tls, maxConnections: config.limits.maxConnections, audit: opts.audit });
+    this.listener = new Listener(this.grpcServer, { tls: config.tls, maxConnections: config.limits.maxConnections, allowedClients: config.tls?.allowedClients ?? [], audit: opts.audit });
   }
 
   /** Listen and go to `serving`. Throws (and leaves nothing open) when the port cannot be bound. */
