@@ -15,7 +15,8 @@
  * - limits.maxConnections counts only sessions whose client certificate verified AND whose CN is
  *   allowed (tls.allowedClients), so the coordinator always has its slots;
  * - a certificate the CA signed but whose CN is not allowed gets a few slots of its own
- *   (UNLISTED_MAX), so that it still hears PERMISSION_DENIED but cannot take the coordinator's;
+ *   (UNLISTED_MAX) on a separate, tightly limited gRPC server that denies everything (denier.ts),
+ *   so that it still hears PERMISSION_DENIED but cannot take the coordinator's slots or memory;
  * - connections still in their TLS handshake have HANDSHAKE_TIMEOUT_MS to finish. When too many
  *   are pending (PENDING_MAX, or PENDING_PER_SOURCE from one address) the OLDEST pending one is
  *   closed, never the new one: to starve a coordinator's handshake (milliseconds) an attacker must
@@ -39,6 +40,8 @@ export interface ListenerOptions {
   maxConnections: number;
   /** CNs allowed to call; empty = any certificate the CA signed. */
   allowedClients: string[];
+  /** Where verified connections whose CN is not allowed go (denier.ts). */
+  unlisted?: grpc.Server;
   audit: AuditLog;
 }
 
@@ -61,6 +64,7 @@ const short = (v: string): string => (v.length > 64 ? `${v.slice(0, 64)}...` : v
 export class Listener {
   private readonly server: net.Server;
   private readonly injector: ReturnType<grpc.Server['createConnectionInjector']>;
+  private readonly unlistedInjector: ReturnType<grpc.Server['createConnectionInjector']> | undefined;
   private readonly sockets = new Set<net.Socket>();
   private readonly throttle: AuditThrottle;
   /** Raw sockets still in their TLS handshake, oldest first, by `addr:port`. */
@@ -73,8 +77,9 @@ export class Listener {
     grpcServer: grpc.Server,
     private readonly opts: ListenerOptions,
   ) {
-    this.throttle = new AuditThrottle(opts.audit);
+    this.throttle = new AuditThrottle(opts.audit, 1000, 5);
     this.injector = grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    this.unlistedInjector = opts.unlisted?.createConnectionInjector(grpc.ServerCredentials.createInsecure());
     if (opts.tls) {
       const s = tls.createServer({
         ...secureContextOptions(opts.tls),
@@ -194,14 +199,15 @@ export class Listener {
       if (this.unlisted >= UNLISTED_MAX) return this.drop(sock, 'unlisted');
       this.unlisted++;
       sock.once('close', () => this.unlisted--);
+      if (this.unlistedInjector) return this.accept(sock, this.unlistedInjector);
     }
     this.accept(sock);
   }
 
-  private accept(sock: net.Socket): void {
+  private accept(sock: net.Socket, injector = this.injector): void {
     this.sockets.add(sock);
     sock.once('close', () => this.sockets.delete(sock));
-    this.injector.injectConnection(sock);
+    injector.injectConnection(sock);
   }
 
   listen(host: string, port: number): Promise<{ host: string; port: number }> {
@@ -232,6 +238,7 @@ export class Listener {
 
   destroy(): void {
     this.injector.destroy();
+    this.unlistedInjector?.destroy();
     for (const s of this.sockets) s.destroy();
     for (const s of this.pending.values()) s.destroy();
     this.throttle.flushAll();
