@@ -15,8 +15,11 @@ export const JOURNAL_SOCKET = '/run/systemd/journal/socket';
 export type AuditEvent =
   | { event: 'lifecycle'; state: string; msg: string; address?: string; pid?: number }
   | { event: 'tls-rejected'; peer: string; reason: string; subject?: string; msg: string }
-  /** Connections refused at limits.maxConnections; `dropped` counts those since the previous record. */
-  | { event: 'connection-dropped'; peer: string; limit: number; dropped: number; msg: string }
+  /**
+   * Connections closed by a limit: `limit` is limits.maxConnections for verified sessions, or the
+   * cap on connections still in their TLS handshake (`reason: 'handshake-evicted'`).
+   */
+  | { event: 'connection-dropped'; peer: string; limit: number; dropped: number; reason?: string; msg: string }
   | {
       event: 'mutation' | 'denied' | 'error';
       method: string;
@@ -96,12 +99,28 @@ export function openAuditSink(socketPath = JOURNAL_SOCKET, mode: 'auto' | 'journ
   }
 }
 
+/**
+ * Longest string field written. Some fields come from the peer (request_id, coordinator, a
+ * certificate subject): a client must not be able to write megabyte-sized records.
+ */
+export const MAX_FIELD_CHARS = 512;
+export const MAX_MSG_CHARS = 2048;
+
+function capped(e: AuditEvent): AuditEvent {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) {
+    const max = k === 'msg' ? MAX_MSG_CHARS : MAX_FIELD_CHARS;
+    out[k] = typeof v === 'string' && v.length > max ? `${v.slice(0, max)}...[${v.length - max} more chars cut]` : v;
+  }
+  return out as AuditEvent;
+}
+
 export class AuditLog {
   constructor(private readonly sink: AuditSink) {}
 
   record(e: AuditEvent): void {
     try {
-      this.sink.write({ ...e, ts: new Date().toISOString(), level: levelOf(e) });
+      this.sink.write({ ...capped(e), ts: new Date().toISOString(), level: levelOf(e) });
     } catch (err) {
       // Never let a logging failure fail the operation; say so on stderr instead.
       process.stderr.write(`zkmig-agent: audit write failed: ${(err as Error).message}\n`);

@@ -11,7 +11,7 @@ import type { AgentConfig, LoadOptions, ResolvedCommand, ResolvedConfig, Resolve
 type Obj = Record<string, unknown>;
 
 const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/;
-const UNIT_NAME = /^[A-Za-z0-9:_.\\@-]+\.(service|target|scope)$/;
+const UNIT_NAME = /^[A-Za-z0-9:_.\\@][A-Za-z0-9:_.\\@-]*\.(service|target|scope)$/;
 
 class Checker {
   constructor(readonly source: string) {}

@@ -44,7 +44,7 @@ export function buildContext(config: ResolvedConfig, rpc: RpcDeps, lifecycle: Li
     const backend: ServiceBackend =
       svc.backend === 'systemd'
         ? new SystemdBackend(config.systemctl as string, svc.name, svc.unit, svc.configFile ?? '', exec, resolveBinary('journalctl', '/usr/bin:/bin') ?? null)
-        : new CommandBackend(svc.name, svc.command as NonNullable<ResolvedService['command']>, svc.configFile ?? '', { exec, sleep });
+        : new CommandBackend(svc.name, svc.command as NonNullable<ResolvedService['command']>, svc.configFile ?? '', { exec, sleep, stateDir: config.stateDir });
     services.set(svc.name, { svc, backend });
   }
   return {

@@ -10,6 +10,7 @@ import { AppError, ErrorCode, ExecError, toAppError } from '../shared/errors';
 import type { RequestHeader__Output } from '../shared/generated/zkmig/agent/v1/RequestHeader';
 import { peerIdentity, PeerIdentity } from '../shared/tls';
 import type { AuditLog } from './audit';
+import { AuditThrottle } from './audit-throttle';
 import type { Lifecycle } from './lifecycle';
 
 export interface CallContext {
@@ -131,9 +132,9 @@ export function unary<Req extends { header?: RequestHeader__Output | null }, Res
     const identity = peerIdentity(call.getAuthContext()?.sslPeerCertificate);
     const ctx: CallContext = {
       method,
-      requestId: req.header?.request_id || crypto.randomUUID(),
+      requestId: clientField(req.header?.request_id) || crypto.randomUUID(),
       checkMode: req.header?.check_mode === true,
-      coordinator: req.header?.coordinator ?? '',
+      coordinator: clientField(req.header?.coordinator),
       client: deps.insecure ? 'insecure' : (identity?.subject ?? 'unknown'),
       identity,
       peer: call.getPeer(),
@@ -159,7 +160,11 @@ export function unary<Req extends { header?: RequestHeader__Output | null }, Res
         durationMs: Date.now() - started,
       });
     const reject = (code: grpc.status, msg: string): void => {
-      record('denied', grpc.status[code], msg);
+      // Rate-limited and aggregated: anyone with a CA-signed certificate can cause these.
+      deniedThrottle(deps.audit).record('denied', {
+        event: 'denied', method, requestId: ctx.requestId, client: ctx.client, clientFingerprint: identity?.fingerprint, coordinator: ctx.coordinator,
+        peer: ctx.peer, checkMode: ctx.checkMode, target: safeTarget(target, req), result: grpc.status[code], msg, durationMs: Date.now() - started,
+      });
       const md = new grpc.Metadata();
       md.set('zkmig-error-code', code === grpc.status.UNAUTHENTICATED || code === grpc.status.PERMISSION_DENIED ? 'PERMISSION_DENIED' : 'UNAVAILABLE');
       callback({ code, details: msg, metadata: md });
@@ -199,6 +204,21 @@ export function unary<Req extends { header?: RequestHeader__Output | null }, Res
       },
     );
   };
+}
+
+/**
+ * A field the client chose (request_id, coordinator): at most 128 characters from a safe set, so a
+ * client can neither write huge audit records nor forge their structure.
+ */
+export function clientField(v: string | undefined | null): string {
+  return (v ?? '').slice(0, 128).replace(/[^A-Za-z0-9._:@/+=-]/g, '?');
+}
+
+const throttles = new WeakMap<AuditLog, AuditThrottle>();
+function deniedThrottle(audit: AuditLog): AuditThrottle {
+  let t = throttles.get(audit);
+  if (!t) throttles.set(audit, (t = new AuditThrottle(audit, 1000, 20)));
+  return t;
 }
 
 function safeTarget<Req>(target: (req: Req) => string, req: Req): string {

@@ -12,6 +12,7 @@ import { AgentContext, buildContext } from './context';
 import type { Exec } from './exec';
 import { HealthService } from './health';
 import { Lifecycle } from './lifecycle';
+import { createDenier } from './denier';
 import { Listener } from './listener';
 import { removeStaleTemps } from './ops/atomic-write';
 import { Inflight } from './rpc';
@@ -28,6 +29,7 @@ export interface AgentServerOptions {
 export class AgentServer {
   readonly lifecycle = new Lifecycle();
   private readonly grpcServer: grpc.Server;
+  private readonly denier: grpc.Server | undefined;
   private readonly listener: Listener;
   private readonly inflight = new Inflight();
   readonly ctx: AgentContext;
@@ -51,12 +53,22 @@ export class AgentServer {
       'grpc.max_receive_message_length': config.limits.maxRequestBytes,
       // Responses carry whole config files (ReadConfig) and their diffs (EditConfig).
       'grpc.max_send_message_length': config.limits.maxFileBytes * 3 + (1 << 20),
+      // Bounds on what one connection can make the agent hold (grpc-js defaults are unlimited
+      // streams, unlimited session memory, ~24-day idle timers): a client the operator did not
+      // authorise must not be able to grow the agent's memory on a meta host.
+      'grpc.max_concurrent_streams': 32,
+      'grpc-node.max_session_memory': 16, // MB of buffered frames per connection (HTTP/2 maxSessionMemory)
+      'grpc.max_connection_idle_ms': 10 * 60 * 1000,
+      'grpc.keepalive_time_ms': 60 * 1000,
+      'grpc.keepalive_timeout_ms': 20 * 1000,
     });
     new HealthService(this.lifecycle).addToServer(this.grpcServer);
     new FactsService(this.ctx).addToServer(this.grpcServer);
     new ConfigService(this.ctx).addToServer(this.grpcServer);
     new ServiceControlService(this.ctx).addToServer(this.grpcServer);
-    this.listener = new Listener(this.grpcServer, { tls: config.tls, maxConnections: config.limits.maxConnections, audit: opts.audit });
+    const allowed = config.tls?.allowedClients ?? [];
+    this.denier = config.tls && allowed.length > 0 ? createDenier(opts.audit, allowed) : undefined;
+    this.listener = new Listener(this.grpcServer, { tls: config.tls, maxConnections: config.limits.maxConnections, allowedClients: allowed, unlisted: this.denier, audit: opts.audit });
   }
 
   /** Listen and go to `serving`. Throws (and leaves nothing open) when the port cannot be bound. */
@@ -103,6 +115,7 @@ export class AgentServer {
         resolve();
       });
     });
+    this.denier?.forceShutdown();
     this.listener.destroy();
     audit.record({ event: 'lifecycle', state: 'stopped', msg: clean ? 'stopped cleanly' : `stopped with ${this.inflight.count} call(s) still running after drainTimeoutMs` });
   }

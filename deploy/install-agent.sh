@@ -52,7 +52,32 @@ major=$("$NODE" -p 'process.versions.node.split(".")[0]')
 [ "$major" -ge 20 ] || die "node $("$NODE" -v) is too old; zkmig needs >= 20"
 [ -f "$SRC/dist/agent/main.js" ] || die "$SRC is not built: run 'npm ci && npm run build' there first"
 [ -d "$SRC/node_modules/@grpc/grpc-js" ] || die "$SRC/node_modules is missing: run 'npm ci' there first"
-case "$PREFIX$CONFIG" in *[[:space:]]*) die "PREFIX and CONFIG must not contain spaces" ;; esac
+# These go into the unit through sed and systemd's own quoting: allow only plain path characters
+# (no spaces, no `&`, `|`, `%`, quotes), and refuse before anything is changed.
+for v in PREFIX CONFIG NODE UNIT_DIR; do
+  case "${!v}" in
+    /*) ;;
+    *) die "$v must be an absolute path: ${!v}" ;;
+  esac
+  [[ "${!v}" =~ ^[A-Za-z0-9._/+@-]+$ ]] || die "$v may contain only letters, digits and . _ / + @ -: ${!v}"
+done
+# Everything the root agent runs from must be writable by root only, up to /. A parent another
+# user can write (without the sticky bit) lets that user swap the whole tree.
+d=$PREFIX
+while [ "$d" != / ]; do
+  d=$(dirname "$d")
+  if [ -e "$d" ]; then
+    read -r uid perm <<<"$(stat -L -c '%u %a' "$d")"
+    [ "$uid" -eq 0 ] || die "$d (a parent of PREFIX) is not owned by root; install somewhere only root can write"
+    if (( 8#$perm & 8#022 )) && ! (( 8#$perm & 8#1000 )); then die "$d (a parent of PREFIX) is writable by group or others; install somewhere only root can write"; fi
+  fi
+done
+# Only a PREFIX this script installed (or an empty or new one): it replaces $PREFIX/node_modules and
+# $PREFIX/dist wholesale, which must never hit a shared directory such as /usr/local/lib.
+MARKER=.zkmig-agent-install
+if [ -d "$PREFIX" ] && [ -n "$(ls -A "$PREFIX")" ] && [ ! -e "$PREFIX/$MARKER" ] && [ ! -f "$PREFIX/dist/agent/main.js" ]; then
+  die "$PREFIX exists, is not empty and was not installed by install-agent.sh; choose an own PREFIX (for example /opt/zkmig)"
+fi
 
 # --- files ------------------------------------------------------------------------------------
 # Stage the wanted tree, then swap each part in only when it differs (so a rerun changes nothing).
@@ -71,7 +96,12 @@ else
   say "npm not found: copying all of node_modules"
   cp -a "$SRC/node_modules/." "$stage/node_modules/"
 fi
+# Installed files are root's whatever their owner in the checkout (cp -a would keep the build
+# user's uid, and that user could then rewrite code that runs as root).
+chown -R root:root "$stage"
+chmod -R go-w "$stage"
 mkdir -p "$PREFIX"
+[ -e "$PREFIX/$MARKER" ] || : >"$PREFIX/$MARKER"
 for part in dist proto node_modules package.json; do
   if ! diff -rq "$stage/$part" "$PREFIX/$part" >/dev/null 2>&1; then
     rm -rf "$PREFIX/$part.new"
@@ -83,6 +113,14 @@ for part in dist proto node_modules package.json; do
   fi
 done
 chmod 0755 "$PREFIX/dist/agent/main.js"
+# Repair ownership and modes that differ (an older install, or someone's chown/chmod since): diff
+# compares contents only.
+wrong=$(find "$PREFIX" \( ! -user 0 -o ! -group 0 -o \( ! -type l -perm /022 \) \) -print 2>/dev/null | head -n 5)
+if [ -n "$wrong" ]; then
+  chown -R root:root "$PREFIX"
+  chmod -R go-w "$PREFIX"
+  change "made $PREFIX owned by root and writable by root only (was not: $(echo "$wrong" | tr '\n' ' '))"
+fi
 
 # --- user and directories ---------------------------------------------------------------------
 if [ "$AGENT_USER" != root ] && ! id -u "$AGENT_USER" >/dev/null 2>&1; then
@@ -99,6 +137,14 @@ if [ ! -f "$CONFIG" ]; then
   install -m 0640 -o root -g "$group" "$SRC/deploy/agent.yaml" "$CONFIG"
   change "installed the example config as $CONFIG: edit it (files, services, certificates)"
 fi
+# The config names the commands the root agent runs: root's alone to change.
+for f in "$confdir" "$CONFIG"; do
+  if [ "$(stat -c %u "$f")" -ne 0 ] || (( 8#$(stat -c %a "$f") & 8#022 )); then
+    chown root "$f"
+    chmod go-w "$f"
+    change "made $f owned by root and writable by root only"
+  fi
+done
 
 # --- config check (also gives the directories the unit must let the agent write) --------------
 config_ok=1
@@ -106,7 +152,8 @@ if ! check=$("$NODE" "$PREFIX/dist/agent/main.js" --config "$CONFIG" --check-con
   config_ok=0
   say "config not valid yet, the agent will not be started: $check"
 fi
-paths=/var/lib/zkmig-agent
+# With an invalid config there is nothing to create yet (never guess a directory).
+paths=""
 if [ "$config_ok" -eq 1 ]; then
   paths=$("$NODE" "$PREFIX/dist/agent/main.js" --config "$CONFIG" --write-paths)
 fi

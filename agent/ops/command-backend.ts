@@ -16,11 +16,13 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ExecError, TimeoutError } from '../../shared/errors';
+import { ExecError, PreconditionError, TimeoutError } from '../../shared/errors';
 import type { ResolvedCommand } from '../config';
 import { BASE_ENV, Exec } from '../exec';
 import { findOrphan } from './orphan';
+import { agentSecret, carriesMark, MARK_VAR, markOf, pgrpOf, signallable, untrustedWhy } from './pid-trust';
 import { isAlive, readPidFile, signal, startTime, tailFile } from './process';
+import * as crypto from 'node:crypto';
 import type { ActiveState, ServiceBackend, ServiceStatus } from './service-types';
 
 interface Sidecar {
@@ -33,6 +35,8 @@ interface Sidecar {
 export interface CommandBackendDeps {
   exec: Exec;
   sleep: (ms: number) => Promise<void>;
+  /** The agent's own directory (root-only): the sidecar records and the secret mark live there. */
+  stateDir: string;
 }
 
 export class CommandBackend implements ServiceBackend {
@@ -49,14 +53,31 @@ export class CommandBackend implements ServiceBackend {
     private readonly deps: CommandBackendDeps,
   ) {}
 
+  /**
+   * The agent's record of what it started. It lives in the agent's own state directory, never
+   * beside a pid file another user may be able to write (for the default pidFile it is
+   * `<pidFile>.zkmig.json`).
+   */
   private get sidecarPath(): string {
-    return `${this.cmd.pidFile}.zkmig.json`;
+    return path.join(this.deps.stateDir, 'services', `${this.name}.pid.zkmig.json`);
+  }
+
+  private secret: string | undefined;
+  private get mark(): string {
+    this.secret ??= agentSecret(this.deps.stateDir);
+    return markOf(this.name, this.secret);
   }
 
   private readSidecar(pid: number): Sidecar | undefined {
     try {
-      const s = JSON.parse(fs.readFileSync(this.sidecarPath, 'utf8')) as Sidecar;
-      return s.pid === pid ? s : undefined;
+      const fd = fs.openSync(this.sidecarPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+      try {
+        if (!fs.fstatSync(fd).isFile()) return undefined;
+        const s = JSON.parse(fs.readFileSync(fd, 'utf8')) as Sidecar;
+        return s.pid === pid ? s : undefined;
+      } finally {
+        fs.closeSync(fd);
+      }
     } catch {
       return undefined;
     }
@@ -65,27 +86,44 @@ export class CommandBackend implements ServiceBackend {
   /**
    * The recorded pid when it is alive and still the process that was started; else a process this
    * agent started but never recorded (orphan.ts), which is adopted; 0 otherwise, with why.
+   * `group`: the pid leads a process group this agent created (a `simple` start), so stop may
+   * signal the whole group.
    */
-  private livePid(): { pid: number; recorded: number; why: string } {
+  private livePid(): { pid: number; recorded: number; why: string; group: boolean } {
     const r = this.recordedPid();
     if (r.pid > 0 || this.cmd.type === 'forking') return r;
-    const orphan = findOrphan(this.cmd.start, this.cmd.cwd);
-    if (orphan === undefined) return r;
-    const side: Sidecar = { pid: orphan, startTime: startTime(orphan) ?? '', argv: this.cmd.start, startedAt: new Date().toISOString() };
+    const { ours, foreign } = findOrphan(this.cmd.start, this.cmd.cwd, this.mark);
+    if (ours === undefined) {
+      if (foreign.length > 0) {
+        const f = foreign.map((p) => `pid ${p.pid} (uid ${p.uid ?? '?'})`).join(', ');
+        return { ...r, why: `conflict: ${f} runs the same command but was not started by this agent; it is neither adopted nor signalled` };
+      }
+      return r;
+    }
+    const side: Sidecar = { pid: ours, startTime: startTime(ours) ?? '', argv: this.cmd.start, startedAt: new Date().toISOString() };
+    fs.mkdirSync(path.dirname(this.sidecarPath), { recursive: true, mode: 0o750 });
     writeSmallFile(this.sidecarPath, JSON.stringify(side) + '\n');
-    writeSmallFile(this.cmd.pidFile, `${orphan}\n`);
-    return { pid: orphan, recorded: orphan, why: '' };
+    writeSmallFile(this.cmd.pidFile, `${ours}\n`);
+    return { pid: ours, recorded: ours, why: '', group: pgrpOf(ours) === ours };
   }
 
-  private recordedPid(): { pid: number; recorded: number; why: string } {
+  private recordedPid(): { pid: number; recorded: number; why: string; group: boolean } {
     const recorded = readPidFile(this.cmd.pidFile);
-    if (recorded === 0) return { pid: 0, recorded, why: `no pid in ${this.cmd.pidFile}` };
-    if (!isAlive(recorded)) return { pid: 0, recorded, why: `pid ${recorded} from ${this.cmd.pidFile} is not running` };
+    const no = (why: string): { pid: number; recorded: number; why: string; group: boolean } => ({ pid: 0, recorded, why, group: false });
+    if (recorded === 0) return no(`no pid in ${this.cmd.pidFile}`);
+    if (!signallable(recorded)) return no(`${this.cmd.pidFile} names pid ${recorded}, which the agent never signals`);
+    if (!isAlive(recorded)) return no(`pid ${recorded} from ${this.cmd.pidFile} is not running`);
     const side = this.readSidecar(recorded);
-    if (side && side.startTime !== startTime(recorded)) {
-      return { pid: 0, recorded, why: `pid ${recorded} now belongs to another process (pid reused since ${side.startedAt})` };
+    if (side) {
+      if (side.startTime !== startTime(recorded)) return no(`pid ${recorded} now belongs to another process (pid reused since ${side.startedAt})`);
+      // Ours, as recorded by us; a `simple` start made it a session (and group) leader.
+      return { pid: recorded, recorded, why: '', group: this.cmd.type === 'simple' && pgrpOf(recorded) === recorded };
     }
-    return { pid: recorded, recorded, why: '' };
+    const untrusted = untrustedWhy(this.cmd.pidFile);
+    if (untrusted && !carriesMark(recorded, this.mark)) {
+      return no(`pid ${recorded} from ${this.cmd.pidFile} was not started by this agent (${untrusted}, and the process lacks the agent's mark); it is not signalled`);
+    }
+    return { pid: recorded, recorded, why: '', group: false };
   }
 
   private status0(state: ActiveState, pid: number, detail: string, execMainStatus = -1): ServiceStatus {
@@ -129,22 +167,32 @@ export class CommandBackend implements ServiceBackend {
   async start(timeoutMs: number): Promise<void> {
     fs.mkdirSync(path.dirname(this.cmd.pidFile), { recursive: true, mode: 0o750 });
     if (this.cmd.type === 'forking') {
-      const r = await this.deps.exec(this.cmd.start, { timeoutMs, env: this.cmd.env, cwd: this.cmd.cwd });
+      const r = await this.deps.exec(this.cmd.start, { timeoutMs, env: { ...this.cmd.env, [MARK_VAR]: this.mark }, cwd: this.cmd.cwd });
       if (r.exitCode !== 0) {
         throw new ExecError(this.cmd.start, r.exitCode, r.signal, r.stderr, `start command of ${this.name} exited with ${r.exitCode ?? r.signal}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
       }
       return;
     }
     fs.mkdirSync(path.dirname(this.cmd.logFile), { recursive: true, mode: 0o750 });
-    const log = fs.openSync(this.cmd.logFile, 'a', 0o640);
+    fs.mkdirSync(path.dirname(this.sidecarPath), { recursive: true, mode: 0o750 });
+    // Never through a symlink (a planted one would make root append to any file), never a FIFO.
+    const C = fs.constants;
+    let log: number;
     try {
+      log = fs.openSync(this.cmd.logFile, C.O_WRONLY | C.O_APPEND | C.O_CREAT | C.O_NOFOLLOW | C.O_NONBLOCK, 0o640);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new PreconditionError(`cannot start ${this.name}: logFile ${this.cmd.logFile} is a symlink; the agent never writes through one`);
+      throw e;
+    }
+    try {
+      if (!fs.fstatSync(log).isFile()) throw new PreconditionError(`cannot start ${this.name}: logFile ${this.cmd.logFile} is not a regular file`);
       fs.writeSync(log, `--- zkmig-agent: starting ${this.name} at ${new Date().toISOString()}: ${this.cmd.start.join(' ')}\n`);
       const [bin, ...args] = this.cmd.start;
       const child = spawn(bin as string, args, {
         detached: true,
         stdio: ['ignore', log, log],
         cwd: this.cmd.cwd,
-        env: { ...BASE_ENV, ...this.cmd.env },
+        env: { ...BASE_ENV, ...this.cmd.env, [MARK_VAR]: this.mark },
       });
       const pid = await new Promise<number>((resolve, reject) => {
         child.once('error', (e) => reject(new ExecError(this.cmd.start, null, null, e.message, `cannot start ${this.name}: ${e.message}`, { cause: e })));
@@ -176,10 +224,10 @@ export class CommandBackend implements ServiceBackend {
         throw new ExecError(this.cmd.stop, r.exitCode, r.signal, r.stderr, `stop command of ${this.name} exited with ${r.exitCode ?? r.signal}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
       }
     } else if (before.pid > 0) {
-      signal(before.pid, 'SIGTERM', this.isGroupLeader(before.pid));
+      signal(before.pid, 'SIGTERM', before.group);
     }
     if (before.pid > 0 && !(await this.waitDead(before.pid, timeoutMs))) {
-      signal(before.pid, 'SIGKILL', this.isGroupLeader(before.pid));
+      signal(before.pid, 'SIGKILL', before.group);
       if (!(await this.waitDead(before.pid, 5000))) throw new TimeoutError(`${this.name} (pid ${before.pid}) is still alive after SIGKILL`);
     }
     // Remove the pid file once its process is gone, or when it never was ours (pid reused).
@@ -187,11 +235,6 @@ export class CommandBackend implements ServiceBackend {
       fs.rmSync(this.cmd.pidFile, { force: true });
       fs.rmSync(this.sidecarPath, { force: true });
     }
-  }
-
-  /** A `simple` process we launched leads its own session: signal the group so its children go too. */
-  private isGroupLeader(pid: number): boolean {
-    return this.cmd.type === 'simple' && this.readSidecar(pid) !== undefined;
   }
 
   private async waitDead(pid: number, ms: number): Promise<boolean> {
@@ -218,15 +261,24 @@ function pidFileMtime(file: string): string {
   return st ? String(st.mtimeMs) : '';
 }
 
-/** Write a small file atomically enough for a pid file: temp, fsync, rename. */
+/**
+ * Write a small file atomically enough for a pid file: a random temp name opened O_EXCL|O_NOFOLLOW
+ * (a name planted in advance, or a symlink, fails instead of being written through), fsync, rename.
+ */
 function writeSmallFile(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w', 0o644);
+  const tmp = `${file}.tmp-${crypto.randomBytes(6).toString('hex')}`;
+  const C = fs.constants;
+  const fd = fs.openSync(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o644);
   try {
     fs.writeSync(fd, text);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
-  fs.renameSync(tmp, file);
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }

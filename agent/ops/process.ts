@@ -46,6 +46,8 @@ export function readPidFile(file: string): number {
 
 /** Send `signal` to `pid` (or its process group); false when it is already gone. */
 export function signal(pid: number, sig: NodeJS.Signals, group: boolean): boolean {
+  // Last line of defence: never pid 1, never the agent, never kill(-1) or kill(0).
+  if (!Number.isSafeInteger(pid) || pid <= 1 || pid === process.pid) throw new Error(`refusing to signal pid ${pid}`);
   try {
     process.kill(group ? -pid : pid, sig);
     return true;

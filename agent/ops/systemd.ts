@@ -76,7 +76,7 @@ export class SystemdBackend implements ServiceBackend {
   }
 
   async status(): Promise<ServiceStatus> {
-    const props = parseSystemctlShow(await this.run(['show', `--property=${SHOW_PROPERTIES.join(',')}`, this.unit], 15000));
+    const props = parseSystemctlShow(await this.run(['show', `--property=${SHOW_PROPERTIES.join(',')}`, '--', this.unit], 15000));
     if (isNotFound(props)) throw new NotFoundError(`unit ${this.unit} (service ${this.name}) is not loaded: LoadState=not-found`);
     return toServiceStatus(props, this.name, this.unit, this.configFile);
   }
@@ -84,17 +84,18 @@ export class SystemdBackend implements ServiceBackend {
   async start(timeoutMs: number): Promise<void> {
     // Without --no-block, systemctl waits for the start job: for Type=simple that is the fork, so
     // success here does not mean the service stayed up; service-control.ts watches for that.
-    await this.run(['start', this.unit], timeoutMs);
+    // `--`: a unit name is never read as an option (config-validate.ts also refuses a leading `-`).
+    await this.run(['start', '--', this.unit], timeoutMs);
   }
 
   async stop(timeoutMs: number): Promise<void> {
-    await this.run(['stop', this.unit], timeoutMs);
+    await this.run(['stop', '--', this.unit], timeoutMs);
   }
 
   async logTail(): Promise<string> {
     if (!this.journalctl) return '';
     try {
-      const r = await this.exec([this.journalctl, '--no-pager', '-o', 'cat', '-n', '20', '-u', this.unit], { timeoutMs: 5000 });
+      const r = await this.exec([this.journalctl, '--no-pager', '-o', 'cat', '-n', '20', `--unit=${this.unit}`], { timeoutMs: 5000 });
       return r.exitCode === 0 ? r.stdout.trimEnd() : '';
     } catch {
       return '';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { checkOption } from './conventions';
 import { parseEndpoint } from '../../shared/zk/endpoint';
-import { UsageError } from '../../shared/errors';
+import { PreconditionError, UsageError } from '../../shared/errors';
 import { CliIO, EXIT } from '../lib/io';
 import { ProgressBar, removeTree, RmResult } from '../lib/zk';
 import { refuseProtected } from '../lib/zk/rm';
@@ -10,6 +10,7 @@ import { addConnFlags, addJsonFlag, authFrom, confirmOrRefuse, ConnFlags, connFr
 interface RmFlags extends ConnFlags {
   recursive?: boolean;
   yes?: boolean;
+  force?: boolean;
   dryRun?: boolean;
   list?: string;
 }
@@ -23,8 +24,10 @@ tree.
 
 It refuses / and anything under /zookeeper, and without --yes it asks on a
 terminal (exact "y") or refuses. --dry-run lists what would be deleted.
-Deleting an ephemeral node ends its owner's claim: under a Pegasus lock
-directory that is a meta server's leader lock.
+It refuses a tree that holds live ephemeral nodes (a running meta server's
+leader lock, for one) unless --force: deleting one ends its owner's claim.
+The check is a walk just before the delete; \`zkmig cleanup\` has the stronger
+guards (agents, leader, superset) for retiring a migrated cluster's tree.
 
 When not to use it: on a tree a running Pegasus cluster uses (its meta servers
 abort when their nodes vanish). Permissions: delete on every parent in the
@@ -40,6 +43,7 @@ export function registerZkRm(zk: Command, io: CliIO): void {
     .argument('<endpoint>', 'host:port[,host:port...]/path')
     .option('-r, --recursive', 'delete the whole subtree')
     .option('-y, --yes', 'do not ask for confirmation')
+    .option('--force', 'delete even when the tree holds live ephemeral nodes')
     .option('--list <n>', 'paths listed in the text output (default: 20)');
   checkOption(cmd, 'list what would be deleted; delete nothing');
   addConnFlags(cmd);
@@ -56,6 +60,14 @@ export function registerZkRm(zk: Command, io: CliIO): void {
     const listN = intFlag(f.list, '--list', 0) ?? 20;
     if (!f.dryRun) {
       await confirmOrRefuse(io, f.yes, `Delete ${endpoint}${f.recursive ? ' and everything under it' : ''}?`, `refusing to delete ${path} without --yes (or see what would go with --dry-run)`);
+    }
+    if (!f.dryRun && !f.force) {
+      // A live ephemeral node means a live session uses the tree: most likely a running cluster
+      // (a typo'd endpoint), whose meta servers abort when their nodes vanish.
+      const seen = await withInterrupt((signal) => removeTree({ endpoint, recursive: f.recursive ?? false, dryRun: true, conn: connFrom(f), ...(auth ? { auth } : {}), signal }));
+      if (seen.ephemeral > 0) {
+        throw new PreconditionError(`refusing to delete ${path}: it holds ${seen.ephemeral} live ephemeral node(s) (a running meta server's leader lock, for one); stop what uses it, or pass --force`);
+      }
     }
     const bar = new ProgressBar(io.err, io.isTTY && !f.json);
     const t0 = Date.now();

@@ -253,7 +253,7 @@ test.serial('a pid file whose pid now belongs to another process is not trusted,
   t.true(alive(pid), 'the stranger is still alive');
 });
 
-test.serial('a service the agent started but never recorded (killed between spawn and pid file) is found by argv and cwd and adopted; two candidates are not', async (t) => {
+test.serial('a service the agent started but never recorded (killed between spawn and pid file) is found by argv, cwd and the agent mark and adopted; a look-alike without the mark is not', async (t) => {
   const c = t.context.client;
   const pid = (await c.controlService('sleeper', 'start')).status?.main_pid ?? 0;
   t.true(pid > 0);
@@ -262,15 +262,12 @@ test.serial('a service the agent started but never recorded (killed between spaw
   fs.rmSync(pidFile);
   fs.rmSync(`${pidFile}.zkmig.json`);
 
-  // A second process with the very same argv and cwd makes the match ambiguous: no adoption.
+  // A second process with the very same argv and cwd, not started by the agent (it lacks the
+  // agent's mark): only the agent's own process is adopted, the twin is left alone.
   const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   const twin = spawn(argv[0]!, argv.slice(1), { cwd: fs.readlinkSync(`/proc/${pid}/cwd`), stdio: 'ignore' });
   t.teardown(() => twin.kill('SIGKILL'));
   await waitFor('the twin to run', () => fs.existsSync(`/proc/${twin.pid}/cmdline`) && fs.readFileSync(`/proc/${twin.pid}/cmdline`, 'utf8').includes('sleeper up'), 10000);
-  t.is((await c.serviceStatus('sleeper')).state, 'inactive', 'two candidates: adopting either would be a guess');
-  t.false(fs.existsSync(pidFile));
-  twin.kill('SIGKILL');
-  await waitFor('the twin to be gone', () => !alive(twin.pid as number), 5000);
 
   const s = await c.serviceStatus('sleeper');
   t.is(s.state, 'active');
@@ -280,4 +277,5 @@ test.serial('a service the agent started but never recorded (killed between spaw
   t.like(await c.controlService('sleeper', 'start'), { changed: false });
   t.true((await c.controlService('sleeper', 'stop')).changed);
   await waitFor('the adopted process to stop', () => !alive(pid), 5000);
+  t.true(alive(twin.pid as number), 'the twin was not signalled');
 });

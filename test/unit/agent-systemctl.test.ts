@@ -50,9 +50,9 @@ test('SystemdBackend runs systemctl as an argv list with the exact property quer
   const b = new SystemdBackend('/usr/bin/systemctl', 'meta', 'pegasus-meta.service', '', exec);
   const s = await b.status();
   t.is(s.state, 'active');
-  t.deepEqual(calls[0]?.argv, ['/usr/bin/systemctl', 'show', `--property=${SHOW_PROPERTIES.join(',')}`, 'pegasus-meta.service']);
+  t.deepEqual(calls[0]?.argv, ['/usr/bin/systemctl', 'show', `--property=${SHOW_PROPERTIES.join(',')}`, '--', 'pegasus-meta.service']);
   await b.start(5000);
-  t.deepEqual(calls[1]?.argv, ['/usr/bin/systemctl', 'start', 'pegasus-meta.service']);
+  t.deepEqual(calls[1]?.argv, ['/usr/bin/systemctl', 'start', '--', 'pegasus-meta.service']);
   t.is(calls[1]?.opts?.timeoutMs, 5000);
 });
 
