@@ -26,6 +26,8 @@ export interface ListenerOptions {
   tls: TlsFiles | null;
   maxConnections: number;
   audit: AuditLog;
+  /** Told about every connection closed before a call, with the reason (agent/metrics/). */
+  onRejected?: (reason: string) => void;
 }
 
 function secureContextOptions(files: TlsFiles): tls.SecureContextOptions {
@@ -54,6 +56,7 @@ export class Listener {
       });
       s.on('secureConnection', (sock: tls.TLSSocket) => this.onSecure(sock));
       s.on('tlsClientError', (err: Error & { code?: string }, sock: tls.TLSSocket) => {
+        opts.onRejected?.(err.code ?? 'TLS_HANDSHAKE_FAILED');
         opts.audit.record({ event: 'tls-rejected', peer: `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`, reason: err.code ?? err.message, msg: `TLS handshake failed: ${err.message.split('\n')[0]}` });
       });
       this.server = s;
@@ -66,6 +69,7 @@ export class Listener {
     // side would show nothing at all. At most one record a second, so a flood cannot flood the journal.
     this.server.on('drop', (d?: { remoteAddress?: string; remotePort?: number }) => {
       this.dropped++;
+      opts.onRejected?.('max_connections');
       const now = Date.now();
       if (now - this.lastDropRecord < 1000) return;
       this.lastDropRecord = now;
@@ -91,6 +95,7 @@ export class Listener {
       const hasCert = cert && Object.keys(cert).length > 0;
       const subject = hasCert ? Object.entries(cert.subject ?? {}).map(([k, v]) => `${k}=${String(v)}`).join('/') : undefined;
       const reason = hasCert ? String(sock.authorizationError) : 'NO_CLIENT_CERTIFICATE';
+      this.opts.onRejected?.(reason);
       this.opts.audit.record({
         event: 'tls-rejected',
         peer: `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? '?'}`,

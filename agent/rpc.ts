@@ -34,6 +34,8 @@ export interface RpcDeps {
   /** Allowed client certificate CNs; empty = any the CA signed. */
   allowedClients: readonly string[];
   insecure: boolean;
+  /** Counts and times every answered call (agent/metrics/); absent when metrics are off. */
+  metrics?: { rpc(method: string, code: string, seconds: number): void };
 }
 
 /** Counts running calls so that a drain can wait for them. */
@@ -157,8 +159,10 @@ export function unary<Req extends { header?: RequestHeader__Output | null }, Res
         msg,
         durationMs: Date.now() - started,
       });
+    const observe = (code: grpc.status): void => deps.metrics?.rpc(method, grpc.status[code], (Date.now() - started) / 1000);
     const reject = (code: grpc.status, msg: string): void => {
       record('denied', grpc.status[code], msg);
+      observe(code);
       const md = new grpc.Metadata();
       md.set('zkmig-error-code', code === grpc.status.UNAUTHENTICATED || code === grpc.status.PERMISSION_DENIED ? 'PERMISSION_DENIED' : 'UNAVAILABLE');
       callback({ code, details: msg, metadata: md });
@@ -187,6 +191,7 @@ export function unary<Req extends { header?: RequestHeader__Output | null }, Res
       (h) => {
         if (kind === 'mutation') record('mutation', h.audit?.result ?? 'ok', h.audit?.msg ?? '', h.audit);
         callback(null, h.res);
+        observe(grpc.status.OK);
         deps.inflight.exit();
       },
       (e: unknown) => {
@@ -194,6 +199,7 @@ export function unary<Req extends { header?: RequestHeader__Output | null }, Res
         const code = grpcStatusOf(err.code);
         record(code === grpc.status.PERMISSION_DENIED ? 'denied' : 'error', grpc.status[code], err.message);
         callback(errorToStatus(err));
+        observe(code);
         deps.inflight.exit();
       },
     );

@@ -54,8 +54,6 @@ export function runPlaybook(inventory: string, workDir: string, extraVars: Recor
     ANSIBLE_RETRY_FILES_ENABLED: 'False',
     ANSIBLE_NOCOLOR: '1',
     ANSIBLE_FORKS: '4',
-    // Modules go to the interpreter on stdin instead of as files: fewer steps per task.
-    ANSIBLE_PIPELINING: 'True',
   };
   const args = ['-i', inventory, PLAYBOOK, '-e', JSON.stringify({ zkmig_agent_become: false, ...extraVars })];
   return new Promise((resolve) => {

@@ -32,6 +32,7 @@ interface Ctx {
   cleanups: (() => Promise<void> | void)[];
 }
 const test = anyTest as TestFn<Ctx>;
+const RUN_TIMEOUT_MS = 15 * 60000;
 
 function client(t: { context: Ctx }, h: Host): AgentClient {
   const { pki } = t.context;
@@ -51,6 +52,8 @@ async function agentLines(h: Host): Promise<Record<string, unknown>[]> {
 const starts = async (h: Host): Promise<number> => (await agentLines(h)).filter((r) => r.event === 'lifecycle' && /^zkmig-agent \S+ starting/.test(String(r.msg))).length;
 
 test.before(async (t) => {
+  // ansible-playbook takes minutes on a loaded machine: more than ava's 3 min without a result.
+  t.timeout(RUN_TIMEOUT_MS);
   const cleanups: (() => Promise<void> | void)[] = [];
   t.context = { cleanups } as unknown as Ctx;
   execFileSync('ansible-playbook', ['--version'], { stdio: 'ignore' }); // fails clearly when ansible is not installed (scripts/setup.sh installs it)
@@ -111,6 +114,7 @@ test.after.always(async (t) => {
 });
 
 test.serial('the role installs a running agent that answers over mTLS and audits to the journal', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
   const first = await runPlaybook(t.context.inventory, t.context.runDir);
   t.is(first.code, 0, `${first.stdout.slice(-6000)}\n${first.stderr}`);
   for (const h of t.context.hosts) {
@@ -136,6 +140,7 @@ test.serial('the role installs a running agent that answers over mTLS and audits
 });
 
 test.serial('the second run of the role reports changed=0 and restarts nothing', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
   const second = await runPlaybook(t.context.inventory, t.context.runDir);
   t.is(second.code, 0, second.stderr);
   for (const h of t.context.hosts) {
@@ -145,6 +150,7 @@ test.serial('the second run of the role reports changed=0 and restarts nothing',
 });
 
 test.serial('a changed config restarts each agent once, and the run after it changes nothing', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
   const before = await Promise.all(t.context.hosts.map(async (h) => ({ pid: (await h.sd.show('zkmig-agent.service')).MainPID, starts: await starts(h) })));
   const run = await runPlaybook(t.context.inventory, t.context.runDir, { zkmig_agent_extra_config: { drainTimeoutMs: 20000 } });
   t.is(run.code, 0, `${run.stdout.slice(-6000)}\n${run.stderr}`);
@@ -165,6 +171,7 @@ test.serial('a changed config restarts each agent once, and the run after it cha
 });
 
 test.serial('a config the agent would refuse is not installed and the agent keeps running', async (t) => {
+  t.timeout(RUN_TIMEOUT_MS);
   const h = t.context.hosts[0]!;
   const pid = (await h.sd.show('zkmig-agent.service')).MainPID;
   const yaml = fs.readFileSync(path.join(h.dir, 'etc', 'agent.yaml'), 'utf8');
