@@ -27,6 +27,8 @@ export interface PlaybookRun {
   stats: Record<string, { ok: number; changed: number; failures: number; unreachable: number; skipped: number }>;
   /** Names of the tasks that reported a change, per host. */
   changedTasks: Record<string, string[]>;
+  /** "host: task: message" of every failed task. */
+  failed: string[];
   stdout: string;
   stderr: string;
 }
@@ -61,23 +63,25 @@ export function runPlaybook(inventory: string, workDir: string, extraVars: Recor
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       let stats: PlaybookRun['stats'] = {};
       const changedTasks: Record<string, string[]> = {};
+      const failed: string[] = [];
       try {
         const doc = JSON.parse(stdout) as {
           stats: PlaybookRun['stats'];
-          plays: { tasks: { task: { name: string }; hosts: Record<string, { changed?: boolean; results?: { changed?: boolean }[] }> }[] }[];
+          plays: { tasks: { task: { name: string }; hosts: Record<string, { changed?: boolean; failed?: boolean; msg?: string; stderr?: string }> }[] }[];
         };
         stats = doc.stats;
         for (const play of doc.plays) {
           for (const t of play.tasks) {
             for (const [h, r] of Object.entries(t.hosts)) {
               if (r.changed) (changedTasks[h] ??= []).push(t.task.name);
+              if (r.failed) failed.push(`${h}: ${t.task.name}: ${r.msg ?? ''} ${r.stderr ?? ''}`.slice(0, 2000));
             }
           }
         }
       } catch {
         /* not JSON: the caller reports stdout and stderr */
       }
-      resolve({ code, stats, changedTasks, stdout, stderr });
+      resolve({ code, stats, changedTasks, failed, stdout, stderr });
     });
   });
 }
