@@ -60,11 +60,12 @@ Output: per cluster the values and the findings grouped by severity, a summary a
 the agent reads; with --json {clusters: [{cluster, hosts, keys, values, running, findings}],
 counts, clean, recap}.
 
---format prometheus writes the findings as Prometheus metrics (zkmig_audit_findings{cluster,
-severity,code}, zkmig_audit_cluster_findings, zkmig_audit_host_config_read, zkmig_audit_clean,
-zkmig_audit_last_run_timestamp_seconds) for node_exporter's textfile collector; with --output
-FILE the file is replaced atomically (cron: --output /var/lib/node_exporter/zkmig_audit.prom).
-The exit code stays 0 or 1 by findings: the file is written either way.
+--format prometheus writes the findings as metrics for node_exporter's
+textfile collector: zkmig_audit_findings{cluster,severity,code},
+zkmig_audit_cluster_findings, zkmig_audit_host_config_read, zkmig_audit_clean,
+zkmig_audit_last_run_timestamp_seconds. --output FILE replaces FILE atomically
+(cron: --output /var/lib/node_exporter/zkmig_audit.prom). The exit code stays
+0 or 1 by findings: the file is written either way.
 
 Exit codes: 0 no finding; 1 findings; 2 bad usage or an invalid inventory.`;
 
