@@ -14,6 +14,8 @@ export const JOURNAL_SOCKET = '/run/systemd/journal/socket';
 
 export type AuditEvent =
   | { event: 'lifecycle'; state: string; msg: string; address?: string; pid?: number }
+  /** Something works less well than configured (e.g. the journald binding did not load). */
+  | { event: 'warning'; msg: string }
   | { event: 'tls-rejected'; peer: string; reason: string; subject?: string; msg: string }
   /**
    * Connections closed by a limit: `limit` is limits.maxConnections for verified sessions, or the
@@ -49,6 +51,7 @@ export interface AuditSink {
 
 function levelOf(e: AuditEvent): 'info' | 'warning' | 'err' {
   if (e.event === 'error') return 'err';
+  if (e.event === 'warning') return 'warning';
   if (e.event === 'denied' || e.event === 'tls-rejected' || e.event === 'connection-dropped') return 'warning';
   if (e.event === 'mutation' && e.result !== 'ok') return 'warning';
   return 'info';
@@ -86,7 +89,10 @@ export class JournaldSink implements AuditSink {
  * journald when its socket exists and the native binding loads, else JSON lines on stderr
  * (`mode` forces one). `socketPath` is a parameter so tests can point it at a socket of their own.
  */
-export function openAuditSink(socketPath = JOURNAL_SOCKET, mode: 'auto' | 'journald' | 'stderr' = 'auto'): { sink: AuditSink; kind: 'journald' | 'stderr'; why?: string } {
+export function openAuditSink(
+  socketPath = JOURNAL_SOCKET,
+  mode: 'auto' | 'journald' | 'stderr' = 'auto',
+): { sink: AuditSink; kind: 'journald' | 'stderr'; why?: string; degraded?: boolean } {
   if (mode === 'stderr') return { sink: new JsonLinesSink(), kind: 'stderr', why: 'auditSink: stderr' };
   if (mode === 'auto' && !fs.existsSync(socketPath)) return { sink: new JsonLinesSink(), kind: 'stderr', why: `${socketPath} does not exist` };
   try {
@@ -95,7 +101,9 @@ export function openAuditSink(socketPath = JOURNAL_SOCKET, mode: 'auto' | 'journ
     const ctor = require('systemd-journald') as JournaldCtor;
     return { sink: new JournaldSink(ctor), kind: 'journald' };
   } catch (e) {
-    return { sink: new JsonLinesSink(), kind: 'stderr', why: `systemd-journald did not load: ${(e as Error).message}` };
+    // The bundled agent (scripts/pack-agent.js) ships without the native binding: a journal is
+    // there but the binding is not. `degraded` makes main.ts say so once, as a warning.
+    return { sink: new JsonLinesSink(), kind: 'stderr', why: `systemd-journald did not load: ${(e as Error).message.split('\n')[0]}`, degraded: true };
   }
 }
 

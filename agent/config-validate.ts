@@ -86,7 +86,7 @@ export function resolveBinary(bin: string, envPath: string | undefined): string 
 export function validateAgentConfig(raw: unknown, source: string, opts: LoadOptions = {}): ResolvedConfig {
   const c = new Checker(source);
   const env = opts.env ?? {};
-  const top = c.obj(raw, '', ['listen', 'tls', 'auth', 'stateDir', 'backups', 'limits', 'drainTimeoutMs', 'auditSink', 'files', 'services', 'writePaths']) as AgentConfig & Obj;
+  const top = c.obj(raw, '', ['listen', 'tls', 'auth', 'stateDir', 'backups', 'limits', 'drainTimeoutMs', 'auditSink', 'metrics', 'files', 'services', 'writePaths']) as AgentConfig & Obj;
 
   const listenText = opts.listen ?? env.ZKMIG_AGENT_LISTEN ?? c.str(top.listen, 'listen', '0.0.0.0:7443');
   const listenKey = opts.listen !== undefined ? '--listen' : env.ZKMIG_AGENT_LISTEN !== undefined ? 'ZKMIG_AGENT_LISTEN' : 'listen';
@@ -134,6 +134,7 @@ export function validateAgentConfig(raw: unknown, source: string, opts: LoadOpti
     systemctl = resolveBinary('systemctl', '/usr/bin:/bin:/usr/sbin:/sbin') ?? null;
     if (!systemctl) c.fail('services', 'a systemd service is configured but systemctl was not found in /usr/bin, /bin, /usr/sbin or /sbin');
   }
+  const metrics = resolveMetrics(c, top.metrics);
   const wp = top.writePaths ?? [];
   if (!Array.isArray(wp)) c.fail('writePaths', 'must be a list of absolute directories');
   const writePaths = (wp as unknown[]).map((p, i) => c.absPath(p, `writePaths[${i}]`));
@@ -158,10 +159,30 @@ export function validateAgentConfig(raw: unknown, source: string, opts: LoadOpti
       if (v !== 'auto' && v !== 'journald' && v !== 'stderr') return c.fail('auditSink', `"${v}" must be auto, journald or stderr`);
       return v;
     })(),
+    metrics,
     files,
     services,
     systemctl,
   };
+}
+
+function resolveMetrics(c: Checker, raw: unknown): ResolvedConfig['metrics'] {
+  const m = c.obj(raw, 'metrics', ['listen', 'tls']);
+  if (m.listen === undefined || m.listen === null || m.listen === '') {
+    if (m.tls !== undefined) c.fail('metrics.tls', 'set metrics.listen too (metrics are off without it)');
+    return null;
+  }
+  let at: { host: string; port: number };
+  try {
+    at = parseHostPort(c.str(m.listen, 'metrics.listen', ''), 'metrics.listen');
+  } catch (e) {
+    return c.fail('metrics.listen', (e as Error).message.replace(/^[^:]*: /, ''));
+  }
+  if (m.tls === undefined || m.tls === null) return { ...at, tls: null };
+  const t = c.obj(m.tls, 'metrics.tls', ['cert', 'key']);
+  const tls = { cert: c.absPath(t.cert, 'metrics.tls.cert'), key: c.absPath(t.key, 'metrics.tls.key') };
+  for (const k of ['cert', 'key'] as const) if (!fs.existsSync(tls[k])) c.fail(`metrics.tls.${k}`, `${tls[k]} does not exist`);
+  return { ...at, tls };
 }
 
 function resolveFiles(c: Checker, raw: unknown, backupsDir: string): ResolvedConfig['files'] {

@@ -107,6 +107,15 @@ export interface AgentConfig {
    * @default 'auto'
    */
   auditSink?: 'auto' | 'journald' | 'stderr';
+  /**
+   * Prometheus metrics (agent/metrics/): served on `listen` as GET /metrics, HTTPS when `tls` is
+   * given. @default off
+   */
+  metrics?: {
+    /** host:port, e.g. 127.0.0.1:9465 or 0.0.0.0:9465. */
+    listen?: string;
+    tls?: { cert?: string; key?: string };
+  };
   files?: FileSpec[];
   services?: ServiceSpec[];
   /**
@@ -141,6 +150,8 @@ export interface ResolvedConfig {
   limits: { maxRequestBytes: number; maxFileBytes: number; maxConnections: number; maxEditsPerRequest: number };
   drainTimeoutMs: number;
   auditSink: 'auto' | 'journald' | 'stderr';
+  /** null: no metrics endpoint. */
+  metrics: { host: string; port: number; tls: { cert: string; key: string } | null } | null;
   files: { path: string; backupDir: string }[];
   services: ResolvedService[];
   /** Absolute path of systemctl when a systemd service is configured. */

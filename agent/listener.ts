@@ -43,6 +43,8 @@ export interface ListenerOptions {
   /** Where verified connections whose CN is not allowed go (denier.ts). */
   unlisted?: grpc.Server;
   audit: AuditLog;
+  /** Told about every connection closed before a call, with the reason (agent/metrics/). */
+  onRejected?: (reason: string) => void;
 }
 
 /** How long a connection may take to complete its TLS handshake. */
@@ -94,6 +96,7 @@ export class Listener {
       s.on('secureConnection', (sock: tls.TLSSocket) => this.onSecure(sock));
       s.on('tlsClientError', (err: Error & { code?: string }, sock: tls.TLSSocket) => {
         this.unpend(sock);
+        opts.onRejected?.(err.code ?? 'TLS_HANDSHAKE_FAILED');
         // Node does not close the socket itself once this event has a listener (a handshake
         // timeout would otherwise leave an idle socket open for good).
         sock.destroy();
@@ -127,6 +130,7 @@ export class Listener {
       if (!match(k)) continue;
       this.unpendKey(k, s);
       s.destroy();
+      this.opts.onRejected?.('handshake_evicted');
       this.dropped('handshake-evicted', peerOf(s), limit, `connection from ${peerOf(s)} closed before its TLS handshake finished: ${limit} connections were still handshaking`);
       return;
     }
@@ -158,6 +162,7 @@ export class Listener {
 
   private drop(sock: net.Socket, why: 'limit' | 'unlisted'): void {
     const peer = peerOf(sock);
+    this.opts.onRejected?.(why === 'limit' ? 'max_connections' : 'unlisted_client');
     const limit = why === 'limit' ? this.opts.maxConnections : UNLISTED_MAX;
     // The coordinator sees only a closed connection; without this record the agent's side would
     // show nothing at all.
@@ -179,6 +184,7 @@ export class Listener {
       const hasCert = cert && Object.keys(cert).length > 0;
       const subject = hasCert ? short(Object.entries(cert.subject ?? {}).map(([k, v]) => `${k}=${String(v)}`).join('/')) : undefined;
       const reason = hasCert ? String(sock.authorizationError) : 'NO_CLIENT_CERTIFICATE';
+      this.opts.onRejected?.(reason);
       this.throttle.record('tls-rejected', {
         event: 'tls-rejected',
         peer: peerOf(sock),

@@ -79,6 +79,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const sink = openAuditSink(undefined, config.auditSink);
   const audit = new AuditLog(sink.sink);
   audit.record({ event: 'lifecycle', state: 'starting', msg: `zkmig-agent ${VERSION} starting (pid ${process.pid}); audit to ${sink.kind}${sink.why ? ` (${sink.why})` : ''}`, pid: process.pid });
+  if (sink.degraded) audit.record({ event: 'warning', msg: `the native journald binding did not load (${sink.why}): audit records go to stderr as JSON lines, which the unit sends to the journal without ZKMIG_* fields` });
   const server = await AgentServer.start(config, { audit });
   return new Promise<number>((resolve) => {
     let signals = 0;

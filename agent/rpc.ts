@@ -35,6 +35,8 @@ export interface RpcDeps {
   /** Allowed client certificate CNs; empty = any the CA signed. */
   allowedClients: readonly string[];
   insecure: boolean;
+  /** Counts and times every answered call (agent/metrics/); absent when metrics are off. */
+  metrics?: { rpc(method: string, code: string, seconds: number): void };
 }
 
 /** Counts running calls so that a drain can wait for them. */
@@ -159,12 +161,14 @@ export function unary<Req extends { header?: RequestHeader__Output | null }, Res
         msg,
         durationMs: Date.now() - started,
       });
+    const observe = (code: grpc.status): void => deps.metrics?.rpc(method, grpc.status[code], (Date.now() - started) / 1000);
     const reject = (code: grpc.status, msg: string): void => {
       // Rate-limited and aggregated: anyone with a CA-signed certificate can cause these.
       deniedThrottle(deps.audit).record('denied', {
         event: 'denied', method, requestId: ctx.requestId, client: ctx.client, clientFingerprint: identity?.fingerprint, coordinator: ctx.coordinator,
         peer: ctx.peer, checkMode: ctx.checkMode, target: safeTarget(target, req), result: grpc.status[code], msg, durationMs: Date.now() - started,
       });
+      observe(code);
       const md = new grpc.Metadata();
       md.set('zkmig-error-code', code === grpc.status.UNAUTHENTICATED || code === grpc.status.PERMISSION_DENIED ? 'PERMISSION_DENIED' : 'UNAVAILABLE');
       callback({ code, details: msg, metadata: md });
@@ -193,6 +197,7 @@ export function unary<Req extends { header?: RequestHeader__Output | null }, Res
       (h) => {
         if (kind === 'mutation') record('mutation', h.audit?.result ?? 'ok', h.audit?.msg ?? '', h.audit);
         callback(null, h.res);
+        observe(grpc.status.OK);
         deps.inflight.exit();
       },
       (e: unknown) => {
@@ -200,6 +205,7 @@ export function unary<Req extends { header?: RequestHeader__Output | null }, Res
         const code = grpcStatusOf(err.code);
         record(code === grpc.status.PERMISSION_DENIED ? 'denied' : 'error', grpc.status[code], err.message);
         callback(errorToStatus(err));
+        observe(code);
         deps.inflight.exit();
       },
     );

@@ -14,6 +14,8 @@ import { HealthService } from './health';
 import { Lifecycle } from './lifecycle';
 import { createDenier } from './denier';
 import { Listener } from './listener';
+import { AgentMetrics } from './metrics/registry';
+import { MetricsServer } from './metrics/server';
 import { removeStaleTemps } from './ops/atomic-write';
 import { Inflight } from './rpc';
 import { ConfigService } from './services/config-service';
@@ -34,6 +36,8 @@ export class AgentServer {
   private readonly inflight = new Inflight();
   readonly ctx: AgentContext;
   private stopping: Promise<void> | undefined;
+  readonly metrics: AgentMetrics;
+  private metricsServer: MetricsServer | undefined;
   /** The bound address (port resolved when the config said 0). */
   address = { host: '', port: 0 };
 
@@ -43,12 +47,23 @@ export class AgentServer {
   ) {
     const token = config.tokenFile ? Buffer.from(fs.readFileSync(config.tokenFile, 'utf8').trim(), 'utf8') : null;
     if (token && token.length === 0) throw new InvalidInputError(`agent config ${config.source}: auth.tokenFile: ${config.tokenFile} is empty`);
+    const metricsRef: { m?: AgentMetrics } = {};
     this.ctx = buildContext(
       config,
-      { audit: opts.audit, lifecycle: this.lifecycle, inflight: this.inflight, token, allowedClients: config.tls?.allowedClients ?? [], insecure: config.insecure },
+      {
+        audit: opts.audit,
+        lifecycle: this.lifecycle,
+        inflight: this.inflight,
+        token,
+        allowedClients: config.tls?.allowedClients ?? [],
+        insecure: config.insecure,
+        metrics: { rpc: (method, code, s) => metricsRef.m?.rpc(method, code, s) },
+      },
       this.lifecycle,
       opts.exec,
     );
+    // Counted even when no endpoint is configured: cheap, and tests read the registry directly.
+    this.metrics = metricsRef.m = new AgentMetrics({ services: this.ctx.services, files: config.files, lifecycle: this.lifecycle, version: this.ctx.version, maxFileBytes: config.limits.maxFileBytes });
     this.grpcServer = new grpc.Server({
       'grpc.max_receive_message_length': config.limits.maxRequestBytes,
       // Responses carry whole config files (ReadConfig) and their diffs (EditConfig).
@@ -68,7 +83,7 @@ export class AgentServer {
     new ServiceControlService(this.ctx).addToServer(this.grpcServer);
     const allowed = config.tls?.allowedClients ?? [];
     this.denier = config.tls && allowed.length > 0 ? createDenier(opts.audit, allowed) : undefined;
-    this.listener = new Listener(this.grpcServer, { tls: config.tls, maxConnections: config.limits.maxConnections, allowedClients: allowed, unlisted: this.denier, audit: opts.audit });
+    this.listener = new Listener(this.grpcServer, { tls: config.tls, maxConnections: config.limits.maxConnections, allowedClients: allowed, unlisted: this.denier, audit: opts.audit, onRejected: (reason) => this.metrics.connectionRejected(reason) });
   }
 
   /** Listen and go to `serving`. Throws (and leaves nothing open) when the port cannot be bound. */
@@ -79,6 +94,17 @@ export class AgentServer {
     opts.audit.record({ event: 'lifecycle', state: 'starting', msg: `listening on ${where}${config.insecure ? ' WITHOUT TLS (--insecure, loopback only)' : ' with mutual TLS'}`, address: where, pid: process.pid });
     for (const f of config.files) {
       for (const p of removeStaleTemps(f.path)) opts.audit.record({ event: 'lifecycle', state: 'starting', msg: `removed ${p}, left by an agent that was killed mid-write (the file itself is intact)` });
+    }
+    if (config.metrics) {
+      try {
+        s.metricsServer = await MetricsServer.start(s.metrics, config.metrics);
+      } catch (e) {
+        await s.listener.stopAccepting();
+        s.listener.destroy();
+        throw e;
+      }
+      const m = s.metricsServer.address;
+      opts.audit.record({ event: 'lifecycle', state: 'starting', msg: `metrics on ${config.metrics.tls ? 'https' : 'http'}://${m.host.includes(':') ? `[${m.host}]` : m.host}:${m.port}/metrics`, address: `${m.host}:${m.port}` });
     }
     s.lifecycle.to('serving');
     opts.audit.record({ event: 'lifecycle', state: 'serving', msg: `serving ${config.files.length} file(s) and ${config.services.length} service(s)`, address: where, pid: process.pid });
@@ -117,6 +143,7 @@ export class AgentServer {
     });
     this.denier?.forceShutdown();
     this.listener.destroy();
+    await this.metricsServer?.close();
     audit.record({ event: 'lifecycle', state: 'stopped', msg: clean ? 'stopped cleanly' : `stopped with ${this.inflight.count} call(s) still running after drainTimeoutMs` });
   }
 }

@@ -3,6 +3,7 @@
 #   - ZooKeeper 3.8 from Debian (tests, benchmarks and the sandbox run real servers)
 #   - libsystemd-dev and g++ for the native journald binding (systemd-journald)
 #   - systemd itself, for the tests that boot a private systemd
+#   - ansible, for the test that runs deploy/ansible's role against those private systemd hosts
 #   - npm ci and npm run build
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,8 +16,9 @@ command -v make >/dev/null 2>&1 || need+=(make)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /lib/systemd/systemd ] || need+=(systemd)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
-# ansible-inventory: the tests check zkmig's inventory reading against Ansible's own.
-command -v ansible-inventory >/dev/null 2>&1 || need+=(ansible)
+# ansible-inventory and ansible-playbook: the tests check zkmig's inventory reading against Ansible's
+# own, and install agents with the role in deploy/ansible.
+{ command -v ansible-inventory >/dev/null 2>&1 && command -v ansible-playbook >/dev/null 2>&1; } || need+=(ansible)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing Debian packages: ${need[*]}; run as root or install them: apt-get install -y ${need[*]}" >&2

@@ -1,5 +1,8 @@
 import { Command } from 'commander';
-import { auditFleet, parseExpectations, renderAudit } from '../lib/audit';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { auditFleet, parseExpectations, renderAudit, renderPrometheus, writeFileAtomic } from '../lib/audit';
+import { UsageError } from '../../shared/errors';
 import { CliIO, EXIT } from '../lib/io';
 import type { Register } from './index';
 import { collect, commandPool, FleetFlags, fleetOptions, limitedHosts, limitOption, loadFleetInventory, pickClusters, progress } from './fleet-options';
@@ -9,6 +12,8 @@ interface AuditFlags extends FleetFlags {
   expect?: string[];
   running?: boolean;
   json?: boolean;
+  format?: string;
+  output?: string;
 }
 
 const HELP = `
@@ -55,6 +60,13 @@ Output: per cluster the values and the findings grouped by severity, a summary a
 the agent reads; with --json {clusters: [{cluster, hosts, keys, values, running, findings}],
 counts, clean, recap}.
 
+--format prometheus writes the findings as metrics for node_exporter's
+textfile collector: zkmig_audit_findings{cluster,severity,code},
+zkmig_audit_cluster_findings, zkmig_audit_host_config_read, zkmig_audit_clean,
+zkmig_audit_last_run_timestamp_seconds. --output FILE replaces FILE atomically
+(cron: --output /var/lib/node_exporter/zkmig_audit.prom). The exit code stays
+0 or 1 by findings: the file is written either way.
+
 Exit codes: 0 no finding; 1 findings; 2 bad usage or an invalid inventory.`;
 
 export const registerAudit: Register = (program: Command, io: CliIO) => {
@@ -67,8 +79,14 @@ export const registerAudit: Register = (program: Command, io: CliIO) => {
       .option('--cluster <name>', 'only this cluster (repeatable)', collect)
       .option('--expect <section.key=value>', 'a value every meta must have (repeatable)', collect)
       .option('--no-running', 'do not run the Pegasus shell (no comparison with the running cluster)')
-      .option('--json', 'print JSON for scripts'),
+      .option('--json', 'print JSON for scripts (same as --format json)')
+      .option('--format <format>', 'text, json or prometheus (textfile-collector metrics)')
+      .option('--output <file>', 'write the report to FILE (atomically) instead of stdout'),
   )).action(async (flags: AuditFlags) => {
+    const format = flags.format ?? (flags.json ? 'json' : 'text');
+    if (!['text', 'json', 'prometheus'].includes(format)) throw new UsageError(`--format: "${format}" is not text, json or prometheus`);
+    if (flags.json && format !== 'json') throw new UsageError(`--json and --format ${format} contradict each other`);
+    if (flags.output !== undefined && !fs.existsSync(path.dirname(path.resolve(flags.output)))) throw new UsageError(`--output: directory ${path.dirname(path.resolve(flags.output))} does not exist`);
     const expect = parseExpectations(flags.expect ?? []);
     const inv = loadFleetInventory(flags, io);
     const all = pickClusters(inv, flags.cluster);
@@ -79,7 +97,9 @@ export const registerAudit: Register = (program: Command, io: CliIO) => {
     try {
       const r = await auditFleet({ clusters, ...(limited.hosts ? { onlyHosts: limited.hosts } : {}), pool, expect, compareRunning: flags.running !== false, onProgress: bar.update });
       bar.end();
-      io.out(flags.json ? `${JSON.stringify(r, null, 2)}\n` : renderAudit(r));
+      const text = format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : format === 'prometheus' ? await renderPrometheus(r) : renderAudit(r);
+      if (flags.output !== undefined) writeFileAtomic(flags.output, text);
+      else io.out(text);
       io.exitCode = r.clean ? EXIT.OK : EXIT.FINDINGS;
     } finally {
       pool.close();

@@ -16,6 +16,7 @@ import type { AuditReport, Finding } from '../../coordinator/lib/audit';
 import { stopAllAgents } from '../harness/agent';
 import { makeTestPki } from '../harness/certs';
 import { deadPort, runCli, simShell, simShellWithConfig, startMetaAgents, writeInventory, writeShellConfig } from '../harness/fleet';
+import { parseExposition, sampleValue } from '../harness/prom-text';
 import { tempDir } from '../harness/tmp';
 import { startZk, ZkEnsemble } from '../harness/zookeeper';
 import { SimCluster } from '../../sim/cluster';
@@ -167,4 +168,36 @@ test.serial('--expect and --cluster are validated before anything is read', asyn
     t.is(r.code, 2, args.join(' '));
     t.regex(r.err, msg);
   }
+});
+
+test.serial('--format prometheus writes the findings as a textfile-collector file, atomically, that parses', async (t) => {
+  const tmp = tempDir('zkmig-audit-prom-');
+  t.teardown(tmp.cleanup);
+  const file = path.join(tmp.dir, 'zkmig_audit.prom');
+  const args = ['audit', '-i', t.context.inventory, '--timeout', '2s'];
+  const json = await runCli([...args, '--json']);
+  const report = JSON.parse(json.out) as AuditReport;
+  const r = await runCli([...args, '--format', 'prometheus', '--output', file]);
+  t.is(r.code, 1, r.err);
+  t.is(r.out, '');
+  // Only the file: no temporary file left beside it.
+  t.deepEqual(fs.readdirSync(tmp.dir), ['zkmig_audit.prom']);
+  const samples = parseExposition(fs.readFileSync(file, 'utf8'));
+  for (const c of report.clusters) {
+    for (const severity of ['error', 'warning']) {
+      t.is(sampleValue(samples, 'zkmig_audit_cluster_findings', { cluster: c.cluster, severity }), c.findings.filter((f) => f.severity === severity).length);
+    }
+    for (const h of c.hosts) t.is(sampleValue(samples, 'zkmig_audit_host_config_read', { cluster: c.cluster, host: h.host }), h.status === 'ok' ? 1 : 0);
+  }
+  t.is(sampleValue(samples, 'zkmig_audit_host_config_read', { cluster: 'beta', host: 'beta-m2' }), 0);
+  t.true(sampleValue(samples, 'zkmig_audit_findings', { cluster: 'beta', severity: 'error', code: 'agent-unreachable' })! >= 1);
+  t.is(sampleValue(samples, 'zkmig_audit_clean'), 0);
+  t.true(Math.abs(sampleValue(samples, 'zkmig_audit_last_run_timestamp_seconds')! - Date.now() / 1000) < 600);
+
+  // Bad input changes nothing: the previous file stays.
+  const before = fs.readFileSync(file, 'utf8');
+  const bad = await runCli([...args, '--format', 'xml', '--output', file]);
+  t.is(bad.code, 2);
+  t.regex(bad.err, /--format: "xml" is not text, json or prometheus/);
+  t.is(fs.readFileSync(file, 'utf8'), before);
 });

@@ -4,6 +4,7 @@ export type { Lookup, Resolved } from './addresses';
 export { AUDIT_DEFAULTS, auditFleet } from './audit';
 export type { AuditOptions } from './audit';
 export { parseExpectations } from './expect';
+export { renderPrometheus, writeFileAtomic } from './prometheus';
 export { renderAudit } from './render';
 export { auditKeys, clusterFindings, fleetFindings, isUnder, lockRootOf } from './rules';
 export type { ClusterInput, RuleContext } from './rules';
