@@ -26,6 +26,8 @@ export default tseslint.config(
       '@typescript-eslint/no-empty-function': 'off',
       'no-empty': ['error', { allowEmptyCatch: true }],
       'no-regex-spaces': 'off',
+      // A teardown registered before a process is spawned reads the variable first.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
   // Tests match terminal escapes on purpose.

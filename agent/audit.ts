@@ -4,7 +4,7 @@
  *
  * Sink: journald through systemd-journald when /run/systemd/journal/socket exists, JSON lines on
  * stderr otherwise. The check matters: without the socket, libsystemd's sd_journal_sendv fails with
- * ENOENT and the binding returns silently, so records would be dropped (prior-art.md §D3). Under a
+ * ENOENT and the binding returns silently, so records would be dropped. Under a
  * systemd unit stderr reaches the journal too, but as unstructured text; the native path keeps the
  * fields (ZKMIG_EVENT, ZKMIG_CLIENT, ...) searchable with `journalctl ZKMIG_EVENT=mutation`.
  */

@@ -1,7 +1,7 @@
 /**
  * Host commands, always as argv arrays (never a shell string) with `LC_ALL=C` so that parsers see
  * the C locale's output (Ansible's sysrc/systemd modules do the same). Operations take `Exec` as a
- * dependency so unit tests pass a fake (style.md rule 4).
+ * dependency so unit tests pass a fake.
  */
 import { spawn } from 'node:child_process';
 import { TimeoutError } from '../shared/errors';

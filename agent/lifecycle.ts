@@ -1,5 +1,5 @@
 /**
- * The agent process's states (style.md rule 10), reported by grpc.health.v1 and the facts:
+ * The agent process's states, reported by grpc.health.v1 and the facts:
  * - `starting`: listening, cleaning up after a previous run; calls get UNAVAILABLE, health NOT_SERVING.
  * - `serving`: calls are accepted; health SERVING.
  * - `draining`: SIGTERM received; no new connections, new calls get UNAVAILABLE (retryable

@@ -2,7 +2,7 @@
  * What every agent RPC goes through before and after its operation: lifecycle gate (only while
  * serving), client authorisation (certificate CN allowlist, bearer token), the request header, the
  * in-flight count that SIGTERM drains, the audit record, and the deliberate mapping of errors to
- * gRPC status codes (style.md rule 6). Handlers answer once and return.
+ * gRPC status codes. Handlers answer once and return.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as crypto from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- copy`: copy a Pegasus-shaped tree of about 100,000 znodes (250 tables x 400
- * partitions, about 200 bytes each; pegasus.md §2.3) between two local standalone ZooKeeper 3.8
+ * partitions, about 200 bytes each; docs/pegasus-internals.md §2.3) between two local standalone ZooKeeper 3.8
  * servers, verify it, and compare with a floor measured in the same run.
  *
  * Goals (issue 3, this 2-core machine): copy <= 10 s and <= 1.3x the floor; copy + verify <= 20 s;

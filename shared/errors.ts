@@ -103,7 +103,7 @@ export class IllegalStateError extends AppError {
 
 /**
  * Thrown by the Pegasus shell driver when the shell printed a failure. The shell exits 0 whatever
- * happens (pegasus.md §4.1), so failures are read from its text: `command` is the shell command that
+ * happens (docs/pegasus-internals.md §4.1), so failures are read from its text: `command` is the shell command that
  * was sent (`cluster_info`), `errorCode` the Pegasus code it printed (`ERR_TIMEOUT`), or
  * `SHELL_USAGE` / `SHELL_UNKNOWN_COMMAND` when the shell rejected the command line itself.
  */
@@ -119,7 +119,7 @@ export class ShellCommandError extends AppError {
   }
 }
 
-/** The AppError code for a Pegasus `ERR_*` code printed by the shell (pegasus.md §4.3-4.9). */
+/** The AppError code for a Pegasus `ERR_*` code printed by the shell (docs/pegasus-internals.md §4.3-4.9). */
 function shellErrorCode(errorCode: string): ErrorCode {
   switch (errorCode) {
     case 'ERR_TIMEOUT':

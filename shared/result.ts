@@ -1,5 +1,5 @@
 /**
- * The result shape of every agent operation (style.md rule 1, after Ansible's module results):
+ * The result shape of every agent operation (after Ansible's module results):
  * `changed` is derived by comparing before and after, never set by hand, and a second identical
  * call must return `changed: false`.
  */

@@ -3,7 +3,7 @@
  *
  * Builds and runs a simulated Pegasus cluster (meta servers, replica servers, the shell) on loopback
  * against a real ZooKeeper, for tests, the sandbox and the migration tests. The simulator's behaviour
- * is specified by shared/reference/pegasus.md; sim/README.md lists what it models.
+ * is specified by docs/pegasus-internals.md; sim/README.md lists what it models.
  *
  * ## Typical use
  * ```ts

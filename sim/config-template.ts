@@ -1,6 +1,6 @@
 /**
  * The config.ini the simulator's cluster library writes: a trimmed copy of Pegasus's production
- * template (src/server/config.ini; shared/fixtures/pegasus/config.ini) keeping its layout: two-space
+ * template (src/server/config.ini; test/fixtures/pegasus/config.ini) keeping its layout: two-space
  * indented keys, `;` comments, `[apps..default]`-style section names, `%{...}` placeholders rendered
  * the way minos renders them. Only keys Pegasus really has are used; the simulator reads the ones
  * listed in common/config.ts and ignores the rest, as Pegasus ignores keys it does not know.

@@ -1,5 +1,5 @@
 /**
- * Config file operations, each in three phases (style.md rule 1): read the file → compute the new
+ * Config file operations, each in three phases: read the file → compute the new
  * content with the pure editor (shared/ini) → write only if it differs, and not in check mode.
  * Writes are atomic with a backup first; one operation per file at a time.
  */

@@ -12,7 +12,7 @@ Delete a migrated cluster's tree (cluster_root) from its OLD ensemble, once that
   - no live session holds an ephemeral node in the old tree (no meta still runs there);
   - every persistent node of the old tree exists in the tree the cluster now uses.
 Then it asks for confirmation (exactly "y"; --yes skips it) and deletes the tree, children first.
-Leaving a stale tree lets a misconfigured meta "succeed" against old metadata (pegasus.md §8.15).
+Leaving a stale tree lets a misconfigured meta "succeed" against old metadata (docs/pegasus-internals.md §8.15).
 
 When not to use it: before the migrated cluster has run healthy for a while (the old tree is your
 way back), or on an ensemble other clusters share the same cluster_root on.

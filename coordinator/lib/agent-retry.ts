@@ -1,5 +1,5 @@
 /**
- * The agent client's retry policy (style.md rule 7, after Temporal's grpc-retry.ts): only
+ * The agent client's retry policy (after Temporal's grpc-retry.ts): only
  * idempotent reads and check-mode calls are retried, only on UNAVAILABLE and DEADLINE_EXCEEDED, with
  * exponential backoff and full jitter. A mutation is never retried blindly: after a timeout the
  * caller re-reads the state (facts, ReadConfig with its sha256) and re-applies, which the agent's

@@ -5,7 +5,7 @@
  * Only the edited lines change. An updated value keeps the line's indentation, key spelling, spaces
  * around `=`, inline comment, trailing spaces and line end. A new key is written after the last key
  * of its section, with that section's indentation and `=` spacing. Deliberate differences from
- * Ansible's ini_file (prior-art.md §B1):
+ * Ansible's ini_file:
  * - `;key = v` lines are never uncommented (ini_file's modify_inactive_option does it by default,
  *   community.general#7297); a new active line is added and the comment is left as it is;
  * - no trailing newline is added to a file that has none (ini_file adds one and calls it a change);

@@ -1,6 +1,6 @@
 /**
  * The settings of a Pegasus meta server's config.ini that a ZooKeeper migration cares about
- * (reference/pegasus.md §3), read the way Pegasus reads them: the first definition of a key wins.
+ * (docs/pegasus-internals.md §3), read the way Pegasus reads them: the first definition of a key wins.
  * Values are as written; placeholders such as `%{cluster.name}` stay text.
  */
 import { findEntries, findSections, getValue, IniDocument } from './parse';

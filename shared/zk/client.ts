@@ -93,7 +93,7 @@ export function wrapZkError(op: string, path: string, err: unknown): ZkError {
   return new ZkError(`ZooKeeper ${op} ${path} failed: ${what}`, { zkCode: code, path, cause: err });
 }
 
-/** world:anyone with every permission: what Pegasus creates (pegasus.md §3, no znode ACLs). */
+/** world:anyone with every permission: what Pegasus creates (docs/pegasus-internals.md §3, no znode ACLs). */
 export const OPEN_ACL: zk.ACL[] = (zk.ACL as unknown as { OPEN_ACL_UNSAFE: zk.ACL[] }).OPEN_ACL_UNSAFE;
 
 /** Read a 64-bit stat field (node-zookeeper-client hands them out as 8-byte big-endian Buffers). */

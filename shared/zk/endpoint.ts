@@ -25,7 +25,7 @@ export function parseHosts(hosts: string): string[] {
 }
 
 /**
- * Normalise a znode path the way Pegasus does for cluster_root (pegasus.md §2.1): empty pieces are
+ * Normalise a znode path the way Pegasus does for cluster_root (docs/pegasus-internals.md §2.1): empty pieces are
  * dropped, so `/pegasus/x/` and `/pegasus/x` are one path. `.`/`..` pieces, NUL and control
  * characters are refused because ZooKeeper refuses them too.
  */

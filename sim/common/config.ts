@@ -181,7 +181,7 @@ export function loadMetaConfig(file: string): MetaConfig {
   };
   if (cfg.zkHosts === '') throw new InvalidInputError(`[zookeeper] hosts_list is empty in ${file}`);
   if (ini.has('meta_server', 'hosts_list')) {
-    // Pegasus ignores it silently (pegasus.md §3); say so, it is the classic migration mistake.
+    // Pegasus ignores it silently (docs/pegasus-internals.md §3); say so, it is the classic migration mistake.
     cfg.warnings.push(`[meta_server] hosts_list is not a Pegasus key and is ignored; the ensemble comes from [zookeeper] hosts_list = ${cfg.zkHosts}`);
   }
   return cfg;

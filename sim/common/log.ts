@@ -44,7 +44,7 @@ export class Logger {
 /**
  * Exit statuses of the simulated servers, documented for supervisors:
  * - 0: ZooKeeper session expired or the meta's own lock node vanished (Pegasus `dsn_exit(0)`,
- *   pegasus.md §2.5 step 8), or the parent test process went away;
+ *   docs/pegasus-internals.md §2.5 step 8), or the parent test process went away;
  * - 1: start-up failure (ZooKeeper unreachable within `[zookeeper] timeout_ms`, bad config, port in
  *   use), like Pegasus's `start app failed, err = ...`;
  * - 134: a CHECK failure, where Pegasus aborts (SIGABRT, 128 + 6). The simulator exits with the same

@@ -1,7 +1,7 @@
 import { OutputFormat, serverInfo } from './version';
 
 /**
- * The few `remote_command`s the admin scripts send (pegasus.md §1.4, §4.8). Set-style commands answer
+ * The few `remote_command`s the admin scripts send (docs/pegasus-internals.md §1.4, §4.8). Set-style commands answer
  * `OK` (v2.5.0) or `{"error":"ok",...}` (master). Values are kept in memory only, like Pegasus's.
  */
 export class RemoteCommands {

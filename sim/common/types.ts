@@ -1,7 +1,7 @@
 import { INVALID_ADDRESS } from './address';
 
 /**
- * Pegasus metadata records and their ZooKeeper encodings (pegasus.md §2.3; src/common/json_helper.h
+ * Pegasus metadata records and their ZooKeeper encodings (docs/pegasus-internals.md §2.3; src/common/json_helper.h
  * `NON_MEMBER_JSON_SERIALIZATION` in v2.5.0). Values are compact JSON written in a fixed field order,
  * bools as 1/0, enums as `"app_status::AS_AVAILABLE"`, gpids as `"2.0"`, unset addresses as
  * `"invalid address"`. Decoding is tolerant of missing fields (old versions lack some) and of

@@ -8,7 +8,7 @@ import { AppInfo, PartitionConfig, decodeAppInfo, decodePartition, defaultAppInf
 /**
  * How the leader reads and bulk-writes `<cluster_root>/apps` (server_state.cpp v2.5.0,
  * sync_apps_from_remote_storage / sync_apps_to_remote_storage / initialize_default_apps;
- * pegasus.md §2.4). Every CHECK failure of the real code is a `crash` here.
+ * docs/pegasus-internals.md §2.4). Every CHECK failure of the real code is a `crash` here.
  */
 
 export const LOCK_STATE = 'lock';

@@ -5,7 +5,7 @@ import { sleep } from '../common/rpc';
 
 /**
  * The meta servers' leader election, step for step as Pegasus's ZooKeeper lock
- * (src/zookeeper/lock_struct.cpp, v2.5.0; pegasus.md §2.5):
+ * (src/zookeeper/lock_struct.cpp, v2.5.0; docs/pegasus-internals.md §2.5):
  *
  * 1. create `<lock_root>/dsn.meta.server.leader` persistent (node-exists is fine);
  * 2. create `LOCKNODE` EPHEMERAL|SEQUENTIAL holding this meta's address;

@@ -15,7 +15,7 @@ import { ServerState } from './server-state';
 import { WriteServices } from './write-services';
 
 /**
- * One meta server process (meta_service.cpp v2.5.0): start-up order of pegasus.md §2.5 (ZooKeeper,
+ * One meta server process (meta_service.cpp v2.5.0): start-up order of docs/pegasus-internals.md §2.5 (ZooKeeper,
  * cluster root, lock root, RPC handlers, then the blocking leader lock), the leader's load of
  * `<cluster_root>/apps` with its crash conditions (§2.4, §9), recovery mode (§5), function levels held
  * in memory (§6), and followers that forward to the lock owner.

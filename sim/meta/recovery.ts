@@ -2,7 +2,7 @@ import { AppInfo, PartitionConfig, ReplicaInfo, appInfoCompatibleEqual, defaultA
 
 /**
  * The pure part of `recover` (server_state::construct_apps / construct_partitions and
- * meta_data.cpp collect_replica / construct_replica, v2.5.0; pegasus.md §5.2). The meta server does
+ * meta_data.cpp collect_replica / construct_replica, v2.5.0; docs/pegasus-internals.md §5.2). The meta server does
  * the RPCs and the ZooKeeper write; this builds the tree and the hint text the shell prints.
  */
 

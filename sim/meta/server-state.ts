@@ -324,7 +324,7 @@ export class ServerState {
 
   /**
    * `on_config_sync`: the partitions this node serves, and the consistency check of what it stores.
-   * A replica of an app or partition the meta does not know is the crash of pegasus.md §5.1.
+   * A replica of an app or partition the meta does not know is the crash of docs/pegasus-internals.md §5.1.
    */
   onConfigSync(node: string, stored: ReplicaInfo[]): { err: string; partitions: { info: AppInfo; config: PartitionConfig }[]; gc_replicas: string[] } {
     const partitions: { info: AppInfo; config: PartitionConfig }[] = [];

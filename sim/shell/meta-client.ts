@@ -1,7 +1,7 @@
 import { TIMEOUT_HEADER, call, sleep } from '../common/rpc';
 
 /**
- * The ddl client's view of the meta group (pegasus.md §4.9): try the metas in turn; a follower
+ * The ddl client's view of the meta group (docs/pegasus-internals.md §4.9): try the metas in turn; a follower
  * forwards to the leader it knows or answers ERR_FORWARD_TO_OTHERS, and the client moves on; an
  * unreachable meta is skipped. When no meta gives a real answer before the RPC timeout, the result is
  * ERR_TIMEOUT, as the rDSN client reports it (with `transport_failed: true`, the rDSN client's "no

@@ -5,8 +5,8 @@ import { TablePrinter, multiJson, multiTabular, nlohmannDump, sortedJson, tableJ
 
 /**
  * What the shell prints for each command, as pure functions of the meta's answers, for v2.5.0 and
- * for master's differences (pegasus.md §4.3-4.8, §4.10). The golden tests drive these directly with
- * the data of the samples in pegasus.md.
+ * for master's differences (docs/pegasus-internals.md §4.3-4.8, §4.10). The golden tests drive these directly with
+ * the data of the samples in docs/pegasus-internals.md.
  */
 
 export interface ClusterInfo {
@@ -126,7 +126,7 @@ export function renderLs(apps: AppInfo[], partitions: Map<number, PartitionConfi
   return o.json ? multiJson(tables) : multiTabular(tables);
 }
 
-/** Per-partition health exactly as `ls -d` counts it (pegasus.md §4.4). */
+/** Per-partition health exactly as `ls -d` counts it (docs/pegasus-internals.md §4.4). */
 export function partitionHealth(pcs: PartitionConfig[]): { fully: number; writeUnhealthy: number; readUnhealthy: number } {
   let fully = 0;
   let writeUnhealthy = 0;

@@ -8,7 +8,7 @@ import { MetaClient } from './meta-client';
 import { sdsSplitArgs } from './split-args';
 
 /**
- * `./run.sh shell` fed from a pipe (pegasus.md §4.1): banner, no prompt unless stdin is a terminal,
+ * `./run.sh shell` fed from a pipe (docs/pegasus-internals.md §4.1): banner, no prompt unless stdin is a terminal,
  * one command per line, exit status 0 at EOF whatever happened. Like linenoise's non-tty mode, a line
  * is everything up to `\n` (a `\r` stays in it), and an empty line prints `Invalid argument(s)`
  * (scanfCommand returns NULL for it in v2.5.0).

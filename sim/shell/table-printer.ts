@@ -1,6 +1,6 @@
 /**
  * `dsn::utils::table_printer` and `multi_table_printer` (src/utils/output_utils.{h,cpp}), byte for
- * byte (pegasus.md §4.2):
+ * byte (docs/pegasus-internals.md §4.2):
  * - every cell is written with `setw(max_width_of_column + 2)`, left- or right-aligned, so
  *   left-aligned rows carry trailing spaces and right-aligned headers get two extra leading spaces;
  * - key/value tables write the value as `": " + value` in a field of `max_value_len + 2`;

@@ -1,7 +1,7 @@
 /**
  * `recover` through the shell driver on the simulated cluster: the metadata is rebuilt from the
  * replica servers under a new cluster_root, the way a migration by recovery does it
- * (pegasus.md §1.2, §5). Covers the ERR_TRY_AGAIN refusal with its ERROR hint, the retry with
+ * (docs/pegasus-internals.md §1.2, §5). Covers the ERR_TRY_AGAIN refusal with its ERROR hint, the retry with
  * skip_bad_nodes and its WARNING hint, the success output, and a second recover being refused.
  */
 import anyTest, { TestFn } from 'ava';

@@ -7,7 +7,7 @@ import { decodeAppInfo, decodePartition, encodeAppInfo } from '../../sim/common/
 import { appsPath, getText, seedApp, seedTree } from '../../sim/testing';
 
 /**
- * The leader's load checks and crash conditions (pegasus.md §2.4, §5.1, §9): each must stop the meta
+ * The leader's load checks and crash conditions (docs/pegasus-internals.md §2.4, §5.1, §9): each must stop the meta
  * with the abort status (134 here) and Pegasus's message, because a migration that leaves the target
  * tree in one of these states breaks the production cluster the same way.
  */

@@ -9,7 +9,7 @@ import { SimCluster, SimClusterOptions } from '../../sim/cluster';
 import { lockDir, lockNodes } from '../../sim/testing';
 
 /**
- * Leader election of the simulated meta servers on a real ZooKeeper, exactly as pegasus.md §2.5:
+ * Leader election of the simulated meta servers on a real ZooKeeper, exactly as docs/pegasus-internals.md §2.5:
  * ephemeral sequential lock nodes, the smallest wins, failover after a kill -9 once the dead leader's
  * session times out, a persistent copy of a lock node blocks election, exit statuses.
  */

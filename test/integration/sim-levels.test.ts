@@ -7,7 +7,7 @@ import { decodeAppInfo, decodePartition } from '../../sim/common/types';
 import { appsPath, getText, mzxid } from '../../sim/testing';
 
 /**
- * Meta function levels (pegasus.md §6): held in memory, `blind` defers every partition-config write
+ * Meta function levels (docs/pegasus-internals.md §6): held in memory, `blind` defers every partition-config write
  * while DDL still writes ZooKeeper, automatic freeze when too few nodes are alive, and a restart
  * always starts at meta_function_level_on_start.
  */

@@ -10,7 +10,7 @@ import { STATE_FILE } from '../../sim/replica/replica-store';
 import { appsPath, getText, nodeTriples } from '../../sim/testing';
 
 /**
- * The recovery method of moving a cluster to a new ensemble (pegasus.md §1.2, §5), end to end through
+ * The recovery method of moving a cluster to a new ensemble (docs/pegasus-internals.md §1.2, §5), end to end through
  * the simulated shell: back up the node list, stop the metas, point meta 0 at the empty target with
  * recover_from_replica_server = true, `recover -f`, and wait until the tables are healthy again and the
  * node list matches the backup.

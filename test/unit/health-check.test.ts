@@ -1,6 +1,6 @@
 /**
  * checkHealth and waitHealthy on recorded shell output (test/fixtures/shell-samples, from
- * pegasus.md §4) through an injected process runner: the verdict rules, what the report names,
+ * docs/pegasus-internals.md §4) through an injected process runner: the verdict rules, what the report names,
  * and "could not tell" versus "unhealthy".
  */
 import test from 'ava';

@@ -17,7 +17,7 @@ const V25 = {
   clusterName: 'mycluster',
 };
 
-test('v2.5.0 table from pegasus.md §4.3, with its padding and trailing spaces', (t) => {
+test('v2.5.0 table from docs/pegasus-internals.md §4.3, with its padding and trailing spaces', (t) => {
   t.deepEqual(parseClusterInfo(sample('cluster_info.v2.5.txt')), V25 as never);
 });
 

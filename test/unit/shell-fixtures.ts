@@ -9,7 +9,7 @@ export function repoRoot(): string {
   }
 }
 
-/** Path of a golden shell sample (test/fixtures/shell-samples, copied from pegasus.md §4). */
+/** Path of a golden shell sample (test/fixtures/shell-samples, copied from docs/pegasus-internals.md §4). */
 export function samplePath(name: string): string {
   return path.join(repoRoot(), 'test/fixtures/shell-samples', name);
 }

@@ -3,7 +3,7 @@ import { InvalidInputError, ShellCommandError } from '../../shared/errors';
 import { parseListApps } from '../../coordinator/lib/shell';
 import { sample } from './shell-fixtures';
 
-test('ls -d on master (pegasus.md §4.4 sample): atomic_idempotent, health and summary', (t) => {
+test('ls -d on master (docs/pegasus-internals.md §4.4 sample): atomic_idempotent, health and summary', (t) => {
   const r = parseListApps(sample('ls-d.master.txt'));
   t.is(r.format, 'text');
   t.deepEqual(r.apps, [

@@ -3,7 +3,7 @@ import { InvalidInputError, ShellCommandError } from '../../shared/errors';
 import { parseListNodes } from '../../coordinator/lib/shell';
 import { sample } from './shell-fixtures';
 
-test('the nodes -d -o file from pegasus.md §4.5: [parameters], right-aligned counts', (t) => {
+test('the nodes -d -o file from docs/pegasus-internals.md §4.5: [parameters], right-aligned counts', (t) => {
   t.deepEqual(parseListNodes(sample('nodes-d-o.v2.5.file.txt'), 'nodes -d -o onebox.nodes'), {
     format: 'text',
     parameters: { out_file: 'onebox.nodes' },

@@ -3,7 +3,7 @@ import { InvalidInputError, isPrecondition, ShellCommandError } from '../../shar
 import { parseRecover, RecoverHint } from '../../coordinator/lib/shell';
 import { sample } from './shell-fixtures';
 
-test('the pegasus.md §4.7 sample: result, nodes and the hint block', (t) => {
+test('the docs/pegasus-internals.md §4.7 sample: result, nodes and the hint block', (t) => {
   t.deepEqual(parseRecover(sample('recover.ok-hints.txt')), {
     waitSeconds: 100,
     skipBadNodes: false,

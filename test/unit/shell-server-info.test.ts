@@ -3,7 +3,7 @@ import { InvalidInputError, ShellCommandError } from '../../shared/errors';
 import { parseServerInfo } from '../../coordinator/lib/shell';
 import { sample } from './shell-fixtures';
 
-test('v2.5.0 stderr layout from pegasus.md §4.8: a failed CALL is data', (t) => {
+test('v2.5.0 stderr layout from docs/pegasus-internals.md §4.8: a failed CALL is data', (t) => {
   t.deepEqual(parseServerInfo(sample('server_info.v2.5.stderr.txt')), {
     format: 'text',
     servers: [

@@ -5,9 +5,9 @@ import { constructApps, constructPartitions, RecoveryConflict } from '../../sim/
 import { meanStddev } from '../../sim/meta/server-state';
 import { AppInfo, ReplicaInfo, decodeAppInfo, decodePartition, defaultAppInfo, emptyPartition, encodeAppInfo, encodePartition } from '../../sim/common/types';
 
-/** ZooKeeper formats (pegasus.md §2.3) and the pure parts of the meta: lock names, guardian, recovery. */
+/** ZooKeeper formats (docs/pegasus-internals.md §2.3) and the pure parts of the meta: lock names, guardian, recovery. */
 
-// pegasus.md §2.3's master example without master's `atomic_idempotent` field (v2.5.0 has 14 fields).
+// docs/pegasus-internals.md §2.3's master example without master's `atomic_idempotent` field (v2.5.0 has 14 fields).
 const APP_JSON =
   '{"status":"app_status::AS_AVAILABLE","app_type":"pegasus","app_name":"temp","app_id":2,"partition_count":8,"envs":{},"is_stateful":1,"max_replica_count":3,"expire_second":0,"create_second":1714564800,"drop_second":0,"duplicating":0,"init_partition_count":8,"is_bulk_loading":0}';
 

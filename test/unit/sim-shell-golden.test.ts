@@ -9,7 +9,7 @@ import { sdsSplitArgs } from '../../sim/shell/split-args';
 import { TablePrinter, multiTabular } from '../../sim/shell/table-printer';
 
 /**
- * Golden tests of the simulated shell's output against pegasus.md §4. The fixtures in
+ * Golden tests of the simulated shell's output against docs/pegasus-internals.md §4. The fixtures in
  * test/fixtures/shell/ are the spec's samples (cluster_info, recover and server_info verbatim; the
  * `*.sample.txt` files are the tidied samples without trailing spaces), plus the full outputs with the
  * trailing spaces the table printer writes, the -j JSON and master's variants.

@@ -52,7 +52,7 @@ test('our multi encoding is byte-identical to node-zookeeper-client\'s, and mult
   t.is(ours.length, MULTI_OVERHEAD + ops.reduce((n, op) => n + multiOpBytes(op), 0));
 });
 
-test('the Pegasus tree has the shape and JSON of pegasus.md §2.2-2.3', (t) => {
+test('the Pegasus tree has the shape and JSON of docs/pegasus-internals.md §2.2-2.3', (t) => {
   const spec = { root: '/pegasus/c1', apps: 3, partitions: 4, dropped: 1 };
   const nodes = [...pegasusTreeNodes(spec)];
   t.is(nodes.length, pegasusTreeSize(spec));

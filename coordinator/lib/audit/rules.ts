@@ -1,7 +1,7 @@
 /**
  * The audit's rules: pure functions from what was read (each meta's reduced config, the running
  * cluster's `cluster_info`, the inventory) to findings. Each rule cites the Pegasus behaviour that
- * makes it a mistake (shared/reference/pegasus.md). Per-host findings with the same message are
+ * makes it a mistake (docs/pegasus-internals.md). Per-host findings with the same message are
  * merged into one naming every host, so a fleet-wide mistake reads as one line, not a hundred.
  */
 import {
@@ -54,7 +54,7 @@ const keyOf = (name: string): KeyPath => {
   return { section: name.slice(0, dot), key: name.slice(dot + 1) };
 };
 
-/** The lock root: the first whitespace-separated argument of distributed_lock_service_parameters (pegasus.md §2.1). */
+/** The lock root: the first whitespace-separated argument of distributed_lock_service_parameters (docs/pegasus-internals.md §2.1). */
 export function lockRootOf(params: string): string {
   return normalizeRoot(params.trim().split(/\s+/)[0] ?? '');
 }
@@ -137,7 +137,7 @@ function hostRules(f: Findings, input: ClusterInput, ctx: RuleContext, host: str
   const clusterName = input.cluster.name;
   const zkHosts = v(K.hosts);
 
-  // The Pegasus website's own mistake (zk-migration.md step 4; pegasus.md §8.1): the meta reads
+  // The Pegasus website's own mistake (zk-migration.md step 4; docs/pegasus-internals.md §8.1): the meta reads
   // hosts_list only from [zookeeper] (zookeeper_session.cpp) and keeps its old ensemble.
   for (const m of cfg.misplaced) {
     const differs = zkHosts === null || listItems(m.value).join(',') !== listItems(zkHosts).join(',');
@@ -150,7 +150,7 @@ function hostRules(f: Findings, input: ClusterInput, ctx: RuleContext, host: str
     );
   }
 
-  // pegasus.md §5.4, §8.6: left on, the next start finds the apps and aborts.
+  // docs/pegasus-internals.md §5.4, §8.6: left on, the next start finds the apps and aborts.
   const recover = v(K.recover);
   if (recover !== null && recover.trim().toLowerCase() === 'true') {
     f.add('error', 'recover-flag-on', 'recover_from_replica_server = true: left on after a recovery, the next restart of this meta finds the tables in ZooKeeper and aborts; set it to false', [host], K.recover);
@@ -172,7 +172,7 @@ function hostRules(f: Findings, input: ClusterInput, ctx: RuleContext, host: str
     if (why) f.add('error', 'invalid-value', `${name}: ${why}`, [host], name);
   }
 
-  // Lock root inside cluster_root (pegasus.md §2.1: the template puts it at <cluster_root>/lock,
+  // Lock root inside cluster_root (docs/pegasus-internals.md §2.1: the template puts it at <cluster_root>/lock,
   // onebox at cluster_root itself). Outside, the cluster's tree is not one subtree: copies and
   // cleanups by cluster_root miss it, and clusters can end up sharing one leader lock.
   const root = v(K.root);
@@ -184,7 +184,7 @@ function hostRules(f: Findings, input: ClusterInput, ctx: RuleContext, host: str
     }
   }
 
-  // The admin scripts (pegasus_rolling_update.sh and others, pegasus.md §1.x) require the last
+  // The admin scripts (pegasus_rolling_update.sh and others, docs/pegasus-internals.md §1.x) require the last
   // component of zookeeper_root to be the cluster name.
   if (root === null) {
     f.add('warning', 'key-missing', 'cluster_root is absent, so Pegasus uses / (the ZooKeeper root) for this cluster', [host], K.root);

@@ -1,5 +1,5 @@
 /**
- * The config.ini keys a ZooKeeper migration depends on (pegasus.md §3), how to compare their
+ * The config.ini keys a ZooKeeper migration depends on (docs/pegasus-internals.md §3), how to compare their
  * values, and what a valid value looks like. Used by `config get` (default keys), `config set`
  * (refuse a value Pegasus would reject before it reaches any host) and the audit.
  */
@@ -100,7 +100,7 @@ export function invalidValueReason(k: KeyPath, value: string): string | undefine
 
 /**
  * Keys that look right but that Pegasus never reads where they are written. `hosts_list` under
- * `[meta_server]` is the Pegasus website's own mistake (zk-migration.md step 4, pegasus.md §8.1):
+ * `[meta_server]` is the Pegasus website's own mistake (zk-migration.md step 4, docs/pegasus-internals.md §8.1):
  * the meta keeps the old ensemble. Returns the key it should be, or undefined.
  */
 export function misplacedKey(k: KeyPath): KeyPath | undefined {

@@ -24,7 +24,7 @@ export interface MetaConfig {
   duplicates: { key: string; lines: number[] }[];
   /**
    * Keys written where Pegasus does not read them: `hosts_list` under `[meta_server]`
-   * (pegasus.md §8.1). Value as written, 1-based line.
+   * (docs/pegasus-internals.md §8.1). Value as written, 1-based line.
    */
   misplaced: { key: string; value: string; line: number }[];
   /** Lines Pegasus would refuse the whole file for. */
@@ -44,7 +44,7 @@ export interface ConfigView {
   placeholders: readonly string[];
 }
 
-/** `hosts_list` where the Pegasus website puts it and Pegasus never reads it (pegasus.md §8.1). */
+/** `hosts_list` where the Pegasus website puts it and Pegasus never reads it (docs/pegasus-internals.md §8.1). */
 const MISPLACED_HOSTS_LIST: KeyPath = { section: 'meta_server', key: 'hosts_list' };
 
 /** Reduce a parsed view to `keys` and the findings any reader of it needs. Pure. */

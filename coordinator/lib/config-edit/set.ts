@@ -2,7 +2,7 @@
  * Edits of meta-server configs across a cluster through the agents (`zkmig config set`, and the
  * migration's edits of `[zookeeper] hosts_list` and `[meta_server] recover_from_replica_server`).
  *
- * Three phases per host, done by the agent (style.md rule 1): read → compute with the lossless
+ * Three phases per host, done by the agent: read → compute with the lossless
  * editor → write only if the content differs, atomically, after a backup. Check mode computes the
  * same result and diff and writes nothing. A second identical call is `changed: false`.
  *

@@ -194,7 +194,7 @@ async function levelCheck(report: HealthReport, info: ClusterInfo | undefined, s
   report.level = { effective };
   if (GOOD_LEVELS.includes(effective)) return { name, status: 'pass', message: `${effective} (effective)` };
   // cluster_info shows the effective level; the stored one tells an automatic freeze (too few
-  // alive replica servers, pegasus.md §6) from an operator's set_meta_level.
+  // alive replica servers, docs/pegasus-internals.md §6) from an operator's set_meta_level.
   let why = '';
   const stored = await settle(shell.getMetaLevel());
   if (stored.ok) {

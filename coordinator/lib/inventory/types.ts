@@ -7,7 +7,7 @@
 
 /** Defaults for the variables that have one. Kept in one place so help text and docs agree. */
 export const INVENTORY_DEFAULTS = {
-  /** Pegasus meta server port: the port of the shell's default meta list (`run.sh shell`, pegasus.md §4.1). */
+  /** Pegasus meta server port: the port of the shell's default meta list (`run.sh shell`, docs/pegasus-internals.md §4.1). */
   metaPort: 34601,
   /** Port of zkmig-agent's gRPC listener on every meta host (the agent's default `listen`, agent/config.ts). */
   agentPort: 7443,

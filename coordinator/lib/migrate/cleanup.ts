@@ -9,7 +9,7 @@ import { readTree, removeTree } from './tree';
 
 /**
  * `zkmig cleanup`: delete a cluster's tree from its old ensemble, only once it is proven unused
- * and redundant (pegasus.md §8.15: a stale old tree lets a misconfigured meta "succeed"):
+ * and redundant (docs/pegasus-internals.md §8.15: a stale old tree lets a misconfigured meta "succeed"):
  * - every meta's config names another ensemble, read through the agents (all must answer);
  * - the running leader reports another ensemble in cluster_info;
  * - no meta session holds an ephemeral node in the old tree (a meta still running there);

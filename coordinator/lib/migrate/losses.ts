@@ -1,7 +1,7 @@
 import type { TreeNode } from './tree';
 
 /**
- * What metadata recovery cannot restore (pegasus.md §5.4): the meta rebuilds apps and partitions
+ * What metadata recovery cannot restore (docs/pegasus-internals.md §5.4): the meta rebuilds apps and partitions
  * from what the replica servers hold, and nothing else. Read from the source tree before the
  * operator confirms, so they know what they give up.
  */

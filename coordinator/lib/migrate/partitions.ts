@@ -8,7 +8,7 @@ import { readTree, TreeNode } from './tree';
  * the ballot on every membership change, so a change without a bump means the copy lost or
  * damaged something, while a bump is the meta legitimately moving on after its restart. A
  * partition that had a primary must still have one (a partition node re-created from defaults has
- * none: pegasus.md §8.5, silent data unavailability).
+ * none: docs/pegasus-internals.md §8.5, silent data unavailability).
  */
 
 interface PartitionJson {

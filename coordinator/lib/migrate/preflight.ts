@@ -68,7 +68,7 @@ export interface PreflightFacts {
   /** `[zookeeper] timeout_ms` of the metas. */
   zkTimeoutMs: number;
   size: { nodes: number; bytes: number; ephemeral: number; digest: string; maxMzxid: string };
-  /** What `recover` cannot restore (pegasus.md §5.4); empty for copy. */
+  /** What `recover` cannot restore (docs/pegasus-internals.md §5.4); empty for copy. */
   losses: TreeLosses;
   /** recover: how long to wait after the metas stop. */
   inactiveWaitMs: number;
@@ -233,7 +233,7 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
       }
       const negotiated = await negotiatedTimeout(params.to, zkTimeoutMs);
       if (negotiated !== undefined && negotiated !== zkTimeoutMs) {
-        warnings.push(`the target grants ${negotiated} ms sessions where the metas ask for [zookeeper] timeout_ms = ${zkTimeoutMs} (its min/maxSessionTimeout); pegasus.md §8.9`);
+        warnings.push(`the target grants ${negotiated} ms sessions where the metas ask for [zookeeper] timeout_ms = ${zkTimeoutMs} (its min/maxSessionTimeout); docs/pegasus-internals.md §8.9`);
       }
     } finally {
       dst.close();

@@ -88,7 +88,7 @@ export async function editConfigs(env: RunEnv, ctx: StepContext, hosts: readonly
 /**
  * Poll `cluster_info` until a leader answers from `zk` (hosts and root). Fails early when the
  * meta that should lead is not running any more (an agent reports it failed or stopped: for
- * example it could not reach its ZooKeeper and exited, pegasus.md §8.10).
+ * example it could not reach its ZooKeeper and exited, docs/pegasus-internals.md §8.10).
  */
 export async function waitServing(env: RunEnv, ctx: StepContext, zk: ZkView, watch: MetaHost[], timeoutMs: number, o: { allowRecovery?: boolean } = {}): Promise<ClusterInfo | 'under-recovery'> {
   const deadline = Date.now() + timeoutMs;

@@ -15,7 +15,7 @@ import { partitionsOf, tablesOf, waitTrustworthy } from './steps-trust';
 import { sizedTimeoutMs } from './timing';
 
 /**
- * The guide's zkcopy procedure (pegasus.md §1, §6, §8), each step idempotent and re-reading the
+ * The guide's zkcopy procedure (docs/pegasus-internals.md §1, §6, §8), each step idempotent and re-reading the
  * real state first: find the leader; stop every follower (no split brain); `blind` on the leader;
  * copy `cluster_root` with ephemeral LOCKNODEs skipped, verified by digest; check that the source
  * did not change meanwhile (blind does not stop DDL) and that the level is still blind; stop the
@@ -121,7 +121,7 @@ export function copySteps(env: RunEnv): StepDef[] {
         const now = await env.shell.getMetaLevel();
         if (now !== 'blind') throw new VerifyError(`set_meta_level blind answered ok but get_meta_level says ${now}`);
         ctx.hostResult(f.leader, r.changed ? 'changed' : 'ok', `meta level blind (was ${r.oldLevel})`);
-        ctx.warn('blind stops partition-config writes only: DDL, duplication and bulk-load writes still reach ZooKeeper (pegasus.md §6); avoid them until the cutover');
+        ctx.warn('blind stops partition-config writes only: DDL, duplication and bulk-load writes still reach ZooKeeper (docs/pegasus-internals.md §6); avoid them until the cutover');
         return { summary: `level blind (was ${r.oldLevel})` };
       },
     },
@@ -174,7 +174,7 @@ export function copySteps(env: RunEnv): StepDef[] {
         // would only move the mzxid, leaves the copy correct).
         while (now.digest !== digest) {
           const what = await withZk([f.source, f.target], (src, dst) => describeChange(src, dst, f.root));
-          const msg = `the source changed during the copy (digest ${digest.slice(7, 19)} → ${now.digest.slice(7, 19)}, max mzxid now ${now.maxMzxid}): ${what}. blind does not stop DDL, duplication or bulk-load writes (pegasus.md §6)`;
+          const msg = `the source changed during the copy (digest ${digest.slice(7, 19)} → ${now.digest.slice(7, 19)}, max mzxid now ${now.maxMzxid}): ${what}. blind does not stop DDL, duplication or bulk-load writes (docs/pegasus-internals.md §6)`;
           ctx.warn(msg);
           if (p.onSourceChange === 'abort') throw new PreconditionError(`${msg}; aborting (--on-source-change abort)`);
           if (copies >= p.maxCopyAttempts) throw new PreconditionError(`${msg}; still changing after ${copies} copies, giving up`);

@@ -9,7 +9,7 @@ import { sizedTimeoutMs } from './timing';
  * The last step of both methods: the cluster is healthy on the new ensemble (leader answers,
  * zookeeper_hosts/root as expected, every node ALIVE, every table fully healthy, level steady or
  * lively), and the meta level the operator had before is back (a restart starts every meta at
- * meta_function_level_on_start, pegasus.md §6).
+ * meta_function_level_on_start, docs/pegasus-internals.md §6).
  */
 export function finalHealthStep(env: RunEnv): StepDef {
   return {

@@ -7,14 +7,14 @@ import { controlMeta } from './meta-ops';
 import type { NodeFacts, TableFacts } from './preflight';
 import { connectZk } from './preflight';
 import type { StepDef } from './runner';
-import { compareTables, editConfigs, factsOf, followersOf, leaderOf, requireNotCheck, shellCode, sleep, waitServing } from './steps-common';
+import { editConfigs, factsOf, followersOf, leaderOf, requireNotCheck, shellCode, sleep, waitServing } from './steps-common';
 import { finalHealthStep } from './steps-final';
 import { partitionsOf, waitTrustworthy } from './steps-trust';
 import { sizedTimeoutMs } from './timing';
 import { isEmptyRoot } from './tree';
 
 /**
- * The guide's metadata-recovery procedure (pegasus.md §1, §5), fixing the reference script's
+ * The guide's metadata-recovery procedure (docs/pegasus-internals.md §1, §5), fixing the reference script's
  * defects (§1.3): the node diff ignores the `[parameters]` table and is polled with a deadline,
  * the wait after stopping the metas is derived from the configs, every meta is restarted (not
  * only two), the target is checked empty first, and recovery mode is switched off again.
@@ -107,12 +107,12 @@ export function recoverSteps(env: RunEnv): StepDef[] {
         const lead = leaderOf(env, f);
         const zk = { hosts: f.target, root: f.root };
         if (!env.check) {
-          // Recovery only works into a missing or empty <root>/apps (pegasus.md §5.4).
+          // Recovery only works into a missing or empty <root>/apps (docs/pegasus-internals.md §5.4).
           const dst = await connectZk(f.target, 'target');
           try {
             const apps = await isEmptyRoot(dst, f.root === '/' ? '/apps' : `${f.root}/apps`);
             if (apps.children > 0) {
-              throw new PreconditionError(`${f.target}${f.root}/apps already has ${apps.children} table(s): a meta in recovery mode would abort (pegasus.md §5.4)`);
+              throw new PreconditionError(`${f.target}${f.root}/apps already has ${apps.children} table(s): a meta in recovery mode would abort (docs/pegasus-internals.md §5.4)`);
             }
           } finally {
             dst.close();
@@ -145,7 +145,7 @@ export function recoverSteps(env: RunEnv): StepDef[] {
         if (!fs.existsSync(b.files.recoverNodes)) fs.writeFileSync(b.files.recoverNodes, b.recoverNodes.join('\n') + '\n');
         try {
           // No -b / -l: a listed node that does not answer or a partition without replicas fails the
-          // recovery (and the run rolls back) instead of silently losing data (pegasus.md §5.2).
+          // recovery (and the run rolls back) instead of silently losing data (docs/pegasus-internals.md §5.2).
           const r = await env.shell.recover({ nodesFile: b.files.recoverNodes });
           for (const h of r.hints) ctx.warn(`recover: ${h.level}: ${h.message}`);
           ctx.hostResult(f.leader, 'changed', `Recover result: ERR_OK (${r.nodes.length} nodes, ${r.hints.length} hint(s))`);

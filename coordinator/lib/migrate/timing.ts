@@ -2,12 +2,12 @@ import type { Method } from './params';
 
 /**
  * Waits derived from the cluster's own configuration instead of fixed sleeps. The reference
- * script waits 15 s after stopping the metas (pegasus.md §1.3); the docs say about 30 s; what
+ * script waits 15 s after stopping the metas (docs/pegasus-internals.md §1.3); the docs say about 30 s; what
  * actually has to pass is the replica servers' failure-detector lease plus a beacon, and the
  * config-sync period the docs name. All of these are keys in the metas' config.ini.
  */
 
-/** `[replication]` timing keys, with the production template's values when a key is absent (pegasus.md §3). */
+/** `[replication]` timing keys, with the production template's values when a key is absent (docs/pegasus-internals.md §3). */
 export interface ReplicationTiming {
   /** @default 30000 */
   configSyncIntervalMs: number;

@@ -10,12 +10,12 @@ import { statOf } from '../zk/ops';
  * The ZooKeeper reads of a migration on one `cluster_root` (the copy itself is the copy engine's,
  * coordinator/lib/zk): read a subtree (pipelined, bounded window), fingerprint it, remove it. Ephemeral nodes are never
  * copied (Pegasus's `LOCKNODE`s are EPHEMERAL_SEQUENTIAL: copied as persistent nodes they would
- * stop every meta from becoming leader, pegasus.md §2.5) and never part of a fingerprint, because
+ * stop every meta from becoming leader, docs/pegasus-internals.md §2.5) and never part of a fingerprint, because
  * they come and go with meta sessions while the metadata itself stays put.
  *
  * The fingerprint is what "the source did not change during the copy" is judged by: a digest of
  * every persistent node's relative path, data and ACL, plus the highest mzxid among them. A DDL
- * or duplication write at `blind` (pegasus.md §6) creates or sets a node, which moves both.
+ * or duplication write at `blind` (docs/pegasus-internals.md §6) creates or sets a node, which moves both.
  */
 
 export interface TreeNode {

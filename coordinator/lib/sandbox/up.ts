@@ -213,7 +213,7 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, say: (m: string
 }
 
 /**
- * Dropped tables as Pegasus keeps them (pegasus.md §2.3): the app node with AS_DROPPED and one
+ * Dropped tables as Pegasus keeps them (docs/pegasus-internals.md §2.3): the app node with AS_DROPPED and one
  * partition node per partition, flagged dropped and without members, so that the metas register
  * no replica server from them (fake members would show up as UNALIVE nodes and freeze the cluster).
  */

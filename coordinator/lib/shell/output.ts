@@ -3,7 +3,7 @@ import { OutputFormat } from './types';
 
 /**
  * Shared pieces of the shell output parsers: banner and ANSI stripping, the shell's error lines,
- * and the two table layouts of `table_printer` (pegasus.md §4.2, `src/utils/output_utils.cpp`):
+ * and the two table layouts of `table_printer` (docs/pegasus-internals.md §4.2, `src/utils/output_utils.cpp`):
  *
  * - key/value tables: `key<pad>: value<pad>`, the key left-padded to the longest key + 2;
  * - multi-column tables: a header row, then rows, every cell padded to its column's width + 2
@@ -12,7 +12,7 @@ import { OutputFormat } from './types';
  * - `-j` prints one pretty JSON object whose values are all strings.
  */
 
-/** The lines the shell prints when it starts (pegasus.md §4.1). */
+/** The lines the shell prints when it starts (docs/pegasus-internals.md §4.1). */
 const BANNER: RegExp[] = [
   /^Pegasus Shell (\S+)/,
   /^Type "help" for more information\.?$/,
@@ -67,10 +67,10 @@ export function unparsable(out: Output, lineIndex: number | undefined, why: stri
   });
 }
 
-/** Recover hints start with `ERROR:` too; they are data, parsed by parseRecover (pegasus.md §4.7). */
+/** Recover hints start with `ERROR:` too; they are data, parsed by parseRecover (docs/pegasus-internals.md §4.7). */
 const RECOVER_HINT = /^(?:ERROR|WARNING): (?:collect app and replica info|partition\(|app\()/;
 
-/** Argument errors `recover` prints without any prefix (pegasus.md §4.7). */
+/** Argument errors `recover` prints without any prefix (docs/pegasus-internals.md §4.7). */
 const RECOVER_USAGE = [
   /^should specify one of node_list_file\/node_list_str/,
   /^should only specify one of node_list_file\/node_list_str/,
@@ -82,7 +82,7 @@ const RECOVER_USAGE = [
 
 /**
  * Throw a ShellCommandError when the output holds one of the shell's failure lines
- * (pegasus.md §4.1, 4.3-4.9). The shell exits 0 whatever happens, so this is the only way a
+ * (docs/pegasus-internals.md §4.1, 4.3-4.9). The shell exits 0 whatever happens, so this is the only way a
  * failure is seen.
  */
 export function throwIfFailed(out: Output): void {
@@ -175,7 +175,7 @@ export function expectSections(out: Output, found: Section[], allowed: readonly 
 
 /**
  * Read a key/value table. A value that is a lone `{` continues until a line that is `}`: on
- * master `balance_operation_count` is pretty-printed JSON spread over several lines (pegasus.md §4.3).
+ * master `balance_operation_count` is pretty-printed JSON spread over several lines (docs/pegasus-internals.md §4.3).
  */
 export function keyValues(out: Output, s: Section): Map<string, { value: string; at: number }> {
   const map = new Map<string, { value: string; at: number }>();

@@ -13,7 +13,7 @@ const KEYS = [
 ] as const;
 
 /**
- * Parse `cluster_info` output (pegasus.md §4.3), tabular or `-j`, v2.5.0 or master. Throws a
+ * Parse `cluster_info` output (docs/pegasus-internals.md §4.3), tabular or `-j`, v2.5.0 or master. Throws a
  * ShellCommandError for `get cluster info failed, error=ERR_...`, and an InvalidInputError for
  * anything it does not understand or a key that is missing.
  */

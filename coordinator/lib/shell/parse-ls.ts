@@ -26,7 +26,7 @@ const STATUSES: readonly AppStatus[] = ['AVAILABLE', 'CREATING', 'DROPPING', 'DR
 const TABLES = ['general_info', 'healthy_info', 'summary'] as const;
 
 /**
- * Parse `ls [-d] [-a]` output (pegasus.md §4.4; `replication_ddl_client::list_apps`), tabular or
+ * Parse `ls [-d] [-a]` output (docs/pegasus-internals.md §4.4; `replication_ddl_client::list_apps`), tabular or
  * `-j`, with or without master's `atomic_idempotent` column. Cross-checks the counts the shell
  * prints so that a truncated table is an error rather than a shorter list: `total_app_count` is
  * the number of AVAILABLE rows, and `[healthy_info]` has one row per AVAILABLE table.

@@ -2,7 +2,7 @@ import { prepare, throwIfFailed, unparsable } from './output';
 import { META_LEVELS, MetaLevel, SetMetaLevelResult } from './types';
 
 /**
- * `get_meta_level` and `set_meta_level` (pegasus.md §4.6). The levels are printed with an `fl_`
+ * `get_meta_level` and `set_meta_level` (docs/pegasus-internals.md §4.6). The levels are printed with an `fl_`
  * prefix; failures are `get meta level got error ERR_...` / `control meta level got error ERR_...`,
  * and a level the shell cannot parse gives `ERROR: parse <x> as meta function level failed` on
  * stderr (all thrown as ShellCommandError).

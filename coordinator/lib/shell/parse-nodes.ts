@@ -24,7 +24,7 @@ const SUMMARY = ['total_node_count', 'alive_node_count', 'unalive_node_count'] a
 const STATUSES: readonly NodeStatus[] = ['ALIVE', 'UNALIVE'];
 
 /**
- * Parse `nodes [-d]` output (pegasus.md §4.5), tabular or `-j`, including the `[parameters]` table
+ * Parse `nodes [-d]` output (docs/pegasus-internals.md §4.5), tabular or `-j`, including the `[parameters]` table
  * that `-s`/`-o` add, ip:port (v2.5.0) or host:port (master) addresses, and right-aligned counts.
  * The summary must agree with the rows, so a truncated `[details]` table is an error.
  */

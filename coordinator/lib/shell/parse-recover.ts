@@ -5,7 +5,7 @@ import { RecoverHint, RecoverResult } from './types';
 const SEPARATOR = /^={5,}$/;
 
 /**
- * Parse `recover` output (pegasus.md §4.7, `src/shell/commands/recovery.cpp` and
+ * Parse `recover` output (docs/pegasus-internals.md §4.7, `src/shell/commands/recovery.cpp` and
  * `replication_ddl_client::do_recovery`):
  *
  * ```

@@ -4,7 +4,7 @@ import { ServerInfo, ServerInfoEntry, ServerRole } from './types';
 const ROLES: readonly ServerRole[] = ['meta-server', 'replica-server'];
 
 /**
- * Parse `server_info` (pegasus.md §4.8). Two layouts:
+ * Parse `server_info` (docs/pegasus-internals.md §4.8). Two layouts:
  *
  * - v2.5.0 and older, on **stderr**: `COMMAND: server-info`, one
  *   `CALL [<role>] [<addr>] succeed: <answer>` or `... failed: <ERR>` line per server, then

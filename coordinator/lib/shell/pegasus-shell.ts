@@ -14,7 +14,7 @@ import { AppList, ClusterInfo, META_LEVELS, MetaLevel, NodeList, RecoverResult, 
 export const SHELL_DEFAULTS = {
   /** One command, from start to exit. The shell itself waits up to ~1 s for a meta at start. */
   timeoutMs: 60_000,
-  /** The shell's own default for `recover -w` (pegasus.md §4.7). */
+  /** The shell's own default for `recover -w` (docs/pegasus-internals.md §4.7). */
   recoverWaitSeconds: 100,
   /** Added to `recover`'s wait time to get its process deadline. */
   recoverSlackMs: 30_000,
@@ -65,7 +65,7 @@ export interface MetaLevelChange {
 /**
  * The Pegasus admin shell, one command per process: each call starts the configured command line,
  * writes the command to stdin, closes it, and parses what was printed. The shell's exit status
- * means nothing (always 0, pegasus.md §4.1), so failures come from its text, as ShellCommandError.
+ * means nothing (always 0, docs/pegasus-internals.md §4.1), so failures come from its text, as ShellCommandError.
  * Output format (tabular or JSON, v2.5.0 or master) is detected per output.
  */
 export class PegasusShell {
@@ -144,7 +144,7 @@ export class PegasusShell {
 
   /**
    * `recover`: rebuild the metadata of a meta in recovery mode from the replica servers
-   * (pegasus.md §4.7, §5). Resolves only on `Recover result: ERR_OK`; its hints (lost replicas,
+   * (docs/pegasus-internals.md §4.7, §5). Resolves only on `Recover result: ERR_OK`; its hints (lost replicas,
    * renamed tables) are in the result and must be shown to the operator.
    */
   async recover(opts: RecoverOptions): Promise<RecoverResult> {

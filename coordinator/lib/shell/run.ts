@@ -7,7 +7,7 @@ import { formatArgv } from './argv';
  *
  * - argv only, never through /bin/sh; `LC_ALL=C` so that messages are not translated;
  * - stdin gets `input` and is then closed: the shell reads commands from a pipe and exits at EOF
- *   (pegasus.md §4.1);
+ *   (docs/pegasus-internals.md §4.1);
  * - the child runs in its own process group, so on timeout the whole tree is killed: `run.sh shell`
  *   starts `pegasus_shell` as a child, and killing only run.sh would leave it running. SIGTERM
  *   first, SIGKILL after `killGraceMs`. The other side of the own group: a Ctrl-C on the terminal

@@ -1,12 +1,12 @@
 /**
  * What the Pegasus shell's commands report, as typed values. Field names follow the shell's own
- * keys and columns (pegasus.md §4.3-4.8), camel-cased. Numbers are numbers, `-` cells are null.
+ * keys and columns (docs/pegasus-internals.md §4.3-4.8), camel-cased. Numbers are numbers, `-` cells are null.
  */
 
 /** Which layout an output was in; detected per output, never configured. */
 export type OutputFormat = 'text' | 'json';
 
-/** Meta function levels (pegasus.md §6), without the `fl_` prefix. */
+/** Meta function levels (docs/pegasus-internals.md §6), without the `fl_` prefix. */
 export const META_LEVELS = ['stopped', 'blind', 'freezed', 'steady', 'lively'] as const;
 export type MetaLevel = (typeof META_LEVELS)[number];
 
@@ -17,7 +17,7 @@ export interface BalanceOperationCount {
   total: number;
 }
 
-/** `cluster_info` (pegasus.md §4.3). */
+/** `cluster_info` (docs/pegasus-internals.md §4.3). */
 export interface ClusterInfo {
   format: OutputFormat;
   /** `[meta_server] server_list` of the answering meta. */
@@ -27,7 +27,7 @@ export interface ClusterInfo {
   /** `[zookeeper] hosts_list`, verbatim. */
   zookeeperHosts: string;
   zookeeperRoot: string;
-  /** The *effective* level, including the automatic freeze (pegasus.md §6). */
+  /** The *effective* level, including the automatic freeze (docs/pegasus-internals.md §6). */
   metaFunctionLevel: MetaLevel;
   balanceOperationCount: BalanceOperationCount;
   primaryReplicaCountStddev: number;
@@ -82,7 +82,7 @@ export interface AppListSummary {
   readUnhealthyAppCount?: number;
 }
 
-/** `ls [-d] [-a]` (pegasus.md §4.4). */
+/** `ls [-d] [-a]` (docs/pegasus-internals.md §4.4). */
 export interface AppList {
   format: OutputFormat;
   apps: AppInfo[];
@@ -106,7 +106,7 @@ export interface NodeInfo {
   extra: Record<string, string>;
 }
 
-/** `nodes [-d]` (pegasus.md §4.5). */
+/** `nodes [-d]` (docs/pegasus-internals.md §4.5). */
 export interface NodeList {
   format: OutputFormat;
   /** The `[parameters]` table written with `-s` or `-o` (`status`, `out_file`). */
@@ -115,7 +115,7 @@ export interface NodeList {
   summary: { totalNodeCount: number; aliveNodeCount: number; unaliveNodeCount: number };
 }
 
-/** `set_meta_level` (pegasus.md §4.6). */
+/** `set_meta_level` (docs/pegasus-internals.md §4.6). */
 export interface SetMetaLevelResult {
   /** The stored level before the change. */
   oldLevel: MetaLevel;
@@ -127,7 +127,7 @@ export interface RecoverHint {
   message: string;
 }
 
-/** A successful `recover` (pegasus.md §4.7); any other result is thrown as a ShellCommandError. */
+/** A successful `recover` (docs/pegasus-internals.md §4.7); any other result is thrown as a ShellCommandError. */
 export interface RecoverResult {
   waitSeconds: number;
   skipBadNodes: boolean;
@@ -160,7 +160,7 @@ export interface ServerInfoEntry {
   startTime?: string;
 }
 
-/** `server_info` (pegasus.md §4.8): v2.5.0 `CALL [...]` lines on stderr, or master JSON on stdout. */
+/** `server_info` (docs/pegasus-internals.md §4.8): v2.5.0 `CALL [...]` lines on stderr, or master JSON on stdout. */
 export interface ServerInfo {
   format: OutputFormat;
   servers: ServerInfoEntry[];

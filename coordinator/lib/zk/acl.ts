@@ -98,5 +98,5 @@ export function withGrant(acl: readonly RawAcl[], auth: string | undefined, sasl
   return [...acl.filter((a) => !(a.scheme === me.scheme && a.id === me.id)), { perms: PERM.ALL, ...me }];
 }
 
-/** world:anyone:cdrwa, what Pegasus creates every node with (pegasus.md §2.2). */
+/** world:anyone:cdrwa, what Pegasus creates every node with (docs/pegasus-internals.md §2.2). */
 export const OPEN_RAW_ACL: readonly RawAcl[] = [{ perms: PERM.ALL, scheme: 'world', id: 'anyone' }];

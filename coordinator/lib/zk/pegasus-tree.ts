@@ -2,7 +2,7 @@ import { InvalidInputError } from '../../../shared/errors';
 import { normalizePath } from '../../../shared/zk/endpoint';
 
 /**
- * A synthetic Pegasus meta-server tree (pegasus.md §2.2, §2.3) for the copy benchmark, the tests,
+ * A synthetic Pegasus meta-server tree (docs/pegasus-internals.md §2.2, §2.3) for the copy benchmark, the tests,
  * the demo and the sandbox: `<root>/apps` ("unlock"), one `<root>/apps/<app_id>` app_info JSON per
  * table and one `<root>/apps/<app_id>/<pidx>` partition_configuration JSON per partition, plus the
  * persistent lock directory. Deterministic, so two seeds of the same spec are byte-identical.
@@ -37,7 +37,7 @@ export interface GeneratedNode {
   data: Buffer;
 }
 
-/** The path of the leader-lock directory whose children are the EPHEMERAL_SEQUENTIAL LOCKNODEs (pegasus.md §2.5). */
+/** The path of the leader-lock directory whose children are the EPHEMERAL_SEQUENTIAL LOCKNODEs (docs/pegasus-internals.md §2.5). */
 export function leaderLockDir(spec: Pick<PegasusTreeSpec, 'root' | 'lockRoot'>): string {
   const root = normalizePath(spec.root);
   const lockRoot = (spec.lockRoot ?? 'lock') === 'lock' ? join(root, 'lock') : root;
@@ -48,7 +48,7 @@ function join(a: string, b: string): string {
   return a === '/' ? `/${b}` : `${a}/${b}`;
 }
 
-/** Compact JSON app_info, fields in Pegasus's order (pegasus.md §2.3). */
+/** Compact JSON app_info, fields in Pegasus's order (docs/pegasus-internals.md §2.3). */
 export function appInfoJson(appId: number, partitions: number, dropped = false): string {
   return JSON.stringify({
     status: dropped ? 'app_status::AS_DROPPED' : 'app_status::AS_AVAILABLE',

@@ -61,7 +61,7 @@ export function seedPegasusTree(hosts: string, spec: PegasusTreeSpec, opts: { au
 }
 
 /**
- * Take the Pegasus leader lock the way a meta server does (pegasus.md §2.5): an EPHEMERAL_SEQUENTIAL
+ * Take the Pegasus leader lock the way a meta server does (docs/pegasus-internals.md §2.5): an EPHEMERAL_SEQUENTIAL
  * `LOCKNODE` under `<lock_root>/dsn.meta.server.leader` holding the meta's address. The node lives
  * as long as the returned session; `release()` closes it.
  */

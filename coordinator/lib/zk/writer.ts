@@ -8,7 +8,7 @@ import { codeOf, corked, getData, multi, MULTI_OVERHEAD, MultiOp, multiOpBytes, 
  * bytes, with several in flight on one session (a session's requests are applied in order, so a
  * parent created in one batch exists for the children in the next).
  *
- * Limits (prior-art.md §A "multi limits"): a multi's serialized request must stay under the server's
+ * Limits: a multi's serialized request must stay under the server's
  * `jute.maxbuffer` (1,048,575 bytes by default); above it the server logs "Len error", closes the
  * connection and applies nothing, and the client only sees CONNECTION_LOSS. So batches default to a
  * quarter of that, and an op bigger than the budget goes alone.
