@@ -13,7 +13,8 @@ import { peerIdentity } from '../shared/tls';
 import type { AuditLog } from './audit';
 import { AuditThrottle } from './audit-throttle';
 
-export function createDenier(audit: AuditLog, allowedClients: string[]): grpc.Server {
+/** `onDenied` counts each refusal (the agent's rpc metrics, by method and PERMISSION_DENIED). */
+export function createDenier(audit: AuditLog, allowedClients: string[], onDenied?: (method: string) => void): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 16 * 1024,
     'grpc.max_send_message_length': 16 * 1024,
@@ -46,6 +47,7 @@ export function createDenier(audit: AuditLog, allowedClients: string[]): grpc.Se
           msg: `${msg} (allowed: ${allowedClients.join(', ')})`,
           durationMs: 0,
         });
+        onDenied?.(name);
         const md = new grpc.Metadata();
         md.set('zkmig-error-code', 'PERMISSION_DENIED');
         return { code: grpc.status.PERMISSION_DENIED, details: msg, metadata: md };

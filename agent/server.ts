@@ -82,7 +82,7 @@ export class AgentServer {
     new ConfigService(this.ctx).addToServer(this.grpcServer);
     new ServiceControlService(this.ctx).addToServer(this.grpcServer);
     const allowed = config.tls?.allowedClients ?? [];
-    this.denier = config.tls && allowed.length > 0 ? createDenier(opts.audit, allowed) : undefined;
+    this.denier = config.tls && allowed.length > 0 ? createDenier(opts.audit, allowed, (method) => this.metrics.rpc(method, 'PERMISSION_DENIED', 0)) : undefined;
     this.listener = new Listener(this.grpcServer, { tls: config.tls, maxConnections: config.limits.maxConnections, allowedClients: allowed, unlisted: this.denier, audit: opts.audit, onRejected: (reason) => this.metrics.connectionRejected(reason) });
   }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { setDebugSink } from '../shared/debug';
 import { toAppError } from '../shared/errors';
 import { VERSION } from '../shared/version';
 import { COMMANDS } from './commands';
@@ -16,6 +17,12 @@ export function buildProgram(io: CliIO): Command {
         '2 zkmig could not do what was asked (bad usage, unreachable peer, failed step).',
     )
     .version(VERSION, '-V, --version')
+    // Global: debug lines (every agent RPC and Pegasus shell run, with outcome and duration) and
+    // the stack of a failure, on stderr, so that stdout (reports, --json) stays machine-readable.
+    .option('-v, --verbose', 'debug lines on stderr: each agent RPC and shell run, stacks of errors')
+    .hook('preAction', () => {
+      if (program.opts<{ verbose?: boolean }>().verbose) setDebugSink(io.err);
+    })
     .showHelpAfterError('(run with --help for usage)')
     // Help (and --version) is all that commander writes to stdout: fit it to the help width.
     .configureOutput({ writeOut: (s) => io.out(fitHelp(s, helpWidth(io))), writeErr: io.err })
@@ -44,8 +51,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     }
     const e = toAppError(err);
     io.err(`Error: ${e.message}\n`);
-    if (io.env.ZKMIG_DEBUG && err instanceof Error && err.stack) io.err(`${err.stack}\n`);
+    const verbose = io.env.ZKMIG_DEBUG || program.opts<{ verbose?: boolean }>().verbose;
+    if (verbose && err instanceof Error && err.stack) io.err(`${err.stack}\n`);
     return EXIT.ERROR;
+  } finally {
+    setDebugSink(undefined);
   }
 }
 

@@ -86,11 +86,17 @@ export class AgentMetrics {
         );
       },
     });
-    // Both file gauges come from one scan per scrape (prom-client collects metrics concurrently).
-    let scan: { at: number; p: Promise<Map<string, number | null>> } | undefined;
+    // Both file gauges come from one scan per scrape: prom-client starts every collect of a scrape
+    // at once, so the second gauge joins the scan in flight; the next scrape reads the files again
+    // (a time-based cache here once hid an edit made less than a second after a scrape).
+    let scan: Promise<Map<string, number | null>> | undefined;
     const scanFiles = (): Promise<Map<string, number | null>> => {
-      if (!scan || now() - scan.at > 1000) scan = { at: now(), p: this.scanFiles(now) };
-      return scan.p;
+      if (!scan) {
+        scan = this.scanFiles(now);
+        const done = (): void => void (scan = undefined);
+        scan.then(done, done);
+      }
+      return scan;
     };
     new client.Gauge({
       name: 'zkmig_agent_managed_file_hash_age_seconds',

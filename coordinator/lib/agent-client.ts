@@ -7,6 +7,7 @@
  * unless the caller asks for the raw result.
  */
 import * as grpc from '@grpc/grpc-js';
+import { debug } from '../../shared/debug';
 import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import { AgentRpcError, ErrorCode, ServiceFailedError, UsageError } from '../../shared/errors';
@@ -181,7 +182,9 @@ export class AgentClient {
     return withRetry(retryable, this.retry, (attempt) =>
       new Promise<Res>((resolve, reject) => {
         if (attempt > 1) this.retried++;
-        invoke(this.metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => {
+        const started = Date.now();
+        invoke(this.metadata(), { deadline: started + deadlineMs }, (err, res) => {
+          debug('agent', () => `${this.opts.address} ${method} attempt ${attempt}: ${err ? grpc.status[err.code] : 'OK'} in ${Date.now() - started} ms (deadline ${deadlineMs} ms)`);
           if (err) reject(this.toError(method, err));
           else resolve(res as Res);
         });

@@ -38,7 +38,7 @@ test('the packed agent installs by unpacking on a host without a compiler, answe
   const listing = execFileSync('tar', ['-tzf', packed.artifact], { encoding: 'utf8' }).split('\n');
   t.false(listing.some((l) => l.includes('node_modules')), listing.join('\n'));
   const top = listing[0]!.split('/')[0]!;
-  for (const want of ['dist/agent/main.js', 'proto/pegasus/agent/v1/agent.proto', 'proto/grpc/health/v1/health.proto', 'package.json', 'deploy/zkmig-agent.service']) {
+  for (const want of ['dist/agent/main.js', 'proto/zkmig/agent/v1/agent.proto', 'proto/grpc/health/v1/health.proto', 'package.json', 'deploy/zkmig-agent.service']) {
     t.true(listing.includes(`${top}/${want}`), `${want} missing from the artifact`);
   }
   // Everything an installed agent loads is in the tarball; the installed size is measured by pack-agent.js.

@@ -63,7 +63,8 @@ test('a real agent serves its metrics: RPCs by method and code, rejected connect
   try {
     await c.facts();
     await c.facts();
-    await c.editConfig({ path: ini, edits: [{ section: 'zookeeper', key: 'hosts_list', value: 'new:2181' }] });
+    const edited = await c.editConfig({ path: ini, edits: [{ section: 'zookeeper', key: 'hosts_list', value: 'new:2181' }] });
+    t.true(edited.changed, JSON.stringify(edited));
     await t.throwsAsync(() => c.editConfig({ path: path.join(tmp.dir, 'other.ini'), edits: [{ section: 'a', key: 'b', value: 'c' }] }));
     await t.throwsAsync(() => auditor.facts());
     await t.throwsAsync(() => intruder.facts());
@@ -90,11 +91,11 @@ test('a real agent serves its metrics: RPCs by method and code, rejected connect
   t.is(sampleValue(s, 'zkmig_agent_rpc_duration_seconds_count', { method: 'GetFacts', code: 'OK' }), 2);
   t.is(sampleValue(s, 'zkmig_agent_rpc_duration_seconds_bucket', { method: 'GetFacts', code: 'OK', le: '+Inf' }), 2);
   t.true(sampleValue(s, 'zkmig_agent_rpc_duration_seconds_sum', { method: 'EditConfig', code: 'OK' })! > 0);
-  t.is(sampleValue(s, 'zkmig_agent_connections_rejected_total', { reason: 'NO_CLIENT_CERTIFICATE' }), 1);
+  t.is(sampleValue(s, 'zkmig_agent_connections_rejected_total', { reason: 'NO_CLIENT_CERTIFICATE' }), 1, JSON.stringify(s.filter((x) => x.name === 'zkmig_agent_connections_rejected_total')));
   const otherCa = s.filter((x) => x.name === 'zkmig_agent_connections_rejected_total' && x.labels.reason !== 'NO_CLIENT_CERTIFICATE');
   t.true(otherCa.reduce((n, x) => n + x.value, 0) >= 1, JSON.stringify(otherCa));
   // The edit changed the hash: its age starts again.
-  t.true(sampleValue(s, 'zkmig_agent_managed_file_hash_age_seconds', { path: ini })! < 600);
+  t.true(sampleValue(s, 'zkmig_agent_managed_file_hash_age_seconds', { path: ini })! < 600, JSON.stringify(s.filter((x) => x.name.startsWith('zkmig_agent_managed_file'))));
   t.truthy(s.find((x) => x.name === 'zkmig_agent_process_resident_memory_bytes'));
 
   // The service, started: its state follows.

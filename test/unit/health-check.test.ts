@@ -36,7 +36,7 @@ const healthy = { cluster_info: sample('cluster_info.v2.5.txt'), 'ls -d': HEALTH
 test('healthy: every check passes and nothing is listed', async (t) => {
   const r = await checkHealth({ cluster: CLUSTER, shell: shell(healthy).shell, expectZk: 'zk3:2181,zk2:2181,zk1:2181/pegasus/mycluster' });
   t.is(r.verdict, 'healthy');
-  t.deepEqual(r.checks.map((c) => [c.name, c.status]), [['leader', 'pass'], ['zookeeper', 'pass'], ['nodes', 'pass'], ['tables', 'pass'], ['level', 'pass']]);
+  t.deepEqual(r.checks.map((c) => [c.name, c.status]), [['leader', 'pass'], ['metas', 'pass'], ['zookeeper', 'pass'], ['nodes', 'pass'], ['tables', 'pass'], ['level', 'pass']]);
   t.is(r.leader, '10.0.0.1:34601');
   t.deepEqual(r.tables, { total: 3, fullyHealthy: 3, notHealthy: [] });
   t.deepEqual(r.problems, []);

@@ -18,7 +18,7 @@ test('bad input is refused with a message naming the option', (t) => {
     [{ method: 'zkcopy' }, /--method must be one of copy, recover/],
     [{ to: '' }, /--to is required/],
     [{ to: 'zk1:2181/pegasus/c1' }, /give the new ensemble's hosts only/],
-    [{ to: 'zk1:notaport' }, /--to:/],
+    [{ to: 'zk1:notaport' }, /--to "zk1:notaport": .* no valid port/],
     [{ leaderTimeoutMs: 0 }, /leaderTimeoutMs must be a positive number/],
     [{ onSourceChange: 'ignore' }, /onSourceChange must be recopy or abort/],
   ];

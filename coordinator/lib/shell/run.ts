@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { AppError, TimeoutError } from '../../../shared/errors';
 import { formatArgv } from './argv';
+import { debug } from '../../../shared/debug';
 
 /**
  * Run a command-line program (the Pegasus shell) with text on stdin and a deadline.
@@ -106,6 +107,7 @@ export const runProcess: RunFn = (argv, opts) =>
         reject(failure);
         return;
       }
+      debug('shell', () => `${formatArgv(argv)}: exit ${exitCode ?? signal} in ${Date.now() - started} ms, ${outBytes} bytes out, ${errBytes} bytes err`);
       resolve({
         argv,
         exitCode,
