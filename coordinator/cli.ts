@@ -42,7 +42,7 @@ function helpWidth(io: CliIO): number {
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const program = buildProgram(io);
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(nestedHelp(argv), { from: 'user' });
     return io.exitCode ?? EXIT.OK;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -57,6 +57,18 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   } finally {
     setDebugSink(undefined);
   }
+}
+
+/**
+ * `zkmig help zk copy` → `zkmig zk copy --help`. commander's help command looks one level down
+ * only, so `help zk copy` used to print the help of `zk`. Global options before `help` stay.
+ */
+export function nestedHelp(argv: string[]): string[] {
+  const i = argv.findIndex((a) => !a.startsWith('-'));
+  if (i < 0 || argv[i] !== 'help' || argv.length - i < 3) return argv;
+  const words = argv.slice(i + 1);
+  if (words.some((w) => w.startsWith('-'))) return argv;
+  return [...argv.slice(0, i), ...words, '--help'];
 }
 
 /**

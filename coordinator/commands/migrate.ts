@@ -32,7 +32,8 @@ restored, health verified) unless --no-auto-rollback. The old tree is never modi
 coordinator may migrate a cluster at a time (an ephemeral lock znode /zkmig/locks/<cluster> in
 the source ensemble).
 
---check (alias --dry-run) runs the whole plan in check mode: the agents compute every diff and change nothing,
+--check (alias --dry-run) runs the whole plan in check mode: the agents compute every diff and change nothing;
+add --diff to see the diffs (JSON events always carry them; "zkmig plan" always shows them);
 the copy only counts, nothing is stopped or restarted.
 
 When not to use it: to move a cluster between ensembles that share nothing with its current
@@ -59,6 +60,7 @@ interface Opts extends AgentCallFlags {
   yes?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  diff?: boolean;
   autoRollback: boolean;
   allowUnalive?: boolean;
   allowRunningJobs?: boolean;
@@ -81,6 +83,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
     .requiredOption('--to <hosts>', 'the new ensemble, host:port[,host:port...] (cluster_root stays the same)')
     .addOption(new Option('--method <method>', 'copy (zkcopy procedure) or recover (metadata recovery)').choices(['copy', 'recover']).makeOptionMandatory())
     .option('-y, --yes', 'do not ask for confirmation')
+    .option('--diff', 'print the unified diff of every config file the run changes (JSON events always carry it)')
     .option('--json', 'print events as JSON lines')
     .option('--no-auto-rollback', 'on a failure after the first change, stop instead of rolling back')
     .option('--allow-unalive', 'recover: proceed although some replica servers are UNALIVE (their replicas are lost)')
@@ -108,7 +111,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
         ...(o.convergeTimeout ? { convergeTimeoutMs: parseDuration(o.convergeTimeout, '--converge-timeout') } : {}),
         ...(o.inactiveWait ? { inactiveWaitMs: parseDuration(o.inactiveWait, '--inactive-wait', { allowZero: true }) } : {}),
       };
-      const r = rendererFor(io, o.json);
+      const r = rendererFor(io, o.json, o.diff);
       try {
         const result = await migrate(input, { stateDir: stateDirOf(o.stateDir, io), env: io.env, emit: r.emit, confirm: planConfirm(io, o), agents: agentSettings(o) });
         finish(io, result, o.json);

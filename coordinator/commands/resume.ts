@@ -31,11 +31,12 @@ export const registerResume: Register = (program: Command, io: CliIO) => {
     .addHelpText('after', `${HELP}\n`)
     .argument('<run>', 'the run id (see "zkmig status")')
     .option('-y, --yes', 'do not ask for confirmation')
+    .option('--diff', 'print the unified diff of every config file the run changes (JSON events always carry it)')
     .option('--json', 'print events as JSON lines')
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('-f, --forks <n>', `agents contacted at once (default: ${FAN_OUT_DEFAULTS.limit})`, positiveIntArg('--forks'))
     .option('--timeout <duration>', 'deadline of each agent read call; edits get at least 30s (default: 10s)', durationArg('--timeout'))
-    .action(async (run: string, o: { yes?: boolean; json?: boolean; stateDir?: string } & AgentCallFlags) => {
+    .action(async (run: string, o: { yes?: boolean; json?: boolean; diff?: boolean; stateDir?: string } & AgentCallFlags) => {
       requireYesForJson(o.yes, o.json, 'resume');
       const stateDir = stateDirOf(o.stateDir, io);
       const d = runDetail(stateDir, run);
@@ -47,7 +48,7 @@ export const registerResume: Register = (program: Command, io: CliIO) => {
           return;
         }
       }
-      const r = rendererFor(io, o.json);
+      const r = rendererFor(io, o.json, o.diff);
       try {
         finish(io, await resume(run, { stateDir, env: io.env, emit: r.emit, agents: agentSettings(o) }), o.json);
       } finally {

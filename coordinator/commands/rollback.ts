@@ -39,11 +39,12 @@ export const registerRollback: Register = (program: Command, io: CliIO) => {
     .addHelpText('after', `${HELP}\n`)
     .argument('<run>', 'the run id (see "zkmig status")')
     .option('-y, --yes', 'do not ask for confirmation')
+    .option('--diff', 'print the unified diff of every config file the run changes (JSON events always carry it)')
     .option('--json', 'print events as JSON lines')
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('-f, --forks <n>', `agents contacted at once (default: ${FAN_OUT_DEFAULTS.limit})`, positiveIntArg('--forks'))
     .option('--timeout <duration>', 'deadline of each agent read call; edits get at least 30s (default: 10s)', durationArg('--timeout'))
-    .action(async (run: string, o: { yes?: boolean; json?: boolean; stateDir?: string } & AgentCallFlags) => {
+    .action(async (run: string, o: { yes?: boolean; json?: boolean; diff?: boolean; stateDir?: string } & AgentCallFlags) => {
       requireYesForJson(o.yes, o.json, 'rollback');
       const stateDir = stateDirOf(o.stateDir, io);
       const d = runDetail(stateDir, run);
@@ -59,7 +60,7 @@ export const registerRollback: Register = (program: Command, io: CliIO) => {
         io.exitCode = EXIT.FINDINGS;
         return;
       }
-      const r = rendererFor(io, o.json);
+      const r = rendererFor(io, o.json, o.diff);
       try {
         finish(io, await rollback(run, { stateDir, env: io.env, emit: r.emit, agents: agentSettings(o) }), o.json);
       } finally {

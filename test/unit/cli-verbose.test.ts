@@ -41,3 +41,13 @@ test.serial('-v prints the stack of a failure; without -v only the message; the 
   t.false(debugEnabled());
   t.is(await main(['--verbose', '--help'], capture().io), 0);
 });
+
+test.serial('zkmig help zk copy prints the help of zk copy, not of zk', async (t) => {
+  let out = '';
+  const io: CliIO = { out: (s) => void (out += s), err: () => undefined, isTTY: false, env: {}, confirm: async () => false };
+  t.is(await main(['help', 'zk', 'copy'], io), 0);
+  t.regex(out, /^Usage: zkmig zk copy /);
+  out = '';
+  t.is(await main(['help', 'zk'], io), 0);
+  t.regex(out, /^Usage: zkmig zk /);
+});

@@ -18,10 +18,10 @@ const events: MigrateEvent[] = [
   { kind: 'run-end', outcome: 'succeeded', summary },
 ];
 
-function render(mode: 'json' | 'tty' | 'plain'): { out: string; err: string } {
+function render(mode: 'json' | 'tty' | 'plain', diff = true): { out: string; err: string } {
   let out = '';
   let err = '';
-  const r = makeRenderer({ out: (t) => void (out += t), err: (t) => void (err += t) }, mode);
+  const r = makeRenderer({ out: (t) => void (out += t), err: (t) => void (err += t) }, mode, { diff });
   for (const e of events) r.emit(e);
   r.close();
   return { out, err };
@@ -37,6 +37,15 @@ test('plain: one line per event, no progress chatter, the summary with the freez
   t.regex(out, /^ok {2}Copy cluster_root \(1\.2 s\): 1000 nodes$/m);
   t.regex(out, /write-freeze window: 4\.2 s/);
   t.regex(out, /meta1 +ok=3 {2}changed=2 {2}failed=0 {2}unreachable=0/);
+});
+
+test('--diff: without it the text modes print the edit but not its diff; JSON always carries the diff', (t) => {
+  const plain = render('plain', false).out;
+  t.regex(plain, /^ {4}changed {5}meta1: edited\n==|^ {4}changed {5}meta1: edited\n/m);
+  t.notRegex(plain, /^ {6}\+b$/m);
+  t.notRegex(render('tty', false).err, /^ {6}\+b$/m);
+  t.regex(render('tty', true).err, /^ {6}\+b$/m);
+  t.true(render('json', false).out.includes('"diff":"-a\\n+b\\n"'));
 });
 
 test('json: every event, one object per line, in order', (t) => {

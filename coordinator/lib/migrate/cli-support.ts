@@ -34,8 +34,9 @@ export function stateDirOf(flag: string | undefined, io: CliIO): string {
   return resolveStateDir(flag, io.env);
 }
 
-export function rendererFor(io: CliIO, json: boolean | undefined): Renderer {
-  return withRunLog(makeRenderer(io, json ? 'json' : io.isTTY ? 'tty' : 'plain'));
+/** `diff`: print each config edit's unified diff (--diff); the run log and JSON always have them. */
+export function rendererFor(io: CliIO, json: boolean | undefined, diff = false): Renderer {
+  return withRunLog(makeRenderer(io, json ? 'json' : io.isTTY ? 'tty' : 'plain', { diff }));
 }
 
 /**

@@ -46,11 +46,11 @@ function fmtMs(ms: number): string {
 }
 
 /** One formatter per kind: adding a kind without a formatter does not compile. */
-const TEXT: { [K in MigrateEvent['kind']]: (e: Extract<MigrateEvent, { kind: K }>) => string | undefined } = {
+const TEXT: { [K in MigrateEvent['kind']]: (e: Extract<MigrateEvent, { kind: K }>, o: FormatOptions) => string | undefined } = {
   'run-start': (e) => `${e.dryRun ? 'DRY RUN (check mode) ' : ''}run ${e.run}: migrate cluster ${e.cluster} by ${e.method} (journal ${e.journal})`,
   'step-start': (e) => `==> ${e.title}`,
   'step-progress': (e) => `    ${e.message}`,
-  'host-result': (e) => `    ${e.status.padEnd(11)} ${e.host}: ${e.msg}${e.diff ? '\n' + e.diff.replace(/\n+$/, '').replace(/^/gm, '      ') : ''}`,
+  'host-result': (e, o) => `    ${e.status.padEnd(11)} ${e.host}: ${e.msg}${e.diff && o.diff !== false ? '\n' + e.diff.replace(/\n+$/, '').replace(/^/gm, '      ') : ''}`,
   warning: (e) => `    WARNING: ${e.message}`,
   'step-skipped': (e) => `--- ${e.step}: skipped (${e.reason})`,
   'step-done': (e) => `ok  ${e.title} (${fmtMs(e.ms)})${e.summary ? `: ${e.summary}` : ''}`,
@@ -60,8 +60,13 @@ const TEXT: { [K in MigrateEvent['kind']]: (e: Extract<MigrateEvent, { kind: K }
   'run-end': (e) => formatSummary(e.summary),
 };
 
-export function formatEvent(e: MigrateEvent): string | undefined {
-  return (TEXT[e.kind] as (x: MigrateEvent) => string | undefined)(e);
+export interface FormatOptions {
+  /** Include the unified diff of each config edit (the run log always does; the terminal with --diff). @default true */
+  diff?: boolean;
+}
+
+export function formatEvent(e: MigrateEvent, o: FormatOptions = {}): string | undefined {
+  return (TEXT[e.kind] as (x: MigrateEvent, o: FormatOptions) => string | undefined)(e, o);
 }
 
 export function formatSummary(s: RunSummary): string {

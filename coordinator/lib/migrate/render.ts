@@ -1,4 +1,4 @@
-import { Emit, formatEvent, formatSummary, MigrateEvent } from './events';
+import { Emit, formatEvent, FormatOptions, formatSummary, MigrateEvent } from './events';
 
 /**
  * How the CLI shows a run's events: `json` (one object per line on stdout, for scripts), `tty`
@@ -19,7 +19,8 @@ export interface Renderer {
 
 const SPIN = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-export function makeRenderer(sink: Sink, mode: 'json' | 'tty' | 'plain'): Renderer {
+/** `o.diff`: show config diffs in text modes (Ansible's --diff); JSON events always carry them. */
+export function makeRenderer(sink: Sink, mode: 'json' | 'tty' | 'plain', o: FormatOptions = {}): Renderer {
   // Every JSON event carries the time it was printed (ISO 8601, UTC), first, for log shippers.
   if (mode === 'json') return { emit: (e) => sink.out(JSON.stringify({ ts: new Date().toISOString(), ...e }) + '\n'), close: () => undefined };
   if (mode === 'plain') {
@@ -30,16 +31,16 @@ export function makeRenderer(sink: Sink, mode: 'json' | 'tty' | 'plain'): Render
           sink.out(formatSummary(e.summary) + '\n');
           return;
         }
-        const line = formatEvent(e);
+        const line = formatEvent(e, o);
         if (line !== undefined) sink.out(line + '\n');
       },
       close: () => undefined,
     };
   }
-  return ttyRenderer(sink);
+  return ttyRenderer(sink, o);
 }
 
-function ttyRenderer(sink: Sink): Renderer {
+function ttyRenderer(sink: Sink, o: FormatOptions): Renderer {
   let current: { title: string; started: number; message: string } | undefined;
   let frame = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -95,7 +96,7 @@ function ttyRenderer(sink: Sink): Renderer {
         sink.out(formatSummary(e.summary) + '\n');
         return;
       default: {
-        const line = formatEvent(e);
+        const line = formatEvent(e, o);
         if (line !== undefined) above(line);
       }
     }
