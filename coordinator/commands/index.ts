@@ -14,6 +14,7 @@ import { registerRollback } from './rollback';
 import { registerCleanup } from './cleanup';
 import { registerZk } from './zk';
 import { registerMetaLevel } from './meta-level';
+import { registerCompletion } from './completion';
 
 /** A command module: adds itself (and its sub-commands) to the program. */
 export type Register = (program: Command, io: CliIO) => void;
@@ -22,4 +23,4 @@ export type Register = (program: Command, io: CliIO) => void;
  * Every top-level command, in the order `--help` lists them. Each module only declares flags and
  * help, converts them into typed options, calls one library function and renders the result.
  */
-export const COMMANDS: Register[] = [registerInventory, registerAgents, registerHealth, registerAudit, registerConfig, registerPlan, registerMigrate, registerStatus, registerResume, registerRollback, registerCleanup, registerMetaLevel, registerZk, registerSandbox];
+export const COMMANDS: Register[] = [registerInventory, registerAgents, registerHealth, registerAudit, registerConfig, registerPlan, registerMigrate, registerStatus, registerResume, registerRollback, registerCleanup, registerMetaLevel, registerZk, registerSandbox, registerCompletion];

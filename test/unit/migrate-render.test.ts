@@ -36,7 +36,7 @@ test('plain: one line per event, no progress chatter, the summary with the freez
   t.regex(out, /WARNING: careful/);
   t.regex(out, /^ok {2}Copy cluster_root \(1\.2 s\): 1000 nodes$/m);
   t.regex(out, /write-freeze window: 4\.2 s/);
-  t.regex(out, /meta1 +ok=3 {2}changed=2 {2}failed=0 {2}unreachable=0/);
+  t.regex(out, /HOST RECAP\n {2}meta1 {2}ok=3 {3}changed=2 {3}unreachable=0 {3}failed=0$/m);
 });
 
 test('--diff: without it the text modes print the edit but not its diff; JSON always carries the diff', (t) => {

@@ -65,8 +65,13 @@ export function renderRecap(r: Recap): string {
   if (r.hosts.length === 0) return 'RECAP (no hosts)\n';
   const names = r.hosts.map((h) => `${h.cluster}/${h.host}`);
   const width = Math.max(...names.map((n) => n.length));
-  const lines = r.hosts.map((h, i) => `${names[i]!.padEnd(width)}  ok=${pad(h.ok)}changed=${pad(h.changed)}unreachable=${pad(h.unreachable)}failed=${h.failed}`);
+  const lines = r.hosts.map((h, i) => recapLine(names[i]!, width, h));
   return `RECAP\n${lines.join('\n')}\n`;
+}
+
+/** One host's recap line, Ansible's order (ok, changed, unreachable, failed): every recap uses it. */
+export function recapLine(name: string, width: number, c: { ok: number; changed: number; unreachable: number; failed: number }): string {
+  return `${name.padEnd(width)}  ok=${pad(c.ok)}changed=${pad(c.changed)}unreachable=${pad(c.unreachable)}failed=${c.failed}`;
 }
 
 function pad(n: number): string {

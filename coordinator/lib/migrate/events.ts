@@ -3,6 +3,8 @@
  * renderer: plain lines, a live step list on a TTY, or one JSON object per line (`--json`).
  */
 
+import { recapLine } from '../fleet/recap';
+
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
 
 export type MigrateEvent =
@@ -77,11 +79,12 @@ export function formatSummary(s: RunSummary): string {
     `  write-freeze window: ${s.writeFreezeMs === undefined ? 'n/a' : fmtMs(s.writeFreezeMs)}`,
     `  point of no return: ${s.pointOfNoReturn ? `passed at ${s.pointOfNoReturn}` : 'not reached'}`,
     `  total time: ${fmtMs(s.totalMs)}`,
-    '',
-    'HOST RECAP',
   ];
-  for (const [host, r] of Object.entries(s.hosts).sort()) {
-    lines.push(`  ${host.padEnd(28)} ok=${r.ok}  changed=${r.changed}  failed=${r.failed}  unreachable=${r.unreachable}`);
+  // The fleet commands' recap format; no header at all when no host was touched (a refused preflight).
+  const hosts = Object.entries(s.hosts).sort(([a], [b]) => a.localeCompare(b));
+  if (hosts.length > 0) {
+    const width = Math.max(...hosts.map(([h]) => h.length));
+    lines.push('', 'HOST RECAP', ...hosts.map(([h, r]) => `  ${recapLine(h, width, r)}`));
   }
   return lines.join('\n');
 }

@@ -1,8 +1,10 @@
 /**
- * `zkmig -v` (issue 18): debug lines on stderr for each shell run and agent RPC, and the stack of a
+^ * The operator conveniences of issue 18: `zkmig -v` (debug lines on stderr for each shell run and
+ * agent RPC, and the stack of a failure), `zkmig help A B`, `zkmig completion bash`. For -v:
  * failure; nothing of it without -v, and the sink is off again once the command is done.
  */
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import { main } from '../../coordinator/cli';
 import { CliIO } from '../../coordinator/lib/io';
 import { runProcess } from '../../coordinator/lib/shell/run';
@@ -50,4 +52,23 @@ test.serial('zkmig help zk copy prints the help of zk copy, not of zk', async (t
   out = '';
   t.is(await main(['help', 'zk'], io), 0);
   t.regex(out, /^Usage: zkmig zk /);
+});
+
+test.serial('zkmig completion bash: a script bash accepts that completes commands, sub-commands and flags', async (t) => {
+  let out = '';
+  const io: CliIO = { out: (s) => void (out += s), err: () => undefined, isTTY: false, env: {}, confirm: async () => false };
+  t.is(await main(['completion', 'bash'], io), 0);
+  // Drive the completion function in a real bash, as readline would.
+  const complete = (line: string): string[] => {
+    const words = line.split(' ');
+    const script = `${out}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _zkmig; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    return execFileSync('bash', ['-c', script], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  };
+  t.deepEqual(complete('zkmig mig'), ['migrate']);
+  t.deepEqual(complete('zkmig zk c'), ['copy']);
+  t.true(complete('zkmig zk copy --source-t').includes('--source-tls-ca'));
+  t.true(complete('zkmig migrate --cluster c1 --d').includes('--diff'));
+  let err = '';
+  t.is(await main(['completion', 'zsh'], { ...io, err: (s) => void (err += s) }), 2);
+  t.regex(err, /unsupported shell "zsh"/);
 });
