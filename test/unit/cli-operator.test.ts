@@ -1,7 +1,7 @@
 /**
-^ * The operator conveniences of issue 18: `zkmig -v` (debug lines on stderr for each shell run and
+ * The operator conveniences of issue 18: `zkmig -v` (debug lines on stderr for each shell run and
  * agent RPC, and the stack of a failure), `zkmig help A B`, `zkmig completion bash`. For -v:
- * failure; nothing of it without -v, and the sink is off again once the command is done.
+ * nothing of it without -v, and the sink is off again once the command is done.
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
