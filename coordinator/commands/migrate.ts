@@ -5,6 +5,7 @@ import { migrate, MigrateInput, Method } from '../lib/migrate';
 import { agentCallOptions, AgentCallFlags, agentSettings, checkOption } from './conventions';
 import { parseDuration } from './duration';
 import type { Register } from './index';
+import { installStopHandlers } from '../lib/migrate/stop-signals';
 
 const HELP = `
 Move a Pegasus cluster's metadata from the ZooKeeper ensemble its metas use to another one, by
@@ -49,7 +50,8 @@ freeze window, the total time and a per-host recap.
 
 Exit codes: 0 migrated (or a clean dry run); 1 not migrated and the cluster is as it was
 (preflight refused, not confirmed, rolled back); 2 stopped at a failed step or the rollback failed
-(see "zkmig status RUN").`;
+(see "zkmig status RUN"); 130/143 stopped on SIGINT/SIGTERM at a step boundary (the step in
+progress finishes; the state and the resume command are printed; a third signal exits at once).`;
 
 interface Opts extends AgentCallFlags {
   inventory?: string;
@@ -109,10 +111,12 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
         ...(o.inactiveWait ? { inactiveWaitMs: parseDuration(o.inactiveWait, '--inactive-wait', { allowZero: true }) } : {}),
       };
       const r = rendererFor(io, o.json);
+      const sig = installStopHandlers(io);
       try {
-        const result = await migrate(input, { stateDir: stateDirOf(o.stateDir, io), env: io.env, emit: r.emit, confirm: planConfirm(io, o), agents: agentSettings(o) });
-        finish(io, result, o.json);
+        const result = await migrate(input, { stateDir: stateDirOf(o.stateDir, io), env: io.env, emit: sig.track(r.emit), stop: sig.stop, confirm: planConfirm(io, o), agents: agentSettings(o) });
+        finish(io, result, o.json, sig.stop);
       } finally {
+        sig.dispose();
         r.close();
       }
     });

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { UsageError } from '../../../shared/errors';
 import { inventoryPath } from '../inventory';
 import { CliIO, EXIT } from '../io';
+import { signalExitCode, StopRequest } from './interrupt';
 import type { RunOutcome } from './journal';
 import type { MigrateParams } from './params';
 import type { PreflightFacts } from './preflight';
@@ -80,6 +81,7 @@ export function withRunLog(r: Renderer): Renderer {
 export function exitCodeOf(outcome: RunOutcome): number {
   if (outcome === 'succeeded') return EXIT.OK;
   if (outcome === 'rolled-back' || outcome === 'aborted') return EXIT.FINDINGS;
+  if (outcome === 'interrupted') return 128 + 15; // the CLI passes the real signal to finish()
   return EXIT.ERROR;
 }
 
@@ -102,10 +104,12 @@ export function planConfirm(io: CliIO, o: { yes?: boolean; json?: boolean }): (f
 }
 
 /** Print the result's error lines (the summary itself came through the renderer) and set the exit code. */
-export function finish(io: CliIO, r: RunResult, json: boolean | undefined): void {
+export function finish(io: CliIO, r: RunResult, json: boolean | undefined, stop?: StopRequest): void {
   // A failed step was already shown by the renderer; only say what it could not have shown.
   if (!json && r.error && !(r.error instanceof StepFailedError)) io.err(`${r.outcome === 'aborted' ? '' : 'Error: '}${r.error.message}\n`);
   // A refused operator mistake (--to naming the ensemble in use, a hosts_list the metas cannot parse) is bad input.
   const badInput = r.outcome === 'aborted' && (r.error?.code === 'INVALID_INPUT' || r.error?.code === 'USAGE');
   io.exitCode = badInput ? EXIT.ERROR : exitCodeOf(r.outcome);
+  // Stopped on a signal: the shell's 128 + signal number (130 SIGINT, 143 SIGTERM).
+  if (r.error?.code === 'CANCELLED' && stop?.signal) io.exitCode = signalExitCode(stop.signal);
 }
