@@ -6,6 +6,7 @@ import { agentCallOptions, AgentCallFlags, agentSettings, checkOption } from './
 import { parseDuration } from './duration';
 import type { Register } from './index';
 import { installStopHandlers } from '../lib/migrate/stop-signals';
+import { requireUnaliveConfirmable } from '../lib/migrate/unalive';
 
 const HELP = `
 Move a Pegasus cluster's metadata from the ZooKeeper ensemble its metas use to another one, by
@@ -32,6 +33,12 @@ ensemble automatically (configs restored from the agents' backups, metas restart
 restored, health verified) unless --no-auto-rollback. The old tree is never modified. Only one
 coordinator may migrate a cluster at a time (an ephemeral lock znode /zkmig/locks/<cluster> in
 the source ensemble).
+
+--allow-unalive (recover) leaves the UNALIVE replica servers out of "recover". If one of them
+held the only replicas of a table and comes back later, every meta aborts on it (a crash loop,
+not only a lost table). So it takes a second confirmation: "yes" typed in full on a terminal
+after the plan, or --yes-unalive where no one can type (no terminal, --yes, --json); without it
+the run is refused up front (exit 2, nothing changed).
 
 --check (alias --dry-run) runs the whole plan in check mode: the agents compute every diff and change nothing,
 the copy only counts, nothing is stopped or restarted.
@@ -63,6 +70,7 @@ interface Opts extends AgentCallFlags {
   json?: boolean;
   autoRollback: boolean;
   allowUnalive?: boolean;
+  yesUnalive?: boolean;
   allowRunningJobs?: boolean;
   onSourceChange: 'recopy' | 'abort';
   leaderTimeout?: string;
@@ -85,7 +93,8 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print events as JSON lines')
     .option('--no-auto-rollback', 'on a failure after the first change, stop instead of rolling back')
-    .option('--allow-unalive', 'recover: proceed although some replica servers are UNALIVE (their replicas are lost)')
+    .option('--allow-unalive', 'recover: proceed although some replica servers are UNALIVE (their replicas are lost; if one comes back holding a table the recovered tree lacks, every meta aborts); asks a second time for a typed "yes"')
+    .option('--yes-unalive', 'the second confirmation of --allow-unalive where no one can type it (no terminal, --yes, --json)')
     .option('--allow-running-jobs', 'go on although duplications, bulk loads or backup policies are active (they write the tree during the freeze)')
     .addOption(new Option('--on-source-change <what>', 'copy: when the source changed during the copy').choices(['recopy', 'abort']).default('recopy'))
     .option('--leader-timeout <duration>', 'how long a restarted meta may take to serve (default 2m)')
@@ -95,6 +104,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .action(async (o: Opts) => {
       requireYesForJson(o.yes || o.dryRun, o.json, 'migrate');
+      requireUnaliveConfirmable(o, io.interactive === true);
       const input: MigrateInput = {
         inventory: inventoryFile(o.inventory, io),
         cluster: o.cluster,

@@ -8,6 +8,7 @@ import type { RunOutcome } from './journal';
 import type { MigrateParams } from './params';
 import type { PreflightFacts } from './preflight';
 import { plannedSteps, renderPlan } from './plan';
+import { UNALIVE_RISK, unaliveApplies } from './unalive';
 import { loadCluster } from './env';
 import { formatEvent } from './events';
 import { makeRenderer, Renderer } from './render';
@@ -92,15 +93,25 @@ export function requireYesForJson(yes: boolean | undefined, json: boolean | unde
 }
 
 /** The confirmation step of migrate: print the plan, then ask for an exact yes (unless --yes). */
-export function planConfirm(io: CliIO, o: { yes?: boolean; json?: boolean }): (facts: PreflightFacts, params: MigrateParams) => Promise<boolean> {
+export function planConfirm(io: CliIO, o: { yes?: boolean; json?: boolean; yesUnalive?: boolean }): (facts: PreflightFacts, params: MigrateParams) => Promise<boolean> {
   return async (facts, params) => {
     const cluster = loadCluster(params, io.env);
     if (!o.json) io.out(renderPlan(params, facts, plannedSteps(params, facts, cluster)) + '\n\n');
-    if (o.yes || params.dryRun) return true;
+    if (o.yes || params.dryRun) return unaliveConfirmed(io, o, params);
     const ok = await io.confirm(`Migrate cluster ${params.cluster} to ${params.to} by ${params.method} now?`);
     if (!ok) io.err('Not confirmed (answer exactly "y" or "yes", or pass --yes); nothing was changed.\n');
-    return ok;
+    return ok && (await unaliveConfirmed(io, o, params));
   };
+}
+
+/** The second confirmation --allow-unalive takes (unalive.ts): --yes-unalive, or "yes" typed in full. */
+async function unaliveConfirmed(io: CliIO, o: { yesUnalive?: boolean }, params: MigrateParams): Promise<boolean> {
+  if (!unaliveApplies(params) || o.yesUnalive) return true;
+  io.err(`\n--allow-unalive: ${UNALIVE_RISK}.\n`);
+  const answer = io.ask ? await io.ask('Type "yes" to recover without the UNALIVE replica servers:') : undefined;
+  if (answer?.trim() === 'yes') return true;
+  io.err('Not confirmed (type exactly "yes", or pass --yes-unalive); nothing was changed.\n');
+  return false;
 }
 
 /** Print the result's error lines (the summary itself came through the renderer) and set the exit code. */

@@ -1,3 +1,4 @@
+import { unalivePlanLines } from './unalive';
 import { setConfig } from '../config-edit';
 import type { PegasusCluster } from '../inventory';
 import { openEnv } from './env';
@@ -110,6 +111,7 @@ export function renderPlan(params: MigrateParams, f: PreflightFacts, steps: Plan
     if (f.losses.lines.length === 0) lines.push('  recovery losses: none found (no duplications, backup policies, bulk loads or dropped tables)');
     else for (const l of f.losses.lines) lines.push(`  RECOVERY CANNOT RESTORE: ${l}`);
   }
+  lines.push(...unalivePlanLines(params, f));
   lines.push('', 'Steps:');
   steps.forEach((s, i) => {
     lines.push(`  ${String(i + 1).padStart(2)}. ${s.title}${s.hosts.length ? ` [${s.hosts.join(', ')}]` : ''}${s.detail ? `\n      ${s.detail}` : ''}`);
