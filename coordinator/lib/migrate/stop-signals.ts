@@ -17,7 +17,14 @@ export interface StopHandlers {
   dispose: () => void;
 }
 
-export function installStopHandlers(io: CliIO): StopHandlers {
+/** What the handlers need of `process` (a test passes an EventEmitter). */
+export interface SignalSource {
+  on(event: StopSignal, fn: () => void): unknown;
+  off(event: StopSignal, fn: () => void): unknown;
+  exit(code: number): void;
+}
+
+export function installStopHandlers(io: CliIO, proc: SignalSource = process): StopHandlers {
   const stop = new StopRequest();
   let run: string | undefined;
   let step: string | undefined;
@@ -31,13 +38,13 @@ export function installStopHandlers(io: CliIO): StopHandlers {
       io.err(`\n${sig} received: still stopping (${current}); the journal and the resume command follow when it is done. A third signal exits at once.\n`);
     } else {
       io.err(`\nWARNING: ${sig} received a third time: exiting now${step ? ` with step ${step} in flight (it runs again on resume)` : ''}. ${run ? `Run "zkmig status ${run}", then "zkmig resume ${run}" or "zkmig rollback ${run}".` : ''}\n`);
-      process.exit(signalExitCode(sig));
+      proc.exit(signalExitCode(sig));
     }
   };
   const onInt = (): void => onSignal('SIGINT');
   const onTerm = (): void => onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  proc.on('SIGINT', onInt);
+  proc.on('SIGTERM', onTerm);
   return {
     stop,
     track: (inner) => (e) => {
@@ -47,8 +54,8 @@ export function installStopHandlers(io: CliIO): StopHandlers {
       inner(e);
     },
     dispose: () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      proc.off('SIGINT', onInt);
+      proc.off('SIGTERM', onTerm);
     },
   };
 }
