@@ -5,6 +5,8 @@ import { migrate, MigrateInput, Method } from '../lib/migrate';
 import { agentCallOptions, AgentCallFlags, agentSettings, checkOption } from './conventions';
 import { parseDuration } from './duration';
 import type { Register } from './index';
+import { installStopHandlers } from '../lib/migrate/stop-signals';
+import { requireUnaliveConfirmable } from '../lib/migrate/unalive';
 
 const HELP = `
 Move a Pegasus cluster's metadata from the ZooKeeper ensemble its metas use to another one, by
@@ -32,6 +34,12 @@ restored, health verified) unless --no-auto-rollback. The old tree is never modi
 coordinator may migrate a cluster at a time (an ephemeral lock znode /zkmig/locks/<cluster> in
 the source ensemble).
 
+--allow-unalive (recover) leaves the UNALIVE replica servers out of "recover". If one of them
+held the only replicas of a table and comes back later, every meta aborts on it (a crash loop,
+not only a lost table). So it takes a second confirmation: "yes" typed in full on a terminal
+after the plan, or --yes-unalive where no one can type (no terminal, --yes, --json); without it
+the run is refused up front (exit 2, nothing changed).
+
 --check (alias --dry-run) runs the whole plan in check mode: the agents compute every diff and change nothing;
 add --diff to see the diffs (JSON events always carry them; "zkmig plan" always shows them);
 the copy only counts, nothing is stopped or restarted.
@@ -50,7 +58,8 @@ freeze window, the total time and a per-host recap.
 
 Exit codes: 0 migrated (or a clean dry run); 1 not migrated and the cluster is as it was
 (preflight refused, not confirmed, rolled back); 2 stopped at a failed step or the rollback failed
-(see "zkmig status RUN").`;
+(see "zkmig status RUN"); 130/143 stopped on SIGINT/SIGTERM at a step boundary (the step in
+progress finishes; the state and the resume command are printed; a third signal exits at once).`;
 
 interface Opts extends AgentCallFlags {
   inventory?: string;
@@ -63,6 +72,7 @@ interface Opts extends AgentCallFlags {
   diff?: boolean;
   autoRollback: boolean;
   allowUnalive?: boolean;
+  yesUnalive?: boolean;
   allowRunningJobs?: boolean;
   onSourceChange: 'recopy' | 'abort';
   leaderTimeout?: string;
@@ -86,7 +96,8 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
     .option('--diff', 'print the unified diff of every config file the run changes (JSON events always carry it)')
     .option('--json', 'print events as JSON lines')
     .option('--no-auto-rollback', 'on a failure after the first change, stop instead of rolling back')
-    .option('--allow-unalive', 'recover: proceed although some replica servers are UNALIVE (their replicas are lost)')
+    .option('--allow-unalive', 'recover: proceed although some replica servers are UNALIVE (their replicas are lost; if one comes back holding a table the recovered tree lacks, every meta aborts); asks a second time for a typed "yes"')
+    .option('--yes-unalive', 'the second confirmation of --allow-unalive where no one can type it (no terminal, --yes, --json)')
     .option('--allow-running-jobs', 'go on although duplications, bulk loads or backup policies are active (they write the tree during the freeze)')
     .addOption(new Option('--on-source-change <what>', 'copy: when the source changed during the copy').choices(['recopy', 'abort']).default('recopy'))
     .option('--leader-timeout <duration>', 'how long a restarted meta may take to serve (default 2m)')
@@ -96,6 +107,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .action(async (o: Opts) => {
       requireYesForJson(o.yes || o.dryRun, o.json, 'migrate');
+      requireUnaliveConfirmable(o, io.interactive === true);
       const input: MigrateInput = {
         inventory: inventoryFile(o.inventory, io),
         cluster: o.cluster,
@@ -112,10 +124,12 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
         ...(o.inactiveWait ? { inactiveWaitMs: parseDuration(o.inactiveWait, '--inactive-wait', { allowZero: true }) } : {}),
       };
       const r = rendererFor(io, o.json, o.diff);
+      const sig = installStopHandlers(io);
       try {
-        const result = await migrate(input, { stateDir: stateDirOf(o.stateDir, io), env: io.env, emit: r.emit, confirm: planConfirm(io, o), agents: agentSettings(o) });
-        finish(io, result, o.json);
+        const result = await migrate(input, { stateDir: stateDirOf(o.stateDir, io), env: io.env, emit: sig.track(r.emit), stop: sig.stop, confirm: planConfirm(io, o), agents: agentSettings(o) });
+        finish(io, result, o.json, sig.stop);
       } finally {
+        sig.dispose();
         r.close();
       }
     });

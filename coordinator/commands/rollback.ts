@@ -3,6 +3,7 @@ import { CliIO, EXIT } from '../lib/io';
 import { finish, rendererFor, requireYesForJson, STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
 import { planRollback, rollback, runDetail } from '../lib/migrate';
 import type { Register } from './index';
+import { installStopHandlers } from '../lib/migrate/stop-signals';
 import { AgentCallFlags, agentSettings } from './conventions';
 import { durationArg } from './duration';
 import { positiveIntArg } from './fleet-options';
@@ -61,9 +62,11 @@ export const registerRollback: Register = (program: Command, io: CliIO) => {
         return;
       }
       const r = rendererFor(io, o.json, o.diff);
+      const sig = installStopHandlers(io);
       try {
-        finish(io, await rollback(run, { stateDir, env: io.env, emit: r.emit, agents: agentSettings(o) }), o.json);
+        finish(io, await rollback(run, { stateDir, env: io.env, emit: sig.track(r.emit), stop: sig.stop, agents: agentSettings(o) }), o.json, sig.stop);
       } finally {
+        sig.dispose();
         r.close();
       }
     });

@@ -10,6 +10,10 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** Ask a yes/no question on the terminal; resolves false when there is no terminal. */
   confirm: (question: string) => Promise<boolean>;
+  /** True when stdin is a terminal someone can type into (absent: false). */
+  interactive?: boolean;
+  /** Read one typed answer on the terminal; undefined when there is none (absent: never asked). */
+  ask?: (question: string) => Promise<string | undefined>;
   /** Set by a command to report a non-error outcome such as "trees differ" (EXIT.FINDINGS). */
   exitCode?: number;
 }
@@ -20,6 +24,16 @@ export function processIO(): CliIO {
     err: (t) => void process.stderr.write(t),
     isTTY: Boolean(process.stderr.isTTY),
     env: process.env,
+    interactive: Boolean(process.stdin.isTTY),
+    ask: async (question) => {
+      if (!process.stdin.isTTY) return undefined;
+      const rl = (await import('node:readline')).createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await new Promise<string>((r) => rl.question(`${question} `, r));
+      } finally {
+        rl.close();
+      }
+    },
     confirm: async (question) => {
       if (!process.stdin.isTTY) return false;
       const rl = (await import('node:readline')).createInterface({ input: process.stdin, output: process.stderr });

@@ -76,3 +76,20 @@ test.serial('an active bulk load or backup policy is refused by default, named w
     });
   }
 });
+
+test.serial('recover --allow-unalive without a terminal is refused (exit 2, the abort risk named) unless --yes-unalive; nothing is journaled or changed', async (t) => {
+  const f = t.context.fleet;
+  const { oldZk, newZk, clusterRoot: root } = f.info;
+  const before = await treeFingerprint(oldZk, root);
+  const n0 = journals(f).length;
+  const recover = ['migrate', '--cluster', f.info.cluster, '--to', newZk, '--method', 'recover', '--allow-unalive'];
+  // No terminal (the in-process CLI has none), with and without --yes, and with --json.
+  for (const extra of [[], ['--yes'], ['--yes', '--json']]) {
+    const r = await cli(f, [...recover, ...extra]);
+    t.is(r.code, 2, `${extra.join(' ')}: ${r.out}${r.err}`);
+    t.regex(r.err, /--allow-unalive needs a second confirmation: .*makes every meta abort .*server_state::on_config_sync.*pass --yes-unalive/, extra.join(' '));
+  }
+  t.is(journals(f).length, n0);
+  t.is((await treeFingerprint(oldZk, root)).digest, before.digest);
+  t.false((await treeFingerprint(newZk, root)).exists);
+});

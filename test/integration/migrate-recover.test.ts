@@ -33,7 +33,7 @@ test.serial('plan and --dry-run show the steps and the config diffs and change n
   const plan = await cli(f, ['plan', '--cluster', cluster, '--to', newZk, '--method', 'recover']);
   t.is(plan.code, 0, plan.err);
   t.regex(plan.out, /recovery losses: none found/);
-  t.regex(plan.out, /recover -f <ALIVE nodes>/);
+  t.regex(plan.out, /recover -s <ALIVE nodes>/);
   t.regex(plan.out, /Wait \d+(\.\d)? s for the replica servers to go inactive/);
   t.regex(plan.out, /\+\s+recover_from_replica_server = true/);
   t.regex(plan.out, new RegExp(`\\+\\s+hosts_list = ${newZk.replace(/\./g, '\\.')}`));

@@ -3,10 +3,12 @@ import * as fs from 'node:fs';
 import { UsageError } from '../../../shared/errors';
 import { inventoryPath } from '../inventory';
 import { CliIO, EXIT } from '../io';
+import { signalExitCode, StopRequest } from './interrupt';
 import type { RunOutcome } from './journal';
 import type { MigrateParams } from './params';
 import type { PreflightFacts } from './preflight';
 import { plannedSteps, renderPlan } from './plan';
+import { UNALIVE_RISK, unaliveApplies } from './unalive';
 import { loadCluster } from './env';
 import { formatEvent } from './events';
 import { makeRenderer, Renderer } from './render';
@@ -81,6 +83,7 @@ export function withRunLog(r: Renderer): Renderer {
 export function exitCodeOf(outcome: RunOutcome): number {
   if (outcome === 'succeeded') return EXIT.OK;
   if (outcome === 'rolled-back' || outcome === 'aborted') return EXIT.FINDINGS;
+  if (outcome === 'interrupted') return 128 + 15; // the CLI passes the real signal to finish()
   return EXIT.ERROR;
 }
 
@@ -91,22 +94,34 @@ export function requireYesForJson(yes: boolean | undefined, json: boolean | unde
 }
 
 /** The confirmation step of migrate: print the plan, then ask for an exact yes (unless --yes). */
-export function planConfirm(io: CliIO, o: { yes?: boolean; json?: boolean }): (facts: PreflightFacts, params: MigrateParams) => Promise<boolean> {
+export function planConfirm(io: CliIO, o: { yes?: boolean; json?: boolean; yesUnalive?: boolean }): (facts: PreflightFacts, params: MigrateParams) => Promise<boolean> {
   return async (facts, params) => {
     const cluster = loadCluster(params, io.env);
     if (!o.json) io.out(renderPlan(params, facts, plannedSteps(params, facts, cluster)) + '\n\n');
-    if (o.yes || params.dryRun) return true;
+    if (o.yes || params.dryRun) return unaliveConfirmed(io, o, params);
     const ok = await io.confirm(`Migrate cluster ${params.cluster} to ${params.to} by ${params.method} now?`);
     if (!ok) io.err('Not confirmed (answer exactly "y" or "yes", or pass --yes); nothing was changed.\n');
-    return ok;
+    return ok && (await unaliveConfirmed(io, o, params));
   };
 }
 
+/** The second confirmation --allow-unalive takes (unalive.ts): --yes-unalive, or "yes" typed in full. */
+async function unaliveConfirmed(io: CliIO, o: { yesUnalive?: boolean }, params: MigrateParams): Promise<boolean> {
+  if (!unaliveApplies(params) || o.yesUnalive) return true;
+  io.err(`\n--allow-unalive: ${UNALIVE_RISK}.\n`);
+  const answer = io.ask ? await io.ask('Type "yes" to recover without the UNALIVE replica servers:') : undefined;
+  if (answer?.trim() === 'yes') return true;
+  io.err('Not confirmed (type exactly "yes", or pass --yes-unalive); nothing was changed.\n');
+  return false;
+}
+
 /** Print the result's error lines (the summary itself came through the renderer) and set the exit code. */
-export function finish(io: CliIO, r: RunResult, json: boolean | undefined): void {
+export function finish(io: CliIO, r: RunResult, json: boolean | undefined, stop?: StopRequest): void {
   // A failed step was already shown by the renderer; only say what it could not have shown.
   if (!json && r.error && !(r.error instanceof StepFailedError)) io.err(`${r.outcome === 'aborted' ? '' : 'Error: '}${r.error.message}\n`);
   // A refused operator mistake (--to naming the ensemble in use, a hosts_list the metas cannot parse) is bad input.
   const badInput = r.outcome === 'aborted' && (r.error?.code === 'INVALID_INPUT' || r.error?.code === 'USAGE');
   io.exitCode = badInput ? EXIT.ERROR : exitCodeOf(r.outcome);
+  // Stopped on a signal: the shell's 128 + signal number (130 SIGINT, 143 SIGTERM).
+  if (r.error?.code === 'CANCELLED' && stop?.signal) io.exitCode = signalExitCode(stop.signal);
 }

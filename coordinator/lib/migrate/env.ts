@@ -21,7 +21,7 @@ export interface RunEnv {
   /** Undefined for `plan`, which records nothing. */
   journal: Journal | undefined;
   emit: Emit;
-  /** Where the run's journal and side files (node lists for `recover -f`) live. */
+  /** Where the run's journal and side files (the table and node lists kept as a record) live. */
   stateDir: string;
   /** The environment, passed in. */
   env: NodeJS.ProcessEnv;

@@ -16,8 +16,8 @@ export type JournalEntry =
   | { kind: 'note'; ts: string; text: string; data?: Record<string, unknown> }
   | { kind: 'run-end'; ts: string; outcome: RunOutcome };
 
-/** How a run ended. `rolled-back` runs can be retried with a new `migrate`. */
-export type RunOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'rollback-failed' | 'aborted';
+/** How a run ended. `rolled-back` runs can be retried with a new `migrate`; `interrupted` (SIGINT/SIGTERM at a step boundary) and `failed` ones resumed. */
+export type RunOutcome = 'succeeded' | 'failed' | 'rolled-back' | 'rollback-failed' | 'aborted' | 'interrupted';
 
 type WithoutTs<T> = T extends unknown ? Omit<T, 'ts'> : never;
 

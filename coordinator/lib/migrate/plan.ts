@@ -1,3 +1,4 @@
+import { unalivePlanLines } from './unalive';
 import { setConfig } from '../config-edit';
 import type { PegasusCluster } from '../inventory';
 import { openEnv } from './env';
@@ -67,7 +68,7 @@ export function plannedSteps(params: MigrateParams, f: PreflightFacts, cluster: 
     { name: 'wait-inactive', title: `Wait ${secs(f.inactiveWaitMs)} for the replica servers to go inactive`, hosts: [], detail: `config_sync_interval_ms ${f.timing.configSyncIntervalMs}, fd_lease_seconds ${f.timing.fdLeaseSeconds}, fd_grace_seconds ${f.timing.fdGraceSeconds}` },
     { name: 'configure-recovery', title: `hosts_list = ${f.target} everywhere; recover_from_replica_server = true on ${f.leader}`, hosts: all, detail: 'backups kept (diffs below)' },
     { name: 'start-recovery-meta', title: `Start ${f.leader} in recovery mode`, hosts: [f.leader], detail: `${zkNew}/apps must be absent or empty` },
-    { name: 'recover', title: 'recover -f <ALIVE nodes>', hosts: [], detail: 'requires "Recover result: ERR_OK"; POINT OF NO RETURN: the meta writes the recovered tree and serves from it', pointOfNoReturn: true },
+    { name: 'recover', title: 'recover -s <ALIVE nodes>', hosts: [], detail: 'requires "Recover result: ERR_OK"; POINT OF NO RETURN: the meta writes the recovered tree and serves from it', pointOfNoReturn: true },
     { name: 'disable-recovery', title: 'recover_from_replica_server = false', hosts: [f.leader], detail: '' },
     { name: 'restart-recovered-meta', title: `Restart ${f.leader} in normal mode`, hosts: [f.leader], detail: 'the write freeze ends when it serves' },
     { name: 'start-others', title: 'Start every other meta', hosts: followers, detail: '' },
@@ -110,6 +111,7 @@ export function renderPlan(params: MigrateParams, f: PreflightFacts, steps: Plan
     if (f.losses.lines.length === 0) lines.push('  recovery losses: none found (no duplications, backup policies, bulk loads or dropped tables)');
     else for (const l of f.losses.lines) lines.push(`  RECOVERY CANNOT RESTORE: ${l}`);
   }
+  lines.push(...unalivePlanLines(params, f));
   lines.push('', 'Steps:');
   steps.forEach((s, i) => {
     lines.push(`  ${String(i + 1).padStart(2)}. ${s.title}${s.hosts.length ? ` [${s.hosts.join(', ')}]` : ''}${s.detail ? `\n      ${s.detail}` : ''}`);

@@ -5,6 +5,7 @@ import { canonicalValue, listItems, MetaConfig, MIGRATION_KEYS, readMetaConfigs 
 import type { KeyPath } from '../config-edit/key-path';
 import { targetsOf } from '../fleet';
 import { checkHealth } from '../health';
+import { parseListNodes, recoverNodeProblems } from '../shell';
 import type { MetaLevel } from '../shell/types';
 import { metaByAddress, RunEnv } from './env';
 import { cClientHostProblems, sameEnsembleProblems } from './ensemble-guard';
@@ -178,8 +179,12 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
     level = await env.shell.getMetaLevel();
     const apps = await env.shell.listApps({ all: true });
     for (const a of apps.apps) (a.status === 'DROPPED' ? dropped : tables).push({ appId: a.appId, name: a.appName, partitionCount: a.partitionCount, status: a.status });
-    const nl = await env.shell.listNodes({ detailed: true });
+    const raw = await env.shell.exec('nodes -d');
+    const nl = parseListNodes(raw.text, 'nodes -d');
     for (const n of nl.nodes) nodes.push({ address: n.address, status: n.status, replicaCount: n.replicaCount ?? 0 });
+    // recover's node list is checked now, before anything is stopped: a v2.5.0 shell refuses host
+    // names only once every meta is down (coordinator/lib/shell/recover-nodes.ts).
+    if (params.method === 'recover') problems.push(...recoverNodeProblems(nl.nodes.filter((n) => n.status === 'ALIVE').map((n) => n.address), raw.banner.version));
   } catch (e) {
     if (health.verdict === 'healthy') problems.push(`reading the cluster through the shell failed: ${toAppError(e).message}`);
   }

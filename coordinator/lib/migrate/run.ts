@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { AppError, IllegalStateError, PreconditionError, toAppError } from '../../../shared/errors';
+import { CancelledError, clusterState, INTERRUPTED_NOTE, nextCommands, StopRequest } from './interrupt';
 import { ponrNote } from './no-return';
 import { NoReturn, pointOfNoReturn } from './no-return-probe';
 import { rollForward, stepsLeft } from './roll-forward';
@@ -40,6 +41,8 @@ export interface RunOptions {
   confirm?: (facts: PreflightFacts, params: MigrateParams) => Promise<boolean>;
   /** Called after each step's done entry is journaled (a test hook; the CLI never sets it). */
   afterStep?: (step: string) => void | Promise<void>;
+  /** Set on SIGINT/SIGTERM (the CLI's handler): the run stops at the next step boundary. */
+  stop?: StopRequest;
 }
 
 export interface RunResult {
@@ -97,7 +100,7 @@ export async function resume(run: string, o: RunOptions): Promise<RunResult> {
     o.emit({ kind: 'run-end', outcome: 'succeeded', summary });
     return { run, journal: file, outcome: 'succeeded', summary };
   }
-  if (state.outcome && state.outcome !== 'failed' && state.outcome !== 'rollback-failed') throw new PreconditionError(`run ${run} already ended: ${state.outcome}; nothing to resume`);
+  if (state.outcome && state.outcome !== 'failed' && state.outcome !== 'rollback-failed' && state.outcome !== 'interrupted') throw new PreconditionError(`run ${run} already ended: ${state.outcome}; nothing to resume`);
   const rollingBack = state.outcome === 'rollback-failed' || Journal.read(file).some((e) => e.kind === 'step-intent' && e.step.startsWith(ROLLBACK_PREFIX));
   const journal = Journal.open(file);
   journal.append({ kind: 'note', text: 'resumed', data: { pid: process.pid } });
@@ -166,12 +169,12 @@ async function drive(d: Drive): Promise<RunResult> {
         error = new PreconditionError('the run never finished its preflight: nothing was changed, nothing to roll back');
       } else {
         await takeLock(facts.source);
-        outcome = await doRollback(e, file, emit, results, facts);
+        outcome = await doRollback(e, file, emit, results, facts, o.stop);
       }
     } else {
       if (!done.has('preflight')) {
         try {
-          await runSteps([steps[0]!], journal, d.state, emit, results);
+          await runSteps([steps[0]!], journal, d.state, emit, results, o.stop ? { stop: o.stop } : {});
         } catch (err) {
           outcome = 'aborted';
           throw err;
@@ -185,7 +188,7 @@ async function drive(d: Drive): Promise<RunResult> {
       }
       const rest = steps.slice(1);
       const retryDelaysFor = (): readonly number[] | undefined => (ponrNote(Journal.read(file)) ? ROLL_FORWARD_RETRY_DELAYS_MS : undefined);
-      await runSteps(rest, journal, d.state, emit, results, { retryDelaysFor, ...(o.afterStep ? { afterStep: o.afterStep } : {}) });
+      await runSteps(rest, journal, d.state, emit, results, { retryDelaysFor, ...(o.afterStep ? { afterStep: o.afterStep } : {}), ...(o.stop ? { stop: o.stop } : {}) });
       outcome = 'succeeded';
     }
   } catch (err) {
@@ -193,8 +196,21 @@ async function drive(d: Drive): Promise<RunResult> {
     // Nothing changes before the preflight has passed (a bad inventory, an unreachable agent...).
     if (d.mode === 'forward' && !results.has('preflight')) outcome = 'aborted';
     const facts = results.get('preflight') as unknown as PreflightFacts | undefined;
-    const noReturn = outcome !== 'aborted' && d.mode === 'forward' && !params.dryRun && env ? await pointOfNoReturn(Journal.read(file), params, facts) : undefined;
-    if (noReturn?.past && env) {
+    const cancelled = err instanceof CancelledError;
+    const noReturn = !cancelled && outcome !== 'aborted' && d.mode === 'forward' && !params.dryRun && env ? await pointOfNoReturn(Journal.read(file), params, facts) : undefined;
+    if (cancelled) {
+      // Stopped at a step boundary on the operator's signal: no automatic rollback or roll-forward
+      // (the operator asked to stop, not to change more); say where the cluster is and what next.
+      if (outcome !== 'aborted') {
+        outcome = 'interrupted';
+        const entries = Journal.read(file);
+        const nr = await pointOfNoReturn(entries, params, facts, { connectTimeoutMs: 2000 });
+        const where = clusterState(entries, params, facts);
+        const rollingBack = d.mode === 'rollback' || entries.some((x) => x.kind === 'step-intent' && x.step.startsWith(ROLLBACK_PREFIX));
+        journal.append({ kind: 'note', text: INTERRUPTED_NOTE, data: { signal: err.signal, nextStep: err.nextStep, pastNoReturn: nr.past, state: where } });
+        error = new AppError('CANCELLED', `interrupted by ${err.signal} at the step boundary before ${err.nextStep}: ${where}; ${nextCommands(run, nr.past, facts?.source ?? 'the old ensemble', rollingBack)}`, { cause: err });
+      } else error = new AppError('CANCELLED', `interrupted by ${err.signal} during the preflight: nothing was changed`, { cause: err });
+    } else if (noReturn?.past && env) {
       // The old tree is stale: never back to it by itself. Repair and finish on the new ensemble.
       journal.append({ kind: 'note', text: 'roll-forward', data: { why: noReturn.why, error: error.message } });
       try {
@@ -216,11 +232,11 @@ async function drive(d: Drive): Promise<RunResult> {
         because = error;
         emit({ kind: 'warning', message: `rolling back automatically: ${error.message}` });
         try {
-          outcome = await doRollback(env, file, emit, results, facts);
+          outcome = await doRollback(env, file, emit, results, facts, o.stop);
           error = undefined;
         } catch (rbErr) {
-          outcome = 'rollback-failed';
-          error = toAppError(rbErr);
+          outcome = rbErr instanceof CancelledError ? 'interrupted' : 'rollback-failed';
+          error = rbErr instanceof CancelledError ? new AppError('CANCELLED', `interrupted by ${rbErr.signal} during the automatic rollback, before ${rbErr.nextStep}: ${clusterState(Journal.read(file), params, facts)}; "zkmig rollback ${run}" (or "zkmig resume ${run}") finishes the rollback`, { cause: rbErr }) : toAppError(rbErr);
         }
       }
     } else if (d.mode === 'rollback' && outcome !== 'aborted') outcome = 'rollback-failed';
@@ -235,7 +251,8 @@ async function drive(d: Drive): Promise<RunResult> {
     run,
     cluster: params.cluster,
     method: params.method,
-    ...(error && outcome !== 'rolled-back' ? { message: `${outcomeText(outcome)}: ${firstLine(error.message)}` } : {}),
+    ...(error && outcome === 'interrupted' ? { message: error.message } : {}),
+    ...(error && outcome !== 'rolled-back' && outcome !== 'interrupted' ? { message: `${outcomeText(outcome)}: ${firstLine(error.message)}` } : {}),
     ...(because && outcome === 'rolled-back' ? { message: `rolled back to the old ensemble after: ${firstLine(because.message)}` } : {}),
     ...(because && outcome === 'succeeded' ? { message: `the cluster serves from the new ensemble; rolled forward past the point of no return after: ${firstLine(because.message)}` } : {}),
     ...(params.dryRun && outcome === 'succeeded' ? { message: 'dry run: every step ran in check mode; nothing was changed' } : {}),
@@ -260,13 +277,13 @@ export const ROLLBACK_DECISION_NOTE = 'rollback-decision';
  * copied back first is decided once per run and journaled, so a rollback resumed after a failure
  * does the same kind of rollback even once the target tree's state has moved on.
  */
-async function doRollback(env: RunEnv, file: string, emit: Emit, results: Map<string, Record<string, unknown>>, facts: PreflightFacts | undefined): Promise<RunOutcome> {
+async function doRollback(env: RunEnv, file: string, emit: Emit, results: Map<string, Record<string, unknown>>, facts: PreflightFacts | undefined, stop?: StopRequest): Promise<RunOutcome> {
   const entries: JournalEntry[] = Journal.read(file);
   if (!env.journal) throw new IllegalStateError('no-journal', 'a rollback needs the run journal');
   const nr = await rollbackDecision(env, entries, facts);
   emit({ kind: 'warning', message: nr.past ? `past the point of no return (${nr.why}): the new tree is copied back onto the old ensemble before any meta starts there` : `before the point of no return (${nr.why}): the old tree is still the truth` });
   const state = replay(Journal.read(file));
-  await runSteps(rollbackSteps(env, { ...rollbackScope(entries), pastNoReturn: nr.past }), env.journal, state, emit, results);
+  await runSteps(rollbackSteps(env, { ...rollbackScope(entries), pastNoReturn: nr.past }), env.journal, state, emit, results, stop ? { stop } : {});
   return 'rolled-back';
 }
 

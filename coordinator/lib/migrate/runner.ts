@@ -1,5 +1,6 @@
 import { AppError, toAppError } from '../../../shared/errors';
 import { Emit, HostStatus } from './events';
+import { CancelledError, StopRequest } from './interrupt';
 import { Journal, RunState } from './journal';
 import { isTransient, TRANSIENT_RETRY_DELAYS_MS } from './transient';
 
@@ -48,6 +49,8 @@ export interface RunStepsOptions {
   retryDelaysMs?: readonly number[];
   /** Per step, overrides retryDelaysMs (past the point of no return a run waits longer). */
   retryDelaysFor?: (step: string) => readonly number[] | undefined;
+  /** Set by a SIGINT/SIGTERM handler: checked between steps, never inside one (interrupt.ts). */
+  stop?: StopRequest;
 }
 
 export async function runSteps(steps: StepDef[], journal: Journal, state: RunState | undefined, emit: Emit, results: Map<string, Record<string, unknown>>, opts: RunStepsOptions = {}): Promise<void> {
@@ -60,7 +63,9 @@ export async function runSteps(steps: StepDef[], journal: Journal, state: RunSta
       emit({ kind: 'step-skipped', step: step.name, reason: 'done in an earlier attempt' });
       continue;
     }
-    await runOne(step, journal, emit, results, (attempts.get(step.name) ?? 0) + 1, opts.retryDelaysFor?.(step.name) ?? opts.retryDelaysMs ?? TRANSIENT_RETRY_DELAYS_MS);
+    // The step boundary: the previous step finished and is journaled; nothing is half-done.
+    if (opts.stop?.signal) throw new CancelledError(opts.stop.signal, step.name);
+    await runOne(step, journal, emit, results, (attempts.get(step.name) ?? 0) + 1, opts.retryDelaysFor?.(step.name) ?? opts.retryDelaysMs ?? TRANSIENT_RETRY_DELAYS_MS, opts.stop);
     await opts.afterStep?.(step.name);
   }
 }
@@ -70,7 +75,7 @@ export async function runSteps(steps: StepDef[], journal: Journal, state: RunSta
  * while `delays` last: the step is idempotent, and a peer that was gone for seconds should not
  * roll a migration back. Any other failure, or the last one, is journaled and thrown.
  */
-async function runOne(step: StepDef, journal: Journal, emit: Emit, results: Map<string, Record<string, unknown>>, first: number, delays: readonly number[]): Promise<Record<string, unknown>> {
+async function runOne(step: StepDef, journal: Journal, emit: Emit, results: Map<string, Record<string, unknown>>, first: number, delays: readonly number[], stop: StopRequest | undefined): Promise<Record<string, unknown>> {
   for (let attempt = first, retry = 0; ; attempt++, retry++) {
     journal.append({ kind: 'step-intent', step: step.name, attempt });
     emit({ kind: 'step-start', step: step.name, title: step.title });
@@ -91,7 +96,9 @@ async function runOne(step: StepDef, journal: Journal, emit: Emit, results: Map<
       const e = toAppError(err);
       journal.append({ kind: 'step-failed', step: step.name, error: e.message, code: e.code });
       const wait = delays[retry];
-      if (wait !== undefined && isTransient(err)) {
+      // An operator who asked to stop gets the failure, not a retry: the step is idempotent and
+      // runs again on resume.
+      if (wait !== undefined && isTransient(err) && !stop?.signal) {
         emit({ kind: 'warning', step: step.name, message: `${step.name} failed on a transient error (${e.message.split('\n')[0]}); running it again in ${wait / 1000} s` });
         await new Promise((r) => setTimeout(r, wait));
         continue;

@@ -127,11 +127,11 @@ export function recoverSteps(env: RunEnv): StepDef[] {
     },
     {
       name: 'recover',
-      title: 'recover -f <ALIVE nodes>: rebuild the metadata from the replica servers',
+      title: 'recover -s <ALIVE nodes>: rebuild the metadata from the replica servers',
       run: async (ctx) => {
         const f = factsOf(ctx);
         const b = backupOf(ctx.results);
-        if (!requireNotCheck(env, ctx, `run recover -f ${b.files.recoverNodes} (${b.recoverNodes.length} nodes)`)) return {};
+        if (!requireNotCheck(env, ctx, `run recover -s <${b.recoverNodes.length} nodes of ${b.files.recoverNodes}>`)) return {};
         // A rerun after a recovery that succeeded: the meta answers normally from the new ensemble.
         try {
           const info = await env.shell.clusterInfo();
@@ -142,11 +142,13 @@ export function recoverSteps(env: RunEnv): StepDef[] {
         } catch {
           /* under recovery: go on */
         }
-        if (!fs.existsSync(b.files.recoverNodes)) fs.writeFileSync(b.files.recoverNodes, b.recoverNodes.join('\n') + '\n');
         try {
           // No -b / -l: a listed node that does not answer or a partition without replicas fails the
           // recovery (and the run rolls back) instead of silently losing data (docs/pegasus-internals.md §5.2).
-          const r = await env.shell.recover({ nodesFile: b.files.recoverNodes });
+          // -s (inline), not -f: the shell opens a -f file itself, relative to its own directory and
+          // on its own host (an ssh-wrapped shell does not see the coordinator's file); the file
+          // beside the journal stays as the record (docs/pegasus-internals.md §4.7).
+          const r = await env.shell.recover({ nodes: b.recoverNodes });
           for (const h of r.hints) ctx.warn(`recover: ${h.level}: ${h.message}`);
           ctx.hostResult(f.leader, 'changed', `Recover result: ERR_OK (${r.nodes.length} nodes, ${r.hints.length} hint(s))`);
           // The meta wrote the recovered tree and serves from it (server_state::on_start_recovery ends in start_service).

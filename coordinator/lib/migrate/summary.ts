@@ -49,6 +49,7 @@ const MESSAGES: Record<RunOutcome, string> = {
   'rolled-back': 'rolled back: the cluster serves from the old ensemble as before',
   'rollback-failed': 'the rollback did not finish; fix what the error says and run "zkmig rollback RUN" again',
   aborted: 'nothing was changed',
+  interrupted: 'stopped on a signal at a step boundary; "zkmig resume RUN" continues, "zkmig rollback RUN" returns to the old ensemble',
 };
 
 export function summarize(entries: readonly JournalEntry[], outcome: RunOutcome | 'in-progress', o: { run: string; cluster: string; method: string; message?: string; now?: number }): RunSummary {

@@ -6,6 +6,7 @@ export { parseListApps } from './parse-ls';
 export { parseGetMetaLevel, parseSetMetaLevel } from './parse-meta-level';
 export { parseListNodes } from './parse-nodes';
 export { parseRecover } from './parse-recover';
+export { acceptedByV25Recover, recoverNeedsIPv4, recoverNodeProblems } from './recover-nodes';
 export { parseServerInfo } from './parse-server-info';
 export { PegasusShell, recoverCommand, SHELL_DEFAULTS } from './pegasus-shell';
 export type { MetaLevelChange, PegasusShellOptions, RecoverOptions, ShellOutput } from './pegasus-shell';

@@ -75,7 +75,11 @@ const RECOVER_USAGE = [
   /^should specify one of node_list_file\/node_list_str/,
   /^should only specify one of node_list_file\/node_list_str/,
   /^open file .* failed/,
-  /^parse .* at file .* line \d+ as host:port failed/,
+  // v2.5.0 says ip:port (from_string_ipv4), master host:port (src/shell/commands/recovery.cpp, recover).
+  /^parse .* at file .* line \d+ as (?:ip|host):port failed/,
+  /^parse .* as a (?:ip|host):port node failed/,
+  /^can't parse node from node_list_str/,
+  /^parse .* as wait_seconds failed/,
   /^no node specified in file /,
   /^invalid wait_seconds .*, should be positive number/,
 ];
