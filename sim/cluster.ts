@@ -482,7 +482,8 @@ export class SimCluster {
   async createTable(name: string, partitions: number, replicas = 3, timeoutMs = 30000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const r = await this.shell(`create ${name} -p ${partitions} -r ${replicas}`);
+      // The shell's create waits until the table is ready: let it run as long as this call may.
+      const r = await this.shell(`create ${name} -p ${partitions} -r ${replicas}`, { timeoutMs: Math.max(120000, deadline - Date.now()) });
       if (r.stdout.includes(`create app "${name}" succeed`)) return;
       const transient = /ERR_STATE_FREEZED|ERR_SERVICE_NOT_ACTIVE|ERR_TIMEOUT|ERR_BUSY_CREATING/.test(r.stdout);
       if (!transient || Date.now() > deadline) throw new Error(`create ${name} failed:\n${r.stdout}\n${r.stderr}`);

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { CliIO, EXIT } from '../lib/io';
+import { SANDBOX_PROFILES } from '../lib/sandbox/profiles';
 import type { Register } from './index';
 
 const HELP = `
@@ -22,12 +23,35 @@ replica servers are simulators (sim) and must be built first (npm run build).
 Permissions: none beyond writing DIR; needs java with the Debian zookeeper package and openssl.
 DIR defaults to $ZKMIG_SANDBOX_DIR, else <tmpdir>/zkmig-sandbox-<uid>.`;
 
+/** Words of `text` in lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const w of text.split(' ')) {
+    if (cur !== '' && cur.length + 1 + w.length > width) {
+      lines.push(cur);
+      cur = w;
+    } else cur = cur === '' ? w : `${cur} ${w}`;
+  }
+  if (cur !== '') lines.push(cur);
+  return lines;
+}
+
+const PROFILE_HELP = `
+Profiles (--profile NAME):
+${Object.values(SANDBOX_PROFILES)
+  .map((p) => wrap(p.summary, 66).map((l, i) => `  ${(i === 0 ? p.name : '').padEnd(9)}${l}`).join('\n'))
+  .join('\n')}
+The large one is a realistic production size for "npm run bench -- sandbox" and for trying
+migrations at scale; it needs ~1.5 GB of memory and a few minutes on 2 cores.`;
+
 /** Loaded on use: the sandbox pulls in the simulator, which no other command needs. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const lib = (): typeof import('../lib/sandbox') => require('../lib/sandbox') as typeof import('../lib/sandbox');
 
 interface DirOpts {
   dir?: string;
+  profile?: string;
   json?: boolean;
   purge?: boolean;
 }
@@ -37,14 +61,15 @@ export const registerSandbox: Register = (program: Command, io: CliIO) => {
 
   sb.command('up')
     .summary('start the sandbox (idempotent: an already running sandbox is left as it is)')
-    .description('Start the sandbox.').addHelpText('after', `${HELP}\n\nWith --json, prints {cluster, inventory, oldZk, newZk, clusterRoot, metaServers, dir, tables, alreadyUp}.\n`)
+    .description('Start the sandbox.').addHelpText('after', `${HELP}\n${PROFILE_HELP}\n\nWith --json, prints {cluster, inventory, oldZk, newZk, clusterRoot, metaServers, dir, tables, profile, alreadyUp}.\n`)
     .option('--dir <dir>', 'where the sandbox lives')
+    .option('--profile <name>', `size of the fleet: ${Object.keys(SANDBOX_PROFILES).join(' or ')} (see below)`, 'default')
     .option('--json', 'print the result as JSON')
     .action(async (o: DirOpts) => {
       const { sandboxUp, sandboxDir } = lib();
       const dir = sandboxDir(o.dir, io.env);
       const started = Date.now();
-      const info = await sandboxUp({ dir, progress: io.isTTY && !o.json ? (m) => io.err(`  ${m}...\n`) : undefined });
+      const info = await sandboxUp({ dir, profile: o.profile, progress: io.isTTY && !o.json ? (m) => io.err(`  ${m}...\n`) : undefined });
       if (o.json) {
         io.out(JSON.stringify(info, null, 2) + '\n');
         return;
@@ -52,7 +77,7 @@ export const registerSandbox: Register = (program: Command, io: CliIO) => {
       io.out(
         [
           info.alreadyUp ? `Sandbox already running in ${info.dir}` : `Sandbox up in ${info.dir} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
-          `  cluster:        ${info.cluster} (cluster_root ${info.clusterRoot}; tables ${info.tables.map((t) => t.name).join(', ')}, stat)`,
+          `  cluster:        ${info.cluster} (cluster_root ${info.clusterRoot}; profile ${info.profile}; tables ${info.tables.length > 4 ? `${info.tables.length} (${info.tables[0]!.name}..${info.tables.at(-1)!.name})` : info.tables.map((t) => t.name).join(', ')}${info.tables.length > 4 ? '' : ', stat'})`,
           `  meta servers:   ${info.metaServers}`,
           `  old ZooKeeper:  ${info.oldZk}   (the cluster runs here)`,
           `  new ZooKeeper:  ${info.newZk}   (empty: migrate to it)`,

@@ -50,12 +50,35 @@ export function pegasusError(e: unknown): string {
   }
 }
 
+/**
+ * Reads the leader keeps outstanding while loading the tree (see AppStore.load). Measured on 10,280
+ * nodes: 1 → 6.4 s, 8 → 2.3 s, 32 → 1.0 s, 128 → 0.6 s, 256 → 1.0 s (more CPU per reply: the
+ * client re-copies the unread socket buffer for every reply, so a deeper queue costs more).
+ */
+export const READ_WINDOW = 128;
+
+/**
+ * What the last `load` did: reads issued, the most outstanding at once, its duration, and the CPU
+ * this process spent meanwhile (on a loaded machine `ms` is mostly waiting for a core; `cpuMs` is
+ * what the load itself costs).
+ */
+export interface LoadStats {
+  reads: number;
+  maxOutstanding: number;
+  ms: number;
+  cpuMs: number;
+}
+
 export class AppStore {
+  loadStats: LoadStats = { reads: 0, maxOutstanding: 0, ms: 0, cpuMs: 0 };
+
   constructor(
     private readonly zk: ZkSession,
     readonly appsRoot: string,
     private readonly log: Logger,
     private readonly crash: Crash,
+    /** Reads in flight at most during `load`; 1 reads node by node. */
+    readonly readWindow: number = READ_WINDOW,
   ) {}
 
   appPath(id: number): string {
@@ -70,8 +93,19 @@ export class AppStore {
    * Read every app and partition. Returns undefined for "no apps" (ERR_OBJECT_NOT_FOUND). Throws
    * (for the caller to retry, like Pegasus's loop around initialize_data_structure) on other ZooKeeper
    * errors; crashes on the states Pegasus refuses.
+   *
+   * The reads are pipelined, as in src/meta/server_state.cpp, server_state::sync_apps_from_remote_storage:
+   * Pegasus issues every app's get_data and, in its callback, every partition's get_data through
+   * meta_storage asynchronously, then waits for them all (`tracker.wait_outstanding_tasks()`). One read
+   * at a time would cost a round trip per znode (tens of seconds for 100k znodes); a bounded window
+   * (`readWindow`, default READ_WINDOW) keeps the client's queue and memory in check. The checks run
+   * afterwards in path order, so which CHECK fires first on a tree with several bad nodes is
+   * deterministic (Pegasus's order there depends on callback timing).
    */
   async load(): Promise<Map<number, LoadedApp> | undefined> {
+    const t0 = Date.now();
+    const cpu0 = process.cpuUsage();
+    this.loadStats = { reads: 0, maxOutstanding: 0, ms: 0, cpuMs: 0 };
     let state: string;
     try {
       state = (await this.zk.getData(this.appsRoot)).data.toString('utf8');
@@ -81,40 +115,98 @@ export class AppStore {
     }
     if (state !== UNLOCK_STATE && state !== '') this.crash('server_state', `invalid transaction state(${state})`);
     const apps = new Map<number, LoadedApp>();
-    for (const child of await this.zk.getChildren(this.appsRoot)) {
+    const children = await this.zk.getChildren(this.appsRoot);
+    const appTexts = await this.readAll(children.map((c) => `${this.appsRoot}/${c}`));
+    const loaded: { appPath: string; app: LoadedApp; initCount: number }[] = [];
+    children.forEach((child, k) => {
       const appPath = `${this.appsRoot}/${child}`;
-      const data = (await this.zk.getData(appPath)).data.toString('utf8');
-      const info = decodeAppInfo(data);
+      const text = appTexts[k];
+      // The app node vanished between get_children and get_data: Pegasus's callback would fail the load.
+      if (text === undefined) throw new ZkError(`get ${appPath}: no node`, { zkCode: ZK_CODE.NO_NODE, path: appPath });
+      const info = decodeAppInfo(text);
       if (!info) this.crash('server_state', `invalid json data (${appPath})`);
       if (info.status === 'AS_AVAILABLE') info.status = 'AS_CREATING';
       else if (info.status === 'AS_DROPPED') info.status = 'AS_DROPPING';
       else this.crash('server_state', `invalid status(app_status::${info.status}) for app(${info.app_name}(${info.app_id})) in remote storage`);
       const app: LoadedApp = { info, partitions: [] };
       apps.set(info.app_id, app);
-      const initCount = info.init_partition_count > 0 ? info.init_partition_count : info.partition_count;
+      loaded.push({ appPath, app, initCount: info.init_partition_count > 0 ? info.init_partition_count : info.partition_count });
+    });
+    const partPaths: string[] = [];
+    for (const l of loaded) for (let i = 0; i < l.app.info.partition_count; i++) partPaths.push(`${l.appPath}/${i}`);
+    const partTexts = await this.readAll(partPaths);
+    let k = 0;
+    for (const { appPath, app, initCount } of loaded) {
+      const info = app.info;
       for (let i = 0; i < info.partition_count; i++) {
         const path = `${appPath}/${i}`;
+        const text = partTexts[k++];
         let pc: PartitionConfig;
-        try {
-          const text = (await this.zk.getData(path)).data.toString('utf8');
+        if (text !== undefined) {
           // A decode failure leaves a default-constructed config (pid 0.0) in Pegasus.
           pc = decodePartition(text) ?? emptyPartition(0, 0, 0);
-        } catch (e) {
-          if (zkCode(e) !== ZK_CODE.NO_NODE) throw e;
-          if (i < initCount) {
-            this.log.warn('server_state', `partition node ${path} not exist on remote storage, may half create before`);
-            pc = emptyPartition(info.app_id, i, info.max_replica_count);
-            await this.createPartitionNode(info.app_id, i, pc);
-          } else {
-            this.log.warn('server_state', `partition node ${path} not exist on remote storage, may half split before`);
-            pc = { ...emptyPartition(info.app_id, i, info.max_replica_count), ballot: -1 };
-          }
+        } else if (i < initCount) {
+          this.log.warn('server_state', `partition node ${path} not exist on remote storage, may half create before`);
+          pc = emptyPartition(info.app_id, i, info.max_replica_count);
+          await this.createPartitionNode(info.app_id, i, pc);
+        } else {
+          this.log.warn('server_state', `partition node ${path} not exist on remote storage, may half split before`);
+          pc = { ...emptyPartition(info.app_id, i, info.max_replica_count), ballot: -1 };
         }
         if (pc.pid !== `${info.app_id}.${i}`) this.crash('server_state', `invalid partition config (${path} holds pid ${pc.pid})`);
         app.partitions.push(pc);
       }
     }
+    this.loadStats.ms = Date.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    this.loadStats.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
     return apps.size === 0 ? undefined : apps;
+  }
+
+  /**
+   * get_data on every path with at most `readWindow` requests outstanding; a missing node gives
+   * undefined, any other error rejects (after the reads in flight settle).
+   */
+  private async readAll(paths: string[]): Promise<(string | undefined)[]> {
+    const out: (string | undefined)[] = new Array<string | undefined>(paths.length);
+    const stats = this.loadStats;
+    let next = 0;
+    let outstanding = 0;
+    let failed: unknown;
+    const worker = async (): Promise<void> => {
+      while (next < paths.length && failed === undefined) {
+        const k = next++;
+        outstanding++;
+        stats.reads++;
+        if (outstanding > stats.maxOutstanding) stats.maxOutstanding = outstanding;
+        try {
+          out[k] = (await this.zk.getData(paths[k]!)).data.toString('utf8');
+        } catch (e) {
+          if (zkCode(e) !== ZK_CODE.NO_NODE) failed ??= e;
+        } finally {
+          outstanding--;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, this.readWindow), paths.length) }, worker));
+    if (failed !== undefined) throw failed;
+    return out;
+  }
+
+  /**
+   * Every partition node of a new app, created asynchronously within the read window, as
+   * src/meta/server_state.cpp, server_state::do_app_create issues `init_app_partition_node` for all
+   * partitions at once and moves on when the last callback arrives.
+   */
+  async createPartitionNodes(appId: number, partitions: PartitionConfig[]): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < partitions.length) {
+        const i = next++;
+        await this.createPartitionNode(appId, i, partitions[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, this.readWindow), partitions.length) }, worker));
   }
 
   /** `init_app_partition_node`: create (node-exists is fine), retry timeouts every 1 s, crash on anything else. */
@@ -171,7 +263,7 @@ export class AppStore {
       }
     }
     for (const a of apps.values()) {
-      for (let i = 0; i < a.partitions.length; i++) await this.createPartitionNode(a.info.app_id, i, a.partitions[i]!);
+      await this.createPartitionNodes(a.info.app_id, a.partitions);
     }
     try {
       await this.zk.setData(this.appsRoot, Buffer.from(UNLOCK_STATE));

@@ -116,23 +116,35 @@ export class ServerState {
     return [...s].sort(compareRpcAddress);
   }
 
+  /**
+   * How many primaries and replicas `node` serves, counting configs being written or proposed as
+   * already applied, so one guardian tick spreads its choices. During a tick the loads of all nodes
+   * come from one pass over the partitions and are kept up to date as the tick proposes: asking every
+   * partition's candidates afresh would walk all partitions per question (quadratic at 10,000).
+   */
   load(node: string): { primaries: number; total: number } {
-    let primaries = 0;
-    let total = 0;
-    for (const app of this.apps.values()) {
-      // Count configs being written or proposed as already applied, so one guardian tick spreads its choices.
-      const now = Date.now();
-      for (const [i, committed] of app.partitions.entries()) {
-        const prop = app.proposed[i];
-        const pc = app.pending[i]?.config ?? (prop && prop.config.ballot > committed.ballot && now - prop.at < PROPOSAL_TTL_MS ? prop.config : committed);
-        if (pc.primary === node) {
-          primaries++;
-          total++;
-        } else if (pc.secondaries.includes(node)) total++;
-      }
-    }
-    return { primaries, total };
+    if (this.tickLoads) return this.tickLoads.get(node) ?? { primaries: 0, total: 0 };
+    return this.allLoads().get(node) ?? { primaries: 0, total: 0 };
   }
+
+  /** Loads of every node serving something, in one pass. */
+  private allLoads(): Map<string, { primaries: number; total: number }> {
+    const loads = new Map<string, { primaries: number; total: number }>();
+    const now = Date.now();
+    for (const app of this.apps.values()) {
+      for (let i = 0; i < app.partitions.length; i++) addLoad(loads, this.effective(app, i, now), 1);
+    }
+    return loads;
+  }
+
+  private effective(app: AppState, i: number, now: number): PartitionConfig {
+    const committed = app.partitions[i]!;
+    const prop = app.proposed[i];
+    return app.pending[i]?.config ?? (prop && prop.config.ballot > committed.ballot && now - prop.at < PROPOSAL_TTL_MS ? prop.config : committed);
+  }
+
+  /** Loads cached for the current guardian tick (see `load`). */
+  private tickLoads: Map<string, { primaries: number; total: number }> | undefined;
 
   // ---------------------------------------------------------------- partition updates
 
@@ -278,23 +290,36 @@ export class ServerState {
       return;
     }
     const adds: { app: AppState; pidx: number; action: ConfigAction }[] = [];
-    for (const app of this.apps.values()) {
-      if (app.info.status !== 'AS_AVAILABLE') continue;
-      app.partitions.forEach((pc, pidx) => {
-        if (app.pending[pidx] || pc.ballot < 0) return;
-        const action = cure(pc, this.view(app, pidx));
-        if (!action) return;
-        if (action.type === 'CT_ADD_SECONDARY') adds.push({ app, pidx, action });
-        else this.sendProposal(app, pidx, action);
-      });
-    }
-    const perNode = new Map<string, number>();
-    const urgentFirst = [...adds.filter((a) => a.app.partitions[a.pidx]!.secondaries.length === 0), ...adds.filter((a) => a.app.partitions[a.pidx]!.secondaries.length > 0)];
-    for (const a of urgentFirst) {
-      const n = perNode.get(a.action.node) ?? 0;
-      if (this.d.cfg.addSecondaryEnableFlowControl && n >= this.d.cfg.addSecondaryMaxCountForOneNode) continue;
-      perNode.set(a.action.node, n + 1);
-      this.sendProposal(a.app, a.pidx, a.action);
+    this.tickLoads = this.allLoads();
+    const now = Date.now();
+    // A proposal changes the effective config of its partition: move its counts in the cached loads.
+    const propose = (app: AppState, pidx: number, action: ConfigAction): void => {
+      const loads = this.tickLoads!;
+      addLoad(loads, this.effective(app, pidx, now), -1);
+      this.sendProposal(app, pidx, action);
+      addLoad(loads, this.effective(app, pidx, now), 1);
+    };
+    try {
+      for (const app of this.apps.values()) {
+        if (app.info.status !== 'AS_AVAILABLE') continue;
+        app.partitions.forEach((pc, pidx) => {
+          if (app.pending[pidx] || pc.ballot < 0) return;
+          const action = cure(pc, this.view(app, pidx));
+          if (!action) return;
+          if (action.type === 'CT_ADD_SECONDARY') adds.push({ app, pidx, action });
+          else propose(app, pidx, action);
+        });
+      }
+      const perNode = new Map<string, number>();
+      const urgentFirst = [...adds.filter((a) => a.app.partitions[a.pidx]!.secondaries.length === 0), ...adds.filter((a) => a.app.partitions[a.pidx]!.secondaries.length > 0)];
+      for (const a of urgentFirst) {
+        const n = perNode.get(a.action.node) ?? 0;
+        if (this.d.cfg.addSecondaryEnableFlowControl && n >= this.d.cfg.addSecondaryMaxCountForOneNode) continue;
+        perNode.set(a.action.node, n + 1);
+        propose(a.app, a.pidx, a.action);
+      }
+    } finally {
+      this.tickLoads = undefined;
     }
   }
 
@@ -412,7 +437,7 @@ export class ServerState {
     this.apps.set(id, app);
     this.d.log.info('server_state', `create app request, name(${req.app_name}), type(${req.app_type}), partition_count(${req.partition_count}), replica_count(${req.replica_count})`);
     await this.writeRetrying(`create app node ${this.store.appPath(id)}`, () => this.d.zk.create(this.store.appPath(id), Buffer.from(encodeAppInfo(info, 'AS_AVAILABLE'))), [ZK_CODE.NODE_EXISTS]);
-    for (let i = 0; i < partitions.length; i++) await this.store.createPartitionNode(id, i, partitions[i]!);
+    await this.store.createPartitionNodes(id, partitions);
     info.status = 'AS_AVAILABLE';
     this.d.log.info('server_state', `app(${info.app_name}(${id})) transfer from AS_CREATING to AS_AVAILABLE`);
     return { err: 'ERR_OK', appid: id };
@@ -481,13 +506,14 @@ export class ServerState {
 
   /** greedy_load_balancer::score: stddev of primary and total counts over alive nodes serving something. */
   balanceScore(): { primary: number; total: number } {
+    const loads = this.allLoads();
     const nodes = new Set<string>([...this.configNodes(), ...this.d.aliveNodes()]);
     const prim: number[] = [];
     const tot: number[] = [];
     let primPartial = false;
     let totPartial = false;
     for (const n of nodes) {
-      const l = this.load(n);
+      const l = loads.get(n) ?? { primaries: 0, total: 0 };
       if (this.d.isAlive(n)) {
         if (l.total !== 0) {
           prim.push(l.primaries);
@@ -511,6 +537,18 @@ export class ServerState {
 
 /** How long a sent proposal counts in a node's load (the guardian resends it on its next tick anyway). */
 const PROPOSAL_TTL_MS = 5000;
+
+function addLoad(loads: Map<string, { primaries: number; total: number }>, pc: PartitionConfig, sign: 1 | -1): void {
+  const bump = (node: string, primary: boolean): void => {
+    if (node === INVALID_ADDRESS) return;
+    const l = loads.get(node) ?? { primaries: 0, total: 0 };
+    if (primary) l.primaries += sign;
+    l.total += sign;
+    loads.set(node, l);
+  };
+  bump(pc.primary, true);
+  for (const n of pc.secondaries) bump(n, false);
+}
 
 /** `is_partition_config_equal`: same ballot, members, decree and flags (last_drops are not compared). */
 function samePartitionConfig(a: PartitionConfig, b: PartitionConfig): boolean {

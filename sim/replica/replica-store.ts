@@ -23,6 +23,11 @@ export interface StoredReplica {
 
 export const STATE_FILE = 'sim-replicas.json';
 
+/** From this many replicas on, writes are coalesced (see `save`). */
+export const LARGE_STORE = 100;
+/** A coalesced write waits this many times the last write's duration after it. */
+const LARGE_STORE_GAP_FACTOR = 4;
+
 export class ReplicaStore {
   readonly replicas = new Map<string, StoredReplica>();
   readonly file: string;
@@ -38,17 +43,48 @@ export class ReplicaStore {
     for (const [gpid, r] of Object.entries(data.replicas ?? {})) this.replicas.set(gpid, { ...r, status: 'PS_INACTIVE' });
   }
 
+  /**
+   * Persist the replicas. A small store (every test cluster) is written at once, before the caller
+   * answers anyone, as before. A large one (hundreds to thousands of replicas, the sandbox's large profile) would
+   * rewrite megabytes on every single change, so its writes are coalesced: at most one write in
+   * flight per `LARGE_STORE_GAP_FACTOR` × the last write's duration. A replica server killed in that
+   * gap restarts with slightly older replicas, which the meta's config sync brings up to date.
+   */
   save(): void {
-    const body = JSON.stringify({ version: 1, replicas: Object.fromEntries([...this.replicas].sort(([a], [b]) => cmpGpid(a, b))) }, null, 1);
+    if (this.replicas.size < LARGE_STORE) {
+      this.writeNow();
+      return;
+    }
+    if (this.flushTimer) return;
+    const gap = Math.max(0, this.lastWriteMs * LARGE_STORE_GAP_FACTOR - (Date.now() - this.lastWriteAt));
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.writeNow();
+    }, gap);
+  }
+
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lastWriteMs = 0;
+  private lastWriteAt = 0;
+
+  private writeNow(): void {
+    const t0 = Date.now();
+    const large = this.replicas.size >= LARGE_STORE;
+    // Pretty-printed while small (tests and people read it), compact when large.
+    const body = JSON.stringify({ version: 1, replicas: Object.fromEntries([...this.replicas].sort(([a], [b]) => cmpGpid(a, b))) }, null, large ? undefined : 1);
     const tmp = `${this.file}.tmp`;
     const fd = fs.openSync(tmp, 'w');
     try {
       fs.writeSync(fd, body);
-      fs.fsyncSync(fd);
+      // A process kill cannot lose written pages; fsync only guards against a machine crash, which
+      // costs too much per change at this size.
+      if (!large) fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, this.file);
+    this.lastWriteAt = Date.now();
+    this.lastWriteMs = this.lastWriteAt - t0;
   }
 
   infos(): ReplicaInfo[] {

@@ -6,3 +6,5 @@ export { sandboxStatus } from './status';
 export type { ProcessStatus, SandboxStatus } from './status';
 export { sandboxDir, readState } from './state';
 export type { SandboxState } from './state';
+export { SANDBOX_PROFILES, PROFILE_NAMES, sandboxProfile, profileZnodes } from './profiles';
+export type { SandboxProfile } from './profiles';

@@ -9,6 +9,7 @@ import { seedNodes } from '../zk/seed';
 import { ZkEnsemble, freePort } from '../zk-server';
 import { teardown } from './down';
 import { AGENT_MAIN, META_SERVICE, makePki, writeAgentConfig, writeInventory } from './files';
+import { SANDBOX_PROFILES, SandboxProfile, sandboxProfile } from './profiles';
 import { SANDBOX_ENV, isAlive, sleep, startDetached } from './processes';
 import { SandboxState, readState, removeState, writeState } from './state';
 import { sandboxStatus } from './status';
@@ -32,7 +33,9 @@ export interface SandboxUpOptions {
   dir: string;
   /** Pegasus cluster name (also the inventory group). @default 'sandbox' */
   cluster?: string;
-  /** Tables created after start (the meta also creates its default `stat` table). @default temp (8), orders (4) */
+  /** Size of the fleet (profiles.ts; `--profile`). Bad names are a UsageError. @default 'default' */
+  profile?: string;
+  /** Tables created after start (the meta also creates its default `stat` table). @default the profile's */
   tables?: SandboxTable[];
   /**
    * Tests: every process dies with this Node process (ZooKeeper watchdogs, PEGASUS_SIM_PARENT_PID
@@ -45,7 +48,7 @@ export interface SandboxUpOptions {
    * Grow the cluster tree before the metas first start: this many dropped tables (their nodes
    * stay in ZooKeeper, as Pegasus keeps dropped apps) of `partitions` partitions each, written
    * into the old ensemble. For a realistically large tree (the migration benchmark's 10,000
-   * znodes) without making the simulated replica servers host thousands of replicas. @default none
+   * znodes) without making the simulated replica servers host thousands of replicas. @default the profile's (none for default)
    */
   ballast?: { droppedTables: number; partitions: number };
   /**
@@ -68,6 +71,8 @@ export interface SandboxInfo {
   newZk: string;
   metaServers: string;
   tables: SandboxTable[];
+  /** The size profile (`default`, `large`). */
+  profile: string;
   /** True when a running sandbox was found and left as it was. */
   alreadyUp: boolean;
 }
@@ -75,10 +80,7 @@ export interface SandboxInfo {
 /** What `up` creates in the sandbox directory (and may therefore remove again). */
 const OWN_ENTRIES = ['zk-old', 'zk-new', 'cluster', 'agents', 'pki', 'inventory.yaml'];
 
-export const DEFAULT_TABLES: SandboxTable[] = [
-  { name: 'temp', partitions: 8 },
-  { name: 'orders', partitions: 4 },
-];
+export const DEFAULT_TABLES: SandboxTable[] = SANDBOX_PROFILES.default!.tables;
 
 export function infoOf(s: SandboxState, alreadyUp: boolean): SandboxInfo {
   return {
@@ -90,11 +92,14 @@ export function infoOf(s: SandboxState, alreadyUp: boolean): SandboxInfo {
     newZk: s.zk.new?.connectString ?? '',
     metaServers: s.metaServers,
     tables: s.tables,
+    profile: s.profile ?? 'default',
     alreadyUp,
   };
 }
 
 export async function sandboxUp(o: SandboxUpOptions): Promise<SandboxInfo> {
+  // Validated before anything is created or started.
+  const profile = sandboxProfile(o.profile ?? 'default');
   fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const dir = fs.realpathSync(o.dir);
   const existing = readState(dir);
@@ -124,11 +129,12 @@ export async function sandboxUp(o: SandboxUpOptions): Promise<SandboxInfo> {
     agents: [],
     replicas: [],
     metas: [],
-    tables: o.tables ?? DEFAULT_TABLES,
+    tables: o.tables ?? profile.tables,
+    profile: profile.name,
   };
   writeState(state);
   try {
-    await bringUp(state, o, say);
+    await bringUp(state, o, profile, say);
   } catch (e) {
     say('start failed; stopping what was started');
     await teardown(state).catch(() => undefined);
@@ -138,7 +144,7 @@ export async function sandboxUp(o: SandboxUpOptions): Promise<SandboxInfo> {
   return infoOf(state, false);
 }
 
-async function bringUp(state: SandboxState, o: SandboxUpOptions, say: (m: string) => void): Promise<void> {
+async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: SandboxProfile, say: (m: string) => void): Promise<void> {
   const dir = state.dir;
   const tie = o.tie ?? false;
   const nodeEnv: Record<string, string> = { [SANDBOX_ENV]: state.id, ...(tie ? { PEGASUS_SIM_PARENT_PID: String(process.pid) } : {}) };
@@ -159,16 +165,25 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, say: (m: string
   const pki = makePki(path.join(dir, 'pki'));
   state.pki = { dir: pki.dir, ca: pki.ca, cert: pki.cert, key: pki.key };
 
-  const sim = await SimCluster.create({ baseDir: path.join(dir, 'cluster'), zkHosts: oldZk.connectString, clusterName: state.cluster, metaCount: 3, replicaCount: 3, tieToParent: tie, timing: 'fast' });
+  const sim = await SimCluster.create({
+    baseDir: path.join(dir, 'cluster'),
+    zkHosts: oldZk.connectString,
+    clusterName: state.cluster,
+    metaCount: profile.metaServers,
+    replicaCount: profile.replicaServers,
+    tieToParent: tie,
+    timing: profile.timing ?? 'fast',
+  });
   state.clusterRoot = sim.opts.clusterRoot;
   state.metaServers = sim.metaList;
 
-  if (o.ballast && o.ballast.droppedTables > 0) {
-    say(`seeding ${o.ballast.droppedTables} dropped tables of ${o.ballast.partitions} partitions into the old ensemble`);
-    await seedNodes(oldZk.connectString, ballastNodes(state.clusterRoot, o.ballast.droppedTables, o.ballast.partitions));
+  const ballast = o.ballast ?? profile.ballast;
+  if (ballast && ballast.droppedTables > 0) {
+    say(`seeding ${ballast.droppedTables} dropped tables of ${ballast.partitions} partitions into the old ensemble`);
+    await seedNodes(oldZk.connectString, ballastNodes(state.clusterRoot, ballast.droppedTables, ballast.partitions));
   }
 
-  say('starting three replica servers');
+  say(`starting ${sim.replicas.length} replica servers`);
   for (const r of sim.replicas) {
     const env = { ...process.env, ...nodeEnv };
     const pid = startDetached([process.execPath, SIM_BIN.replica, '--config', r.configPath], { logFile: r.logPath, env, cwd: r.dir, tie });
@@ -176,7 +191,7 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, say: (m: string
   }
   writeState(state);
 
-  say('starting three zkmig agents (mutual TLS), one per meta server');
+  say(`starting ${sim.metas.length} zkmig agents (mutual TLS), one per meta server`);
   const agentPorts: number[] = [];
   for (const m of sim.metas) {
     let port = await freePort();
@@ -199,8 +214,13 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, say: (m: string
 
   say('waiting for a leader, creating tables, waiting until healthy');
   await sim.waitForLeader(60000);
-  for (const t of state.tables) await sim.createTable(t.name, t.partitions, 3, 60000);
-  await sim.waitHealthy(120000);
+  // Time scales with the partitions to place (the large profile's 10,240 take a few minutes on 2 cores).
+  const partitions = state.tables.reduce((n, t) => n + t.partitions, 0);
+  const batch = Math.max(1, profile.createConcurrency);
+  for (let i = 0; i < state.tables.length; i += batch) {
+    await Promise.all(state.tables.slice(i, i + batch).map((t) => sim.createTable(t.name, t.partitions, profile.replicasPerPartition, 60000 + t.partitions * batch * 100)));
+  }
+  await sim.waitHealthy(120000 + partitions * 60);
 
   writeInventory(
     state.inventory,
