@@ -1,7 +1,8 @@
 /**
  * `zkmig health` on a simulated Pegasus cluster (2 metas, 3 replicas) on a real ZooKeeper, with
  * real agents over mutual TLS managing the metas' configs, in both shell formats (v2.5.0 text and
- * `--format master`): healthy; unhealthy (a replica down: the node and every table named; a wrong
+ * `--format master`): healthy; unhealthy (a replica down: the node and every table named; a
+ * follower meta down: health counts the configured metas; a wrong
  * expected ZooKeeper; a config edited and not applied; meta level blind); could not tell (no meta
  * reachable); unreachable agents only a warning; --wait until healthy.
  */
@@ -97,6 +98,7 @@ for (const { format, cluster } of FORMATS) {
     t.deepEqual(report.tables, { total: 2, fullyHealthy: 2, notHealthy: [] });
     t.regex(out, /^Cluster \S+: HEALTHY \(leader \S+:\d+\)$/m);
     t.regex(out, /^ {2}nodes {6}ok {3}3 of 3 replica servers ALIVE$/m);
+    t.is(report.checks.find((c) => c.name === 'metas')?.message, '2 of 2 configured metas answer');
     if (format === 'master') {
       // One agent down: a warning, not a failure; the other meta's config is still compared.
       t.true(report.warnings.some((w) => /could not read the config of hcm-m1 \(unreachable/.test(w)), report.warnings.join('\n'));
@@ -115,6 +117,9 @@ for (const { format, cluster } of FORMATS) {
     t.is(report.verdict, 'unknown');
     t.is(report.checks.find((c) => c.name === 'leader')!.status, 'unknown');
     t.regex(report.checks.find((c) => c.name === 'leader')!.message, /ERR_(TIMEOUT|NETWORK_FAILURE)/);
+    // No configured meta answers: the inventory or the network may be wrong as much as the cluster.
+    t.is(report.checks.find((c) => c.name === 'metas')!.status, 'unknown');
+    t.regex(report.checks.find((c) => c.name === 'metas')!.message, /^2 of 2 configured metas do not answer: /);
     t.regex(out, /^Cluster hc_down\S*: UNKNOWN$/m);
   });
 }
@@ -158,6 +163,26 @@ test.serial('meta level blind is unhealthy and says it was set, not an automatic
   } finally {
     await sim.shell('set_meta_level steady');
   }
+});
+
+test.serial('a follower meta down: the cluster still serves, but health counts the configured metas and is unhealthy, naming it', async (t) => {
+  const { sim } = t.context;
+  const leader = await sim.waitForLeader();
+  const i = sim.metas.findIndex((m) => !leader.endsWith(`:${m.port}`));
+  await sim.stopMeta(i);
+  try {
+    const { code, out, report } = await health(t, '--cluster', 'hc');
+    t.is(code, 1, out);
+    t.is(report.verdict, 'unhealthy');
+    t.is(report.checks.find((c) => c.name === 'leader')!.status, 'pass', 'the leader still serves');
+    const metas = report.checks.find((c) => c.name === 'metas')!;
+    t.is(metas.status, 'fail');
+    t.regex(metas.message, new RegExp(`^1 of 2 configured metas do not answer: hc-m${i} 127\\.0\\.0\\.1:${sim.metas[i]!.port} \\(ECONNREFUSED\\)$`));
+    t.regex(out, /metas +FAIL +1 of 2 configured metas do not answer/);
+  } finally {
+    sim.startMeta(i);
+  }
+  await waitFor('health again with both metas', async () => (await health(t, '--cluster', 'hc')).code === 0, 60_000, 500);
 });
 
 test.serial('a replica server down: every table and the node are named, in both formats; --wait returns once healthy again', async (t) => {

@@ -6,7 +6,8 @@
  * --allow-running-jobs). The cluster's tree is unchanged afterwards.
  */
 import anyTest, { TestFn } from 'ava';
-import { cli, Fleet, journals, startFleet, treeFingerprint, withZk } from './migrate-support';
+import { PegasusShell } from '../../coordinator/lib/shell';
+import { cli, Fleet, health, journals, startFleet, treeFingerprint, withZk } from './migrate-support';
 
 const test = anyTest as TestFn<{ fleet: Fleet }>;
 
@@ -92,4 +93,43 @@ test.serial('recover --allow-unalive without a terminal is refused (exit 2, the 
   t.is(journals(f).length, n0);
   t.is((await treeFingerprint(oldZk, root)).digest, before.digest);
   t.false((await treeFingerprint(newZk, root)).exists);
+});
+
+test.serial('a running duplication (add_dup), an enabled backup policy (add_backup_policy) and a bulk load (start_bulk_load) make migrate refuse before any change, naming them; --allow-running-jobs passes the preflight', async (t) => {
+  const f = t.context.fleet;
+  const { oldZk, newZk, clusterRoot: root } = f.info;
+  const shell = PegasusShell.forCluster(f.cluster);
+  const temp = (await shell.listApps()).apps.find((a) => a.appName === 'temp')!;
+  // The real shell commands, as an operator would have left them running (the sandbox's metas have
+  // cold_backup_disabled = false, so the backup service is active).
+  const dup = await shell.exec('add_dup temp remote_cluster');
+  const dupid = /dupid: (\d+)\]/.exec(dup.text)?.[1];
+  t.truthy(dupid, dup.text);
+  t.regex((await shell.exec(`add_backup_policy -p nightly -b local_service -a ${temp.appId} -i 86400 -s 01:00 -c 3`)).text, /add backup policy succeed/);
+  // And a real bulk load (the test above writes its node by hand); it also lifts the level to steady.
+  t.regex((await shell.exec('start_bulk_load -a orders -c remote_cluster -p local_service -r /bulk')).text, /start bulk load succeed/);
+  const orders = (await shell.listApps()).apps.find((a) => a.appName === 'orders')!;
+  // No --yes and no terminal: past the preflight the plan is shown and the confirmation answers no.
+  const migrateArgs = ['migrate', '--cluster', f.info.cluster, '--to', newZk, '--method', 'copy'];
+  const r = await cli(f, migrateArgs);
+  t.is(r.code, 1, r.out + r.err);
+  t.regex(r.out + r.err, /preflight found \d+ problem\(s\); nothing was changed/);
+  t.regex(r.out + r.err, new RegExp(`1 duplication\\(s\\) running: ${dupid} of table id ${temp.appId} \\(DS_LOG\\) \\(pause_dup\\)`));
+  t.regex(r.out + r.err, /1 backup polic\(y\/ies\) enabled: nightly \(disable_backup_policy\)/);
+  t.regex(r.out + r.err, new RegExp(`bulk load in progress on table id ${orders.appId} \\(pause_bulk_load`));
+  t.regex(r.out + r.err, /blind does not stop them.*--allow-running-jobs/);
+  t.notRegex(r.out + r.err, /Not confirmed/, 'refused by the preflight, before the plan is shown');
+  t.false((await treeFingerprint(newZk, root)).exists);
+
+  const ok = await cli(f, [...migrateArgs, '--allow-running-jobs']);
+  t.is(ok.code, 1, ok.out + ok.err);
+  t.regex(ok.out + ok.err, /active \(--allow-running-jobs\): 1 duplication\(s\) running/);
+  t.regex(ok.out + ok.err, /active \(--allow-running-jobs\): 1 backup polic\(y\/ies\) enabled: nightly/);
+  t.regex(ok.out + ok.err, /Not confirmed .*; nothing was changed/, 'the preflight passed and the plan was shown');
+  t.false((await treeFingerprint(newZk, root)).exists);
+  // Nothing else changed: no meta was stopped, the level was not set to blind. (Last in this file:
+  // the duplication and the bulk load stay, the sim shell has no command to remove them.)
+  t.is(await shell.getMetaLevel(), 'steady');
+  const h = await health(f, oldZk);
+  t.true(h.checks.some((c) => c.name === 'metas' && c.status === 'pass'), h.problems.join('\n'));
 });

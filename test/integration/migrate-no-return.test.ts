@@ -10,13 +10,9 @@
 import * as fs from 'node:fs';
 import anyTest, { TestFn } from 'ava';
 import { migrate, MigrateEvent } from '../../coordinator/lib/migrate';
-import { readState } from '../../coordinator/lib/sandbox';
-import { writeState } from '../../coordinator/lib/sandbox/state';
-import { isAlive } from '../../coordinator/lib/sandbox/processes';
 import { waitFor } from '../harness/tmp';
 import { failFlagOf } from '../reliability/fleet';
-import { imageOf, startImage, stopProcess } from '../reliability/respawn';
-import { cli, currentZk, Fleet, health, journals, readJournal, startFleet, treeFingerprint } from './migrate-support';
+import { cli, currentZk, Fleet, health, journals, killReplica, readJournal, startFleet, treeFingerprint } from './migrate-support';
 
 const test = anyTest as TestFn<{ fleet: Fleet }>;
 
@@ -27,20 +23,6 @@ test.before(async (t) => {
 test.after.always(async (t) => {
   await t.context.fleet?.close();
 });
-
-/** SIGKILL a replica server of the sandbox; returns a function that starts it again. */
-async function killReplica(f: Fleet, name: string): Promise<() => void> {
-  const rec = readState(f.info.dir)!.replicas.find((p) => p.name === name)!;
-  const img = imageOf(rec.pid, rec.log);
-  await stopProcess(rec.pid, 'SIGKILL');
-  return () => {
-    const st = readState(f.info.dir)!;
-    const r = st.replicas.find((p) => p.name === name)!;
-    if (isAlive(r.pid)) return;
-    r.pid = startImage(img);
-    writeState(st);
-  };
-}
 
 test.serial('a step failing past the point of no return rolls forward to a healthy cluster on the new ensemble; rollback then copies the new tree back and the cluster repairs a replica death there', async (t) => {
   t.timeout(10 * 60_000);

@@ -16,9 +16,13 @@ import type { PegasusCluster } from '../../coordinator/lib/inventory';
 import type { JournalEntry } from '../../coordinator/lib/migrate/journal';
 import { fingerprint, removeTree, TreeFingerprint } from '../../coordinator/lib/migrate/tree';
 import { readState, sandboxDown, sandboxUp, SandboxInfo } from '../../coordinator/lib/sandbox';
+import { isAlive } from '../../coordinator/lib/sandbox/processes';
+import { writeState } from '../../coordinator/lib/sandbox/state';
 import { PegasusShell } from '../../coordinator/lib/shell';
 import { ZkSession, readLong } from '../../shared/zk/client';
 import { tempDir, waitFor } from '../harness/tmp';
+import { imageOf, startImage, stopProcess } from '../reliability/respawn';
+import type { SimTiming } from '../../sim/cluster';
 
 export const CLI = path.join(__dirname, '..', '..', 'coordinator', 'cli.js');
 
@@ -31,12 +35,12 @@ export interface Fleet {
   close: () => Promise<void>;
 }
 
-export async function startFleet(prefix: string, o: { tables?: { name: string; partitions: number }[] } = {}): Promise<Fleet> {
+export async function startFleet(prefix: string, o: { tables?: { name: string; partitions: number }[]; timing?: Partial<SimTiming> } = {}): Promise<Fleet> {
   const tmp = tempDir(prefix);
   const dir = path.join(tmp.dir, 'sandbox');
   const stateDir = path.join(tmp.dir, 'state');
   // Markers "pid-<worker>..." let the posttest reaper find a ZooKeeper a crashed worker left.
-  const info = await sandboxUp({ dir, tie: true, javaMarker: `pid-${process.pid}-sandbox`, ...(o.tables ? { tables: o.tables } : {}) });
+  const info = await sandboxUp({ dir, tie: true, javaMarker: `pid-${process.pid}-sandbox`, ...(o.tables ? { tables: o.tables } : {}), ...(o.timing ? { timing: o.timing } : {}) });
   const env: NodeJS.ProcessEnv = { ...process.env, ZKMIG_STATE_DIR: stateDir, ZKMIG_INVENTORY: info.inventory };
   const cluster = selectCluster(loadInventory({ file: info.inventory, env }), info.cluster);
   return {
@@ -173,6 +177,20 @@ export function watchLockNodes(hosts: string, root: string): { stop: () => Promi
       await loop;
       return [...seen].map(([name, ephemeral]) => ({ name, ephemeral }));
     },
+  };
+}
+
+/** SIGKILL a replica server of the sandbox; returns a function that starts it again. */
+export async function killReplica(f: Fleet, name: string): Promise<() => void> {
+  const rec = readState(f.info.dir)!.replicas.find((p) => p.name === name)!;
+  const img = imageOf(rec.pid, rec.log);
+  await stopProcess(rec.pid, 'SIGKILL');
+  return () => {
+    const st = readState(f.info.dir)!;
+    const r = st.replicas.find((p) => p.name === name)!;
+    if (isAlive(r.pid)) return;
+    r.pid = startImage(img);
+    writeState(st);
   };
 }
 

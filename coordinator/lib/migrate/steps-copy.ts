@@ -17,8 +17,9 @@ import { sizedTimeoutMs } from './timing';
 /**
  * The guide's zkcopy procedure (docs/pegasus-internals.md §1, §6, §8), each step idempotent and re-reading the
  * real state first: find the leader; stop every follower (no split brain); `blind` on the leader;
- * copy `cluster_root` with ephemeral LOCKNODEs skipped, verified by digest; check that the source
- * did not change meanwhile (blind does not stop DDL) and that the level is still blind; stop the
+ * check that the level is still blind (a bulk-load start lifts it) and copy `cluster_root` with
+ * ephemeral LOCKNODEs skipped, verified by digest; check that the source did not change meanwhile
+ * (blind does not stop DDL) and that the level is still blind; stop the
  * leader and fingerprint the source once more (recopy what changed, or abort); point every meta's
  * `[zookeeper] hosts_list` at the new ensemble; start the leader there (the point of no return
  * once it serves); wait until it serves with the same tables and partitions and, after
@@ -92,6 +93,21 @@ async function copyOnce(env: RunEnv, ctx: StepContext, f: { source: string; targ
   return r;
 }
 
+/**
+ * The leader must still be at blind. A bulk-load start sets the level back to steady
+ * (src/meta/meta_bulk_load_service.cpp, bulk_load_service::on_start_bulk_load calls
+ * set_function_level(fl_steady)), and at steady partition configs move on the source while it is
+ * copied. Refused unless --allow-running-jobs, which sets blind again and goes on.
+ */
+async function requireStillBlind(env: RunEnv, ctx: StepContext, when: string): Promise<void> {
+  const level = await env.shell.getMetaLevel();
+  if (level === 'blind') return;
+  const msg = `${when}, the leader's meta level is ${level}, no longer blind (a bulk load started? start_bulk_load sets the level to steady)`;
+  if (!env.params.allowRunningJobs) throw new PreconditionError(`${msg}; pause the bulk load and migrate again (or pass --allow-running-jobs to accept the risk)`);
+  ctx.warn(`${msg}; setting blind again (--allow-running-jobs)`);
+  await env.shell.setMetaLevel('blind');
+}
+
 export function copySteps(env: RunEnv): StepDef[] {
   const p = env.params;
   return [
@@ -130,6 +146,9 @@ export function copySteps(env: RunEnv): StepDef[] {
       title: 'Copy cluster_root to the new ensemble (ephemeral nodes skipped, verified by digest)',
       run: async (ctx) => {
         const f = factsOf(ctx);
+        // Before a single node is written: a bulk load started since set-blind lifted blind, and a
+        // copy taken at steady would be refused after the copy anyway, leaving a tree to clean up.
+        if (!env.check) await requireStillBlind(env, ctx, 'before the copy');
         const r = await copyOnce(env, ctx, f, ctx.attempt === 1 ? 'fail' : 'sync');
         if (env.check) {
           return { summary: `would create ${r.plan?.create.count ?? 0} node(s) (${r.bytes} bytes) and skip ${r.skippedEphemeral.count} ephemeral node(s): ${r.skippedEphemeral.paths.join(', ')}` };
@@ -154,16 +173,9 @@ export function copySteps(env: RunEnv): StepDef[] {
       run: async (ctx) => {
         const f = factsOf(ctx);
         if (!requireNotCheck(env, ctx, 'compare the source digest with the copy')) return {};
-        // A bulk-load start sets the level back to steady (src/meta/meta_bulk_load_service.cpp
-        // bulk_load_service::on_start_bulk_load, set_function_level(fl_steady)): partition configs
-        // may then move on the source. The recheck after the leader stops copies whatever moved.
-        const level = await env.shell.getMetaLevel();
-        if (level !== 'blind') {
-          const msg = `the leader's meta level is ${level}, no longer blind (a bulk load started? it lifts blind)`;
-          if (!p.allowRunningJobs) throw new PreconditionError(`${msg}; pause the bulk load and migrate again (or pass --allow-running-jobs to accept the risk)`);
-          ctx.warn(`${msg}; setting blind again (--allow-running-jobs)`);
-          await env.shell.setMetaLevel('blind');
-        }
+        // Again after the copy: a bulk load may have started while it ran. The recheck after the
+        // leader stops copies whatever moved meanwhile.
+        await requireStillBlind(env, ctx, 'after the copy');
         const copied = ctx.results.get('copy') as { digest: string; targetDigest: string };
         let digest = copied.digest;
         let target = copied.targetDigest;

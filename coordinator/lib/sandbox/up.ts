@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AppError, PreconditionError } from '../../../shared/errors';
-import { SIM_BIN, SimCluster } from '../../../sim/cluster';
+import { SIM_BIN, SimCluster, SimTiming } from '../../../sim/cluster';
 import { AgentClient } from '../agent-client';
 import { appInfoJson } from '../zk/pegasus-tree';
 import { seedNodes } from '../zk/seed';
@@ -56,6 +56,11 @@ export interface SandboxUpOptions {
    * ensemble keeps serving (the fault matrix restarts members of both). @default { old: 1, new: 1 }
    */
   zkMembers?: { old?: 1 | 3; new?: 1 | 3 };
+  /**
+   * Tests: failure-detector and balancer timings of the simulated cluster on top of the fast
+   * defaults (a replica lease that outlives a restart of every meta, say). @default the fast timing
+   */
+  timing?: Partial<SimTiming>;
   /** Progress lines (only shown on a terminal by the CLI). */
   progress?: (msg: string) => void;
 }
@@ -172,7 +177,7 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
     metaCount: profile.metaServers,
     replicaCount: profile.replicaServers,
     tieToParent: tie,
-    timing: profile.timing ?? 'fast',
+    timing: o.timing ?? profile.timing ?? 'fast',
   });
   state.clusterRoot = sim.opts.clusterRoot;
   state.metaServers = sim.metaList;
