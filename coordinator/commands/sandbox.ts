@@ -28,6 +28,7 @@ const lib = (): typeof import('../lib/sandbox') => require('../lib/sandbox') as 
 
 interface DirOpts {
   dir?: string;
+  secure?: boolean;
   json?: boolean;
   purge?: boolean;
 }
@@ -39,12 +40,13 @@ export const registerSandbox: Register = (program: Command, io: CliIO) => {
     .summary('start the sandbox (idempotent: an already running sandbox is left as it is)')
     .description('Start the sandbox.').addHelpText('after', `${HELP}\n\nWith --json, prints {cluster, inventory, oldZk, newZk, clusterRoot, metaServers, dir, tables, alreadyUp}.\n`)
     .option('--dir <dir>', 'where the sandbox lives')
+    .option('--secure', 'both ZooKeepers require SASL DIGEST-MD5 (enforce.auth); the metas and the inventory (zk_sasl_*) log in')
     .option('--json', 'print the result as JSON')
     .action(async (o: DirOpts) => {
       const { sandboxUp, sandboxDir } = lib();
       const dir = sandboxDir(o.dir, io.env);
       const started = Date.now();
-      const info = await sandboxUp({ dir, progress: io.isTTY && !o.json ? (m) => io.err(`  ${m}...\n`) : undefined });
+      const info = await sandboxUp({ dir, ...(o.secure ? { secure: true } : {}), progress: io.isTTY && !o.json ? (m) => io.err(`  ${m}...\n`) : undefined });
       if (o.json) {
         io.out(JSON.stringify(info, null, 2) + '\n');
         return;
@@ -57,6 +59,7 @@ export const registerSandbox: Register = (program: Command, io: CliIO) => {
           `  old ZooKeeper:  ${info.oldZk}   (the cluster runs here)`,
           `  new ZooKeeper:  ${info.newZk}   (empty: migrate to it)`,
           `  inventory:      ${info.inventory}`,
+          ...(info.secure ? ['  security:       both ZooKeepers require SASL DIGEST-MD5; the login is in the inventory (zk_sasl_*)'] : []),
           '',
           'Try:',
           `  zkmig plan    -i ${info.inventory} --cluster ${info.cluster} --to ${info.newZk} --method copy`,

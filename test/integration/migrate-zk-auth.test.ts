@@ -7,6 +7,8 @@
  */
 import anyTest, { TestFn } from 'ava';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import YAML from 'yaml';
 import { probeEnsembleAuth } from '../../coordinator/lib/migrate/zk-auth-check';
 import { ZkSession } from '../../shared/zk/client';
 import { startSecureZk, ZkEnsemble } from '../harness/zookeeper';
@@ -22,7 +24,10 @@ const test = anyTest as TestFn<Ctx>;
 const USERS = { pegasus: 'pegasus-secret' };
 
 test.before(async (t) => {
-  const [fleet, enforced, offered] = await Promise.all([startFleet('zkmig-mig-auth-'), startSecureZk({ saslUsers: USERS }), startSecureZk({ saslUsers: USERS, enforce: false })]);
+  // One after the other: on a loaded machine five JVMs starting at once can miss their start deadline.
+  const fleet = await startFleet('zkmig-mig-auth-');
+  t.context = { fleet, cleanups: [() => fleet.close()] } as unknown as Ctx;
+  const [enforced, offered] = await Promise.all([startSecureZk({ saslUsers: USERS }), startSecureZk({ saslUsers: USERS, enforce: false })]);
   t.context = { fleet, enforced: enforced.zk, offered: offered.zk, cleanups: [enforced.cleanup, offered.cleanup, () => fleet.close()] };
 });
 
@@ -108,5 +113,43 @@ test.serial('metas with SASL DIGEST-MD5: plan --to a plain ensemble is refused (
     t.regex(a.out, /sasl_user_name is empty/);
   } finally {
     restore2();
+  }
+});
+
+/** A copy of the sandbox inventory with `vars` added to `all`. */
+function inventoryWith(f: Fleet, vars: Record<string, string>): string {
+  const doc = YAML.parse(fs.readFileSync(f.info.inventory, 'utf8')) as { all: { vars: Record<string, unknown> } };
+  Object.assign(doc.all.vars, vars);
+  const file = path.join(f.stateDir, '..', `inventory-${Object.keys(vars).join('-')}.yml`);
+  fs.writeFileSync(file, YAML.stringify(doc));
+  return file;
+}
+
+test.serial('inventory zk_new_sasl_*: zkmig logs in to the SASL-enforcing new ensemble and the plan passes; without them it names the variables', async (t) => {
+  const { fleet: f, enforced } = t.context;
+  const restore = withSasl(f, f.cluster.metas.map((m) => m.name));
+  try {
+    const bare = await cli(f, plan(f, enforced.connectString));
+    t.is(bare.code, 1, bare.out + bare.err);
+    t.regex(bare.err, /requires SASL and zkmig has no login for it: set zk_new_sasl_user and zk_new_sasl_password_file/);
+    t.notRegex(bare.err, /would not start/); // the metas' own settings are fine here
+
+    const pw = path.join(f.stateDir, '..', 'zk-new.pw');
+    fs.writeFileSync(pw, `${USERS.pegasus}\n`, { mode: 0o600 });
+    const inv = inventoryWith(f, { zk_new_sasl_user: 'pegasus', zk_new_sasl_password_file: pw });
+    const ok = await cli(f, ['-i', inv, ...plan(f, enforced.connectString)]);
+    t.is(ok.code, 0, ok.out + ok.err);
+    t.regex(ok.out, /Plan: migrate cluster/);
+
+    const wrong = path.join(f.stateDir, '..', 'zk-wrong.pw');
+    fs.writeFileSync(wrong, 'not-the-password\n', { mode: 0o600 });
+    const bad = await cli(f, ['-i', inventoryWith(f, { zk_new_sasl_user: 'pegasus', zk_new_sasl_password_file: wrong }), ...plan(f, enforced.connectString)]);
+    t.is(bad.code, 1, bad.out + bad.err);
+    t.regex(bad.err, /SASL DIGEST-MD5 login as "pegasus" to the target ZooKeeper .* failed/);
+
+    const typo = await cli(f, ['-i', inventoryWith(f, { zk_new_sasl_usr: 'pegasus' }), 'inventory']);
+    t.regex(typo.out + typo.err, /unknown variable "zk_new_sasl_usr" \(did you mean zk_new_sasl_user\?\)/);
+  } finally {
+    restore();
   }
 });

@@ -12,6 +12,7 @@ import { lossesOf, runningJobsOf, TreeLosses } from './losses';
 import { estimateMs, inactiveWaitMs, ReplicationTiming, timingFrom } from './timing';
 import { fingerprint, isEmptyRoot, readTree } from './tree';
 import { judgeZkAuth, probeEnsembleAuth } from './zk-auth-check';
+import { runZkSecurity } from './zk-security';
 
 /**
  * The checks before anything changes (both methods): every meta of `server_list` is in the
@@ -217,8 +218,9 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
   }
 
   say(`checking which authentication the metas, ${source} and ${params.to} use`);
-  const [srcAuth, dstAuth] = await Promise.all([probeEnsembleAuth(source), probeEnsembleAuth(params.to)]);
-  const auth = judgeZkAuth(metaZkAuth(c0), srcAuth, dstAuth, saslAcls);
+  const zsec = runZkSecurity(cluster, params.to);
+  const [srcAuth, dstAuth] = await Promise.all([probeEnsembleAuth(source, zsec.resolve(source)), probeEnsembleAuth(params.to, zsec.resolve(params.to))]);
+  const auth = judgeZkAuth(metaZkAuth(c0), srcAuth, dstAuth, saslAcls, zsec.saslFor);
   problems.push(...auth.problems);
   warnings.push(...auth.warnings);
 

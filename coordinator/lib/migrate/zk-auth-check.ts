@@ -35,7 +35,8 @@ export async function probeEnsembleAuth(hosts: string, security?: ZkSecurity): P
   const base = security?.tls ? { tls: security.tls } : undefined;
   let s: ZkSession | undefined;
   try {
-    s = await ZkSession.connect(hosts, { sessionTimeoutMs: PROBE_MS, connectTimeoutMs: PROBE_MS, ...(base ? { security: base } : {}) });
+    // Explicitly without SASL: not the run's login (withZkSecurity), or the answer would always be "not enforced".
+    s = await ZkSession.connect(hosts, { sessionTimeoutMs: PROBE_MS, connectTimeoutMs: PROBE_MS, security: base ?? { plain: true } });
     await s.exists('/');
     out.enforced = false;
   } catch (e) {
@@ -70,11 +71,19 @@ export interface AuthCheck {
 
 /**
  * The judgement, pure: the metas' authentication against the target's (and the source's)
- * answers. `sourceAcls` counts the tree's znodes with `sasl:` ACLs (copied as they are).
+ * answers. `sourceSaslAcls` counts the tree's znodes with `sasl:` ACLs (copied as they are);
+ * `coordinator` says whether zkmig itself has a SASL login for the new ensemble and the others.
  */
-export function judgeZkAuth(metas: MetaZkAuth, source: EnsembleAuth, target: EnsembleAuth, sourceSaslAcls = 0): AuthCheck {
+export function judgeZkAuth(metas: MetaZkAuth, source: EnsembleAuth, target: EnsembleAuth, sourceSaslAcls = 0, coordinator = { target: false, other: false }): AuthCheck {
   const problems: string[] = [];
   const warnings: string[] = [];
+  // zkmig's own sessions (copy, checks, run lock) need a login too: from the inventory, never the command line.
+  if (target.enforced && !coordinator.target) {
+    problems.push(`the new ensemble ${target.hosts} requires SASL and zkmig has no login for it: set zk_new_sasl_user and zk_new_sasl_password_file (or zk_sasl_*) in the inventory`);
+  }
+  if (source.enforced && !coordinator.other) {
+    problems.push(`the old ensemble ${source.hosts} requires SASL and zkmig has no login for it: set zk_sasl_user and zk_sasl_password_file in the inventory`);
+  }
   const how = describeZkAuth(metas);
   const t = `the new ensemble ${target.hosts}`;
   if (target.error !== undefined) {

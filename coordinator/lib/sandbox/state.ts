@@ -47,6 +47,8 @@ export interface SandboxState {
   /** Meta servers are run by the agents: their pids are in these pid files. */
   metas: { name: string; address: string; config: string; pidFile: string; log: string; agent: string }[];
   tables: { name: string; partitions: number }[];
+  /** `up --secure`: both ensembles enforce SASL. */
+  secure?: boolean;
 }
 
 /** `--dir`, else $ZKMIG_SANDBOX_DIR, else `<tmpdir>/zkmig-sandbox-<uid>`. */
