@@ -137,17 +137,17 @@ test.serial('inventory zk_new_sasl_*: zkmig logs in to the SASL-enforcing new en
     const pw = path.join(f.stateDir, '..', 'zk-new.pw');
     fs.writeFileSync(pw, `${USERS.pegasus}\n`, { mode: 0o600 });
     const inv = inventoryWith(f, { zk_new_sasl_user: 'pegasus', zk_new_sasl_password_file: pw });
-    const ok = await cli(f, ['-i', inv, ...plan(f, enforced.connectString)]);
+    const ok = await cli(f, [...plan(f, enforced.connectString), '-i', inv]);
     t.is(ok.code, 0, ok.out + ok.err);
     t.regex(ok.out, /Plan: migrate cluster/);
 
     const wrong = path.join(f.stateDir, '..', 'zk-wrong.pw');
     fs.writeFileSync(wrong, 'not-the-password\n', { mode: 0o600 });
-    const bad = await cli(f, ['-i', inventoryWith(f, { zk_new_sasl_user: 'pegasus', zk_new_sasl_password_file: wrong }), ...plan(f, enforced.connectString)]);
+    const bad = await cli(f, [...plan(f, enforced.connectString), '-i', inventoryWith(f, { zk_new_sasl_user: 'pegasus', zk_new_sasl_password_file: wrong })]);
     t.is(bad.code, 1, bad.out + bad.err);
     t.regex(bad.err, /SASL DIGEST-MD5 login as "pegasus" to the target ZooKeeper .* failed/);
 
-    const typo = await cli(f, ['-i', inventoryWith(f, { zk_new_sasl_usr: 'pegasus' }), 'inventory']);
+    const typo = await cli(f, ['inventory', '-i', inventoryWith(f, { zk_new_sasl_usr: 'pegasus' })]);
     t.regex(typo.out + typo.err, /unknown variable "zk_new_sasl_usr" \(did you mean zk_new_sasl_user\?\)/);
   } finally {
     restore();
