@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what zkmig needs on a fresh Debian machine, then build. Safe to rerun: every step checks first.
-#   - ZooKeeper 3.8 from Debian (tests, benchmarks and the sandbox run real servers)
+#   - ZooKeeper 3.8 from Debian (tests, benchmarks and the sandbox run real servers), with the Netty
+#     and slf4j jars its secured (TLS, SASL) servers need
 #   - libsystemd-dev and g++ for the native journald binding (systemd-journald)
 #   - systemd itself, for the tests that boot a private systemd
 #   - ansible, for the test that runs deploy/ansible's role against those private systemd hosts
@@ -10,6 +11,11 @@ cd "$(dirname "$0")/.."
 
 need=()
 [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
+# The secured ZooKeeper servers of the tests and the sandbox (TLS on Netty, SASL, their refusals
+# logged) put these jars on the class path (coordinator/lib/zk-server.ts, SECURE_EXTRA_JARS);
+# zookeeper depends on both packages, checked anyway because a missing jar is skipped silently.
+[ -f /usr/share/java/netty-codec.jar ] && [ -f /usr/share/java/netty-resolver.jar ] && [ -f /usr/share/java/netty-transport-native-unix-common.jar ] || need+=(libnetty-java)
+[ -f /usr/share/java/slf4j-simple.jar ] || need+=(libslf4j-java)
 dpkg -s libsystemd-dev >/dev/null 2>&1 || need+=(libsystemd-dev)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)

@@ -121,6 +121,8 @@ export interface SimClusterOptions {
   baseDir: string;
   /** `[zookeeper] hosts_list` of every meta. */
   zkHosts: string;
+  /** SASL DIGEST-MD5 to ZooKeeper for every meta (`[zookeeper] sasl_*`). @default off */
+  zkSasl?: { user: string; passwordFile: string };
   /** `[replication] cluster_name`; also names the default roots. @default 'simcluster' */
   clusterName?: string;
   /** @default 2 */
@@ -276,6 +278,11 @@ export class SimCluster {
     set('meta_server', 'recover_from_replica_server', String(o.recoverFromReplicaServer ?? false));
     set('meta_server', 'meta_function_level_on_start', o.metaFunctionLevelOnStart ?? 'steady');
     set('zookeeper', 'timeout_ms', String(t.zkTimeoutMs));
+    if (o.zkSasl) {
+      set('zookeeper', 'sasl_mechanisms_type', 'DIGEST-MD5');
+      set('zookeeper', 'sasl_user_name', o.zkSasl.user);
+      set('zookeeper', 'sasl_password_file', o.zkSasl.passwordFile);
+    }
     set('replication', 'fd_check_interval_seconds', String(t.fdCheckIntervalSeconds));
     set('replication', 'fd_beacon_interval_seconds', String(t.fdBeaconIntervalSeconds));
     set('replication', 'fd_lease_seconds', String(t.fdLeaseSeconds));

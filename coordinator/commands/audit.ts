@@ -24,7 +24,9 @@ running cluster is asked for cluster_info through its shell.
 Shown per cluster: the value of each migration-relevant key on every meta ([zookeeper]
 hosts_list, timeout_ms; [meta_server] server_list, cluster_root,
 distributed_lock_service_parameters, recover_from_replica_server,
-meta_function_level_on_start, and every --expect key).
+meta_function_level_on_start; the ZooKeeper authentication keys [zookeeper] sasl_*,
+[security] enable_zookeeper_kerberos and zookeeper_kerberos_service_name; and every --expect
+key).
 
 Findings (code in brackets, as in --json):
   errors
@@ -38,6 +40,9 @@ Findings (code in brackets, as in --json):
     [not-applied]                the file's hosts_list / cluster_root differ from what the
                                  running cluster reports: edited, not applied
     [shared-root]                two clusters on one ensemble share cluster_root or lock root
+    [zk-auth-drift]              metas log in to ZooKeeper differently (SASL mechanism, user)
+    [zk-auth-incomplete]         SASL on without sasl_user_name / sasl_password_file, or an
+                                 unknown mechanism
     [expect-mismatch] [key-missing] [invalid-value] [refused-line]
     [agent-unreachable] [config-unreadable]   that meta was not audited
   warnings

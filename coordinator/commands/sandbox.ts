@@ -52,6 +52,7 @@ const lib = (): typeof import('../lib/sandbox') => require('../lib/sandbox') as 
 interface DirOpts {
   dir?: string;
   profile?: string;
+  secure?: boolean;
   json?: boolean;
   purge?: boolean;
 }
@@ -64,12 +65,13 @@ export const registerSandbox: Register = (program: Command, io: CliIO) => {
     .description('Start the sandbox.').addHelpText('after', `${HELP}\n${PROFILE_HELP}\n\nWith --json, prints {cluster, inventory, oldZk, newZk, clusterRoot, metaServers, dir, tables, profile, alreadyUp}.\n`)
     .option('--dir <dir>', 'where the sandbox lives')
     .option('--profile <name>', `size of the fleet: ${Object.keys(SANDBOX_PROFILES).join(' or ')} (see below)`, 'default')
+    .option('--secure', 'both ZooKeepers require SASL DIGEST-MD5 (enforce.auth); the metas and the inventory (zk_sasl_*) log in')
     .option('--json', 'print the result as JSON')
     .action(async (o: DirOpts) => {
       const { sandboxUp, sandboxDir } = lib();
       const dir = sandboxDir(o.dir, io.env);
       const started = Date.now();
-      const info = await sandboxUp({ dir, profile: o.profile, progress: io.isTTY && !o.json ? (m) => io.err(`  ${m}...\n`) : undefined });
+      const info = await sandboxUp({ dir, profile: o.profile, ...(o.secure ? { secure: true } : {}), progress: io.isTTY && !o.json ? (m) => io.err(`  ${m}...\n`) : undefined });
       if (o.json) {
         io.out(JSON.stringify(info, null, 2) + '\n');
         return;
@@ -82,6 +84,7 @@ export const registerSandbox: Register = (program: Command, io: CliIO) => {
           `  old ZooKeeper:  ${info.oldZk}   (the cluster runs here)`,
           `  new ZooKeeper:  ${info.newZk}   (empty: migrate to it)`,
           `  inventory:      ${info.inventory}`,
+          ...(info.secure ? ['  security:       both ZooKeepers require SASL DIGEST-MD5; the login is in the inventory (zk_sasl_*)'] : []),
           '',
           'Try:',
           `  zkmig plan    -i ${info.inventory} --cluster ${info.cluster} --to ${info.newZk} --method copy`,

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as zk from 'node-zookeeper-client';
 import { TimeoutError, ZkError } from '../errors';
 import { describeZkCode, patchClientExceptions } from './codes';
@@ -39,6 +40,21 @@ export interface ConnectOptions {
   security?: ZkSecurity;
 }
 
+/** Which security an ensemble gets when the caller passes none (see withZkSecurity). */
+export type ZkSecurityResolver = (hosts: string) => ZkSecurity | undefined;
+
+const securityScope = new AsyncLocalStorage<ZkSecurityResolver>();
+
+/**
+ * Run `fn` with a default TLS/SASL setting per ensemble for every connection it makes, however
+ * deep (a migration opens sessions in a dozen places: preflight, run lock, copy lanes, source
+ * guards, rollback). Scoped to `fn`'s async context, so two runs in one process do not mix. A
+ * caller's own TLS or SASL, or `{ plain: true }`, still wins.
+ */
+export function withZkSecurity<T>(resolve: ZkSecurityResolver, fn: () => Promise<T>): Promise<T> {
+  return securityScope.run(resolve, fn);
+}
+
 /**
  * Create a client (with TLS/SASL when asked), let `prepare` install its hooks before the first
  * connection, wait for SyncConnected, add digest auth. The one way every part of zkmig connects.
@@ -52,9 +68,14 @@ export async function connectZkClient(
   waitMs: number,
   prepare?: (client: zk.Client) => void,
 ): Promise<zk.Client> {
+  // A caller's TLS/SASL (or an explicit plain) wins; otherwise the scope's, keeping the caller's side name.
+  const own = opts.security;
+  const scoped = own?.tls || own?.sasl || own?.plain ? undefined : securityScope.getStore()?.(hosts);
+  const security = scoped ? { ...scoped, ...(own?.side ? { side: own.side } : {}) } : own;
+  opts = { ...opts, security };
   const client = zk.createClient(hosts, { sessionTimeout: opts.sessionTimeoutMs, spinDelay: 200, retries: 0 });
   prepare?.(client);
-  const sec = secureClient(client, hosts, opts.security);
+  const sec = secureClient(client, hosts, security);
   await new Promise<void>((resolve, reject) => {
     const finish = (err?: Error): void => {
       clearTimeout(timer);

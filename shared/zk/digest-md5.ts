@@ -43,6 +43,11 @@ export class DigestMd5Client {
     return this.done;
   }
 
+  /** True once the server's challenge has been answered. */
+  get started(): boolean {
+    return this.expectedRspauth !== undefined;
+  }
+
   /** The client's answer to a server token; throws on a challenge it cannot answer or a wrong rspauth. */
   step(challenge: Buffer): Buffer {
     const d = parseDirectives(challenge.toString('utf8'));

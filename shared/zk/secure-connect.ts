@@ -148,8 +148,8 @@ export function secureClient(client: zk.Client, hosts: string, security: ZkSecur
       token.copy(b, 16);
       s.write(b);
     };
-    const refused = (why: string, cause?: unknown): void =>
-      fail(new PermissionDeniedError(`SASL ${sasl.mechanism} login as "${sasl.user}" to ${who} failed: ${why}`, { cause, context: { hosts, side: security.side } }));
+    const refused = (why: string, cause?: unknown, reason = 'refused'): void =>
+      fail(new PermissionDeniedError(`SASL ${sasl.mechanism} login as "${sasl.user}" to ${who} failed: ${why}`, { cause, context: { hosts, side: security.side, reason } }));
     cm.onSocketData = function (this: Cm, chunk: Buffer): void {
       if (this.socket !== sock) {
         sock = this.socket;
@@ -186,6 +186,12 @@ export function secureClient(client: zk.Client, hosts: string, security: ZkSecur
         }
         const tlen = pkt.length >= 24 ? pkt.readInt32BE(20) : -1;
         const token = tlen > 0 ? Buffer.from(pkt.subarray(24, 24 + tlen)) : Buffer.alloc(0);
+        // A server without a SASL provider (no authProvider.sasl, no JAAS "Server" section) answers
+        // the first SASL request with an empty token instead of a DIGEST-MD5 challenge.
+        if (token.length === 0 && !mech!.started) {
+          refused('the server offers no SASL login (no authProvider.sasl or no JAAS "Server" section on it)', undefined, 'no-sasl');
+          return;
+        }
         let answer: Buffer;
         try {
           answer = mech!.step(token);

@@ -31,6 +31,8 @@ export interface ZkSecurity {
   sasl?: ZkSaslOptions;
   /** Which side this is (`source`, `target`), named in every authentication error. */
   side?: string;
+  /** A plain session on purpose, whatever `withZkSecurity` would give (probes). */
+  plain?: boolean;
 }
 
 /** The files and names an operator gives for one side; loaded by `loadSecurity`. */
@@ -67,28 +69,29 @@ export function readSecretFile(file: string, what: string, flag: string): string
 
 /**
  * Read the files of a spec into a ZkSecurity (undefined when the spec asks for nothing). `prefix`
- * is the flag prefix (`--`, `--source-`, `--target-`) for the error messages.
+ * is the flag prefix (`--`, `--source-`, `--target-`) for the error messages; `flag` names a
+ * setting another way (inventory variables: `tls-ca` → `zk_tls_ca_file`).
  */
-export function loadSecurity(spec: ZkSecuritySpec, prefix = '--', side?: string): ZkSecurity | undefined {
+export function loadSecurity(spec: ZkSecuritySpec, prefix = '--', side?: string, flag: (name: string) => string = (n) => `${prefix}${n}`): ZkSecurity | undefined {
   const out: ZkSecurity = {};
   if (side) out.side = side;
   const wantsTls = spec.tls || spec.tlsCa !== undefined || spec.tlsCert !== undefined || spec.tlsKey !== undefined || spec.tlsServerName !== undefined;
   if (wantsTls) {
     if ((spec.tlsCert === undefined) !== (spec.tlsKey === undefined)) {
-      throw new InvalidInputError(`${prefix}tls-cert and ${prefix}tls-key go together: give both or neither`);
+      throw new InvalidInputError(`${flag('tls-cert')} and ${flag('tls-key')} go together: give both or neither`);
     }
     const tls: ZkTlsOptions = { serverName: spec.tlsServerName ?? false };
-    if (spec.tlsCa !== undefined) tls.ca = readFile(spec.tlsCa, 'TLS CA file', `${prefix}tls-ca`);
-    if (spec.tlsCert !== undefined) tls.cert = readFile(spec.tlsCert, 'TLS certificate file', `${prefix}tls-cert`);
-    if (spec.tlsKey !== undefined) tls.key = readFile(spec.tlsKey, 'TLS key file', `${prefix}tls-key`);
+    if (spec.tlsCa !== undefined) tls.ca = readFile(spec.tlsCa, 'TLS CA file', flag('tls-ca'));
+    if (spec.tlsCert !== undefined) tls.cert = readFile(spec.tlsCert, 'TLS certificate file', flag('tls-cert'));
+    if (spec.tlsKey !== undefined) tls.key = readFile(spec.tlsKey, 'TLS key file', flag('tls-key'));
     out.tls = tls;
   }
   if ((spec.saslUser === undefined) !== (spec.saslPasswordFile === undefined)) {
-    throw new InvalidInputError(`${prefix}sasl-user and ${prefix}sasl-password-file go together: give both or neither`);
+    throw new InvalidInputError(`${flag('sasl-user')} and ${flag('sasl-password-file')} go together: give both or neither`);
   }
   if (spec.saslUser !== undefined && spec.saslPasswordFile !== undefined) {
-    if (spec.saslUser === '' || /[\s"\\,]/.test(spec.saslUser)) throw new InvalidInputError(`${prefix}sasl-user "${spec.saslUser}" must be a non-empty name without blanks, quotes, commas or backslashes`);
-    out.sasl = { mechanism: 'DIGEST-MD5', user: spec.saslUser, password: readSecretFile(spec.saslPasswordFile, 'SASL password file', `${prefix}sasl-password-file`) };
+    if (spec.saslUser === '' || /[\s"\\,]/.test(spec.saslUser)) throw new InvalidInputError(`${flag('sasl-user')} "${spec.saslUser}" must be a non-empty name without blanks, quotes, commas or backslashes`);
+    out.sasl = { mechanism: 'DIGEST-MD5', user: spec.saslUser, password: readSecretFile(spec.saslPasswordFile, 'SASL password file', flag('sasl-password-file')) };
   }
   return out.tls || out.sasl ? out : undefined;
 }

@@ -60,7 +60,8 @@ export class MetaService {
       }
     }
     try {
-      this.zk = await ZkSession.connect(c.zkHosts, { sessionTimeoutMs: c.zkTimeoutMs, connectTimeoutMs: c.zkTimeoutMs });
+      const security = c.zkSasl ? { sasl: { mechanism: 'DIGEST-MD5' as const, ...c.zkSasl } } : undefined;
+      this.zk = await ZkSession.connect(c.zkHosts, { sessionTimeoutMs: c.zkTimeoutMs, connectTimeoutMs: c.zkTimeoutMs, ...(security ? { security } : {}) });
     } catch (e) {
       this.log.error('meta_service', `init remote storage failed, err = ERR_TIMEOUT (${(e as Error).message})`);
       this.log.fatal('main', 'start app failed, err = ERR_TIMEOUT');

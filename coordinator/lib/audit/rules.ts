@@ -6,15 +6,18 @@
  */
 import {
   canonicalValue,
+  describeZkAuth,
   formatKeyPath,
   hasPlaceholder,
   invalidValueReason,
   KeyPath,
   listItems,
   MetaConfig,
+  metaZkAuth,
   MIGRATION_KEYS,
   normalizeRoot,
   sameValue,
+  ZK_AUTH_KEYS,
 } from '../config-edit';
 import type { HostOutcome } from '../fleet';
 import type { PegasusCluster } from '../inventory';
@@ -64,9 +67,9 @@ export function isUnder(path: string, root: string): boolean {
   return root === '/' || path === root || path.startsWith(`${root}/`);
 }
 
-/** The keys an audit reads and shows: the migration keys, then `--expect` keys not among them. */
+/** The keys an audit reads and shows: the migration keys, the ZooKeeper authentication keys, then `--expect` keys not among them. */
 export function auditKeys(expect: readonly Expectation[]): KeyPath[] {
-  const keys = [...MIGRATION_KEYS];
+  const keys = [...MIGRATION_KEYS, ...ZK_AUTH_KEYS];
   for (const e of expect) if (!keys.some((k) => k.section === e.section && k.key === e.key)) keys.push({ section: e.section, key: e.key });
   return keys;
 }
@@ -127,10 +130,32 @@ export function clusterFindings(input: ClusterInput, ctx: RuleContext): Finding[
     f.add(CRITICAL_DRIFT.has(k) ? 'error' : 'warning', 'drift', `${k} differs between metas${why}: ${desc}`, [], k);
   }
 
+  zkAuthRules(f, read);
+
   if (!input.running && !input.runningSkipped && read.length > 0) {
     f.add('warning', 'cluster-unreachable', `could not ask the running cluster (cluster_info), so the files were not compared with what it runs: ${input.runningError ?? 'no answer'}`);
   }
   return f.sorted();
+}
+
+/**
+ * ZooKeeper authentication (docs/pegasus-internals.md §3, §8.12): every meta of a cluster must log
+ * in to the ensemble the same way, or a restart leaves the metas that differ unable to open a
+ * session on an ensemble that enforces SASL (or, the other way, the ensemble refuses one kind).
+ * Settings Pegasus refuses or cannot log in with are reported per host.
+ */
+function zkAuthRules(f: Findings, read: readonly { host: string; value: MetaConfig }[]): void {
+  const groups = new Map<string, string[]>();
+  for (const { host, value } of read) {
+    const a = metaZkAuth(value.values);
+    for (const p of a.problems) f.add('error', 'zk-auth-incomplete', p, [host]);
+    const d = describeZkAuth(a);
+    groups.set(d, [...(groups.get(d) ?? []), host]);
+  }
+  if (groups.size > 1) {
+    const desc = [...groups].map(([d, hosts]) => `${hosts.join(', ')}: ${d}`).join('; ');
+    f.add('error', 'zk-auth-drift', `the metas authenticate to ZooKeeper differently (on an ensemble that enforces SASL the others cannot open a session; set the same [zookeeper] sasl_* / [security] enable_zookeeper_kerberos everywhere): ${desc}`);
+  }
 }
 
 function hostRules(f: Findings, input: ClusterInput, ctx: RuleContext, host: string, cfg: MetaConfig, v: (k: string) => string | null): void {

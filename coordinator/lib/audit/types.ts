@@ -21,7 +21,9 @@ export type Severity = 'error' | 'warning';
  * - `refused-line`: a line Pegasus refuses the whole file for;
  * - `placeholder`: an unexpanded `%{...}` deployment placeholder;
  * - `shared-root`: two clusters use the same ZooKeeper root or lock root on the same ensemble;
- * - `cluster-unreachable`: the running cluster could not be asked (`cluster_info`), so nothing was compared with it.
+ * - `cluster-unreachable`: the running cluster could not be asked (`cluster_info`), so nothing was compared with it;
+ * - `zk-auth-drift`: metas of one cluster authenticate to ZooKeeper differently (SASL mechanism or user);
+ * - `zk-auth-incomplete`: SASL settings a meta cannot log in with (no user or password file, an unknown mechanism).
  */
 export type FindingCode =
   | 'agent-unreachable'
@@ -40,7 +42,9 @@ export type FindingCode =
   | 'refused-line'
   | 'placeholder'
   | 'shared-root'
-  | 'cluster-unreachable';
+  | 'cluster-unreachable'
+  | 'zk-auth-drift'
+  | 'zk-auth-incomplete';
 
 export interface Finding {
   cluster: string;

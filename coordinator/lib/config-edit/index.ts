@@ -2,6 +2,8 @@
 export { formatKeyPath, parseAssignment, parseKeyPath } from './key-path';
 export type { Assignment, KeyPath } from './key-path';
 export { canonicalValue, hasPlaceholder, invalidValueReason, listItems, MIGRATION_KEYS, misplacedKey, normalizeRoot, sameValue } from './pegasus-keys';
+export { describeZkAuth, metaZkAuth, ZK_AUTH_KEYS } from './zk-auth-keys';
+export type { MetaZkAuth, ZkAuthMechanism } from './zk-auth-keys';
 export { extractMetaConfig, getConfig, readMetaConfigs, reduceConfigView, selectTargets } from './read';
 export type { ConfigView, GetConfigOptions, GetConfigResult, MetaConfig, ReadConfigsOptions } from './read';
 export { setConfig, validateConfigEdits } from './set';

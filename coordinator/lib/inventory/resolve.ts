@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { InvalidInputError } from '../../../shared/errors';
 import { expandArgv, splitCommandLine } from '../shell/argv';
 import { RawGroup, RawInventory, RawVar, SourcePos, where } from './raw';
-import { AgentTls, Inventory, INVENTORY_DEFAULTS, MetaHost, PegasusCluster } from './types';
+import { AgentTls, ClusterZkSecurity, Inventory, INVENTORY_DEFAULTS, MetaHost, PegasusCluster, ZkSecurityVars } from './types';
 
 /**
  * Turn a raw inventory into clusters of meta servers with every variable resolved.
@@ -41,7 +41,14 @@ export const INVENTORY_VARIABLES = [
   'agent_key_file',
   'agent_token_file',
   'agent_server_name',
+  ...ZK_VARIABLES('zk_'),
+  ...ZK_VARIABLES('zk_new_'),
 ] as const;
+
+/** The ZooKeeper security variables under one prefix (`zk_` for every ensemble, `zk_new_` for the new one). */
+function ZK_VARIABLES<P extends string>(p: P) {
+  return [`${p}tls_ca_file`, `${p}tls_cert_file`, `${p}tls_key_file`, `${p}tls_server_name`, `${p}sasl_user`, `${p}sasl_password_file`] as const;
+}
 
 /** Placeholders that `pegasus_shell` may use. */
 export const SHELL_PLACEHOLDERS = ['meta_servers', 'cluster'] as const;
@@ -124,6 +131,7 @@ export function resolveInventory(raw: RawInventory, opts: ResolveOptions = {}): 
   for (const group of clusterGroups.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const metas: MetaHost[] = [];
     const shells = new Map<string, { template: string; host: string; pos: SourcePos }>();
+    const zks = new Map<string, { json: string; value: ClusterZkSecurity }>();
     for (const host of clusterHosts.get(group.name) ?? []) {
       if (clusterOf.get(host) !== group.name) continue;
       const vars = hostVariables(raw, host, hostGroups.get(host) ?? [], parents, depth);
@@ -136,6 +144,8 @@ export function resolveInventory(raw: RawInventory, opts: ResolveOptions = {}): 
       const metaService = r.serviceName('meta_service') ?? INVENTORY_DEFAULTS.metaService;
       const shell = r.string('pegasus_shell');
       const tls = r.tls(baseDir, address);
+      const zk = r.zkSecurity(baseDir);
+      zks.set(host, { json: JSON.stringify(zk), value: zk });
       if (metaConfig === undefined) r.missing('meta_config', 'absolute path of the meta server\'s config.ini on the host');
       if (shell === undefined) r.missing('pegasus_shell', 'e.g. "/opt/pegasus/run.sh shell --cluster {meta_servers}"');
       else shells.set(host, { template: shell, host, pos: vars.get('pegasus_shell')!.pos });
@@ -175,6 +185,12 @@ export function resolveInventory(raw: RawInventory, opts: ResolveOptions = {}): 
           [...shells.values()].map((s) => `host "${s.host}" has ${JSON.stringify(s.template)} (${where(s.pos)})`).join(', '),
       );
     }
+    // One migration, one way to log in: the coordinator cannot use different credentials per meta.
+    const zkSets = [...new Set([...zks.values()].map((z) => z.json))];
+    if (zkSets.length > 1) {
+      problems.push(`cluster ${group.name}: the zk_* / zk_new_* variables must be the same for every meta of a cluster, but ${[...zks].map(([h, z]) => `host "${h}" has ${z.json}`).join(', ')}`);
+    }
+    const zkSecurity = [...zks.values()][0]?.value ?? {};
     const template = templates[0];
     let argv: string[] | undefined;
     if (template !== undefined && templates.length === 1) {
@@ -187,7 +203,7 @@ export function resolveInventory(raw: RawInventory, opts: ResolveOptions = {}): 
     }
     // Incomplete clusters are dropped here; the problems recorded above are thrown below.
     if (argv !== undefined && template !== undefined) {
-      clusters.push({ name: group.name, metas, metaServers, shell: { template, argv } });
+      clusters.push({ name: group.name, metas, metaServers, shell: { template, argv }, ...(zkSecurity.all || zkSecurity.target ? { zk: zkSecurity } : {}) });
     }
   }
 
@@ -405,6 +421,29 @@ class HostResolver {
     if (s === undefined) return undefined;
     if (s.startsWith('~')) return this.bad(name, `${JSON.stringify(s)}: "~" is not expanded; use an absolute path or one relative to the inventory file`);
     return path.resolve(baseDir, s);
+  }
+
+  /** zk_* and zk_new_*: paths resolved like the agent TLS files; pairs (cert+key, user+password file) checked. */
+  zkSecurity(baseDir: string): ClusterZkSecurity {
+    const one = (p: string): ZkSecurityVars | undefined => {
+      const v: ZkSecurityVars = {};
+      const set = <K extends keyof ZkSecurityVars>(k: K, x: string | undefined): void => {
+        if (x !== undefined) v[k] = x;
+      };
+      set('tlsCa', this.localPath(`${p}tls_ca_file`, baseDir));
+      set('tlsCert', this.localPath(`${p}tls_cert_file`, baseDir));
+      set('tlsKey', this.localPath(`${p}tls_key_file`, baseDir));
+      set('tlsServerName', this.hostName(`${p}tls_server_name`));
+      set('saslUser', this.string(`${p}sasl_user`));
+      set('saslPasswordFile', this.localPath(`${p}sasl_password_file`, baseDir));
+      if ((v.tlsCert === undefined) !== (v.tlsKey === undefined)) this.bad(`${p}tls_cert_file`, `and ${p}tls_key_file go together: set both or neither`);
+      if ((v.saslUser === undefined) !== (v.saslPasswordFile === undefined)) this.bad(`${p}sasl_user`, `and ${p}sasl_password_file go together: set both or neither`);
+      if (v.saslUser !== undefined && /[\s"\\,]/.test(v.saslUser)) this.bad(`${p}sasl_user`, `${JSON.stringify(v.saslUser)} must be a name without blanks, quotes, commas or backslashes`);
+      return Object.keys(v).length > 0 ? v : undefined;
+    };
+    const all = one('zk_');
+    const target = one('zk_new_');
+    return { ...(all ? { all } : {}), ...(target ? { target } : {}) };
   }
 
   tls(baseDir: string, address: string): AgentTls | undefined {

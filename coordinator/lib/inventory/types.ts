@@ -65,6 +65,29 @@ export interface ShellCommand {
   argv: string[];
 }
 
+/**
+ * How the coordinator's own ZooKeeper sessions authenticate during a migration (zk_* inventory
+ * variables, the same on every meta of a cluster). Paths are absolute, on this machine. Pegasus's
+ * metas reach ZooKeeper through `[zookeeper] hosts_list`, which is a plaintext port for them (they
+ * speak no TLS); TLS here is for ensembles that also take TLS on that port
+ * (`client.portUnification=true`).
+ */
+export interface ZkSecurityVars {
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsServerName?: string;
+  saslUser?: string;
+  saslPasswordFile?: string;
+}
+
+export interface ClusterZkSecurity {
+  /** `zk_*`: every ensemble of the cluster (the old one, and the new one unless `target` is set). */
+  all?: ZkSecurityVars;
+  /** `zk_new_*`: the new ensemble (`--to`); replaces `all` there when any is set. */
+  target?: ZkSecurityVars;
+}
+
 export interface PegasusCluster {
   /** The Ansible group name. */
   name: string;
@@ -74,6 +97,8 @@ export interface PegasusCluster {
   metaServers: string;
   /** Required (`pegasus_shell`), and the same on every meta of the cluster. */
   shell: ShellCommand;
+  /** zk_* / zk_new_* variables (optional; the same on every meta of the cluster). */
+  zk?: ClusterZkSecurity;
 }
 
 export interface Inventory {

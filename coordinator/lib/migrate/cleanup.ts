@@ -4,6 +4,8 @@ import { AgentPool, targetsOf } from '../fleet';
 import { normalizeRoot } from '../config-edit';
 import { PegasusShell } from '../shell';
 import { loadCluster } from './env';
+import type { PegasusCluster } from '../inventory';
+import { withRunZkSecurity } from './zk-security';
 import { connectZk } from './preflight';
 import { readTree, removeTree } from './tree';
 
@@ -45,8 +47,12 @@ export interface CleanupResult extends CleanupCheck {
 }
 
 export async function cleanupOld(o: CleanupOptions): Promise<CleanupResult> {
-  const say = o.progress ?? (() => undefined);
   const cluster = loadCluster({ inventory: o.inventory, cluster: o.cluster }, o.env);
+  return withRunZkSecurity(cluster, { old: o.old }, () => cleanupIn(o, cluster));
+}
+
+async function cleanupIn(o: CleanupOptions, cluster: PegasusCluster): Promise<CleanupResult> {
+  const say = o.progress ?? (() => undefined);
   const pool = new AgentPool({ coordinator: 'zkmig cleanup' });
   try {
     say('reading every meta config through the agents');

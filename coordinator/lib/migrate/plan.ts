@@ -1,7 +1,8 @@
 import { unalivePlanLines } from './unalive';
 import { setConfig } from '../config-edit';
 import type { PegasusCluster } from '../inventory';
-import { openEnv } from './env';
+import { loadCluster, openEnv } from './env';
+import { withRunZkSecurity } from './zk-security';
 import type { Emit } from './events';
 import { MigrateInput, MigrateParams, resolveParams } from './params';
 import { PONR_TEXT } from './no-return';
@@ -79,6 +80,10 @@ export function plannedSteps(params: MigrateParams, f: PreflightFacts, cluster: 
 
 export async function planMigration(input: MigrateInput, o: { env: NodeJS.ProcessEnv; stateDir: string; emit?: Emit }): Promise<MigrationPlan> {
   const params = resolveParams({ ...input, dryRun: true });
+  return withRunZkSecurity(loadCluster(params, o.env), params.to, () => planIn(params, o));
+}
+
+async function planIn(params: MigrateParams, o: { env: NodeJS.ProcessEnv; stateDir: string; emit?: Emit }): Promise<MigrationPlan> {
   const env = openEnv({ run: 'plan', params, journal: undefined, emit: o.emit ?? (() => undefined), stateDir: o.stateDir, env: o.env });
   try {
     const facts = await preflight(env);

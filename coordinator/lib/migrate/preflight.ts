@@ -1,7 +1,7 @@
 import { InvalidInputError, PreconditionError, toAppError } from '../../../shared/errors';
 import { ZkSession } from '../../../shared/zk/client';
 import { auditFleet } from '../audit';
-import { canonicalValue, listItems, MetaConfig, MIGRATION_KEYS, readMetaConfigs } from '../config-edit';
+import { canonicalValue, listItems, MetaConfig, metaZkAuth, MIGRATION_KEYS, readMetaConfigs, ZK_AUTH_KEYS } from '../config-edit';
 import type { KeyPath } from '../config-edit/key-path';
 import { targetsOf } from '../fleet';
 import { checkHealth } from '../health';
@@ -12,6 +12,8 @@ import { cClientHostProblems, sameEnsembleProblems } from './ensemble-guard';
 import { lossesOf, runningJobsOf, TreeLosses } from './losses';
 import { estimateMs, inactiveWaitMs, ReplicationTiming, timingFrom } from './timing';
 import { fingerprint, isEmptyRoot, readTree } from './tree';
+import { judgeZkAuth, probeEnsembleAuth } from './zk-auth-check';
+import { runZkSecurity } from './zk-security';
 
 /**
  * The checks before anything changes (both methods): every meta of `server_list` is in the
@@ -108,7 +110,7 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
 
   say(`asking the ${cluster.metas.length} agents for facts, meta configs and the audit`);
   const targets = targetsOf([cluster]);
-  const configs = await readMetaConfigs({ pool: env.pool, targets, keys: [...MIGRATION_KEYS, ...EXTRA_KEYS] });
+  const configs = await readMetaConfigs({ pool: env.pool, targets, keys: [...MIGRATION_KEYS, ...ZK_AUTH_KEYS, ...EXTRA_KEYS] });
   // The run lock lives in the source ensemble: take it as soon as the configs name the source, so
   // that a second coordinator is told so before it reports the first one's work as problems.
   const named = configs.find((c) => c.value?.values['zookeeper.hosts_list'])?.value?.values['zookeeper.hosts_list'];
@@ -197,6 +199,7 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
   say(`reading ${root} on the source ${source}`);
   let size = { nodes: 0, bytes: 0, ephemeral: 0, digest: '', maxMzxid: '0' };
   let losses: TreeLosses = { duplications: 0, backupPolicies: 0, bulkLoads: 0, droppedTables: [], rangerPolicies: false, lines: [] };
+  let saslAcls = 0;
   try {
     const t = await fingerprint(source, root);
     if (!t.exists) problems.push(`cluster_root ${root} does not exist in the source ensemble ${source}`);
@@ -205,6 +208,7 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
       const src = await connectZk(source, 'source');
       try {
         const list = (await readTree(src, root, { keepData: true })).list;
+        saslAcls = list.filter((n) => n.acl.some((a) => a.id.scheme === 'sasl')).length;
         if (params.method === 'recover') losses = lossesOf(list);
         const jobs = runningJobsOf(list);
         if (jobs.length > 0 && !params.allowRunningJobs) {
@@ -217,6 +221,13 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
   } catch (e) {
     problems.push(`the source ensemble ${source}: ${toAppError(e).message}`);
   }
+
+  say(`checking which authentication the metas, ${source} and ${params.to} use`);
+  const zsec = runZkSecurity(cluster, params.to);
+  const [srcAuth, dstAuth] = await Promise.all([probeEnsembleAuth(source, zsec.resolve(source)), probeEnsembleAuth(params.to, zsec.resolve(params.to))]);
+  const auth = judgeZkAuth(metaZkAuth(c0), srcAuth, dstAuth, saslAcls, zsec.saslFor);
+  problems.push(...auth.problems);
+  warnings.push(...auth.warnings);
 
   say(`checking the target ${params.to}`);
   const dst = await connectZk(params.to, 'target').catch((e: unknown) => {
@@ -240,6 +251,9 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
       if (negotiated !== undefined && negotiated !== zkTimeoutMs) {
         warnings.push(`the target grants ${negotiated} ms sessions where the metas ask for [zookeeper] timeout_ms = ${zkTimeoutMs} (its min/maxSessionTimeout); docs/pegasus-internals.md §8.9`);
       }
+    } catch (e) {
+      // e.g. SESSIONCLOSEDREQUIRESASLAUTH from a target that enforces SASL: a problem among the others, not a crash.
+      problems.push(`the target ${params.to}: ${toAppError(e).message}`);
     } finally {
       dst.close();
     }

@@ -6,6 +6,8 @@ import { NoReturn, pointOfNoReturn } from './no-return-probe';
 import { rollForward, stepsLeft } from './roll-forward';
 import { ROLL_FORWARD_RETRY_DELAYS_MS } from './transient';
 import { loadCluster, openEnv, RunEnv, AgentSettings } from './env';
+import { withZkSecurity } from '../../../shared/zk/client';
+import { runZkSecurity, withRunZkSecurity } from './zk-security';
 import { Emit, RunSummary } from './events';
 import { Journal, JournalEntry, replay, RunOutcome, RunState } from './journal';
 import { MigrateInput, MigrateParams, resolveParams } from './params';
@@ -80,12 +82,13 @@ function journaledEmit(journal: Journal, emit: Emit): Emit {
 /** Start a new run. Resolves with the outcome; throws only for bad input (before a journal exists). */
 export async function migrate(input: MigrateInput, o: RunOptions): Promise<RunResult> {
   const params = resolveParams(input);
-  loadCluster(params, o.env); // a bad inventory or an unknown cluster is bad input: refused before any journal exists
+  // A bad inventory, an unknown cluster or an unreadable zk_* file is bad input: refused before any journal exists.
+  const zk = runZkSecurity(loadCluster(params, o.env), params.to);
   const run = newRunId(params.cluster);
   const file = runFile(o.stateDir, run);
   const journal = Journal.create(file);
   journal.append({ kind: 'run-start', run, params: params as unknown as Record<string, unknown> });
-  return drive({ run, file, journal, params, state: undefined, o, mode: 'forward' });
+  return withZkSecurity(zk.resolve, () => drive({ run, file, journal, params, state: undefined, o, mode: 'forward' }));
 }
 
 /** Continue a run from its journal (the step in flight when the coordinator died runs again). */
@@ -104,7 +107,7 @@ export async function resume(run: string, o: RunOptions): Promise<RunResult> {
   const rollingBack = state.outcome === 'rollback-failed' || Journal.read(file).some((e) => e.kind === 'step-intent' && e.step.startsWith(ROLLBACK_PREFIX));
   const journal = Journal.open(file);
   journal.append({ kind: 'note', text: 'resumed', data: { pid: process.pid } });
-  return drive({ run, file, journal, params, state, o, mode: rollingBack ? 'rollback' : 'forward' });
+  return withRunZkSecurity(loadCluster(params, o.env), params.to, () => drive({ run, file, journal, params, state, o, mode: rollingBack ? 'rollback' : 'forward' }));
 }
 
 /** Return a run's cluster to the old ensemble. */
@@ -113,7 +116,7 @@ export async function rollback(run: string, o: RunOptions): Promise<RunResult> {
   requireRollbackable(run, state, params);
   const journal = Journal.open(file);
   journal.append({ kind: 'note', text: 'rollback-requested', data: { pid: process.pid } });
-  return drive({ run, file, journal, params, state, o, mode: 'rollback' });
+  return withRunZkSecurity(loadCluster(params, o.env), params.to, () => drive({ run, file, journal, params, state, o, mode: 'rollback' }));
 }
 
 /**
@@ -311,6 +314,11 @@ export interface RollbackPlan {
 
 /** What `zkmig rollback RUN` would do, shown before it asks: which kind of rollback, and its steps. Changes nothing. */
 export async function planRollback(run: string, o: { stateDir: string; env: NodeJS.ProcessEnv }): Promise<RollbackPlan> {
+  const { params } = openRun(o.stateDir, run);
+  return withRunZkSecurity(loadCluster(params, o.env), params.to, () => planRollbackIn(run, o));
+}
+
+async function planRollbackIn(run: string, o: { stateDir: string; env: NodeJS.ProcessEnv }): Promise<RollbackPlan> {
   const { file, params, state } = openRun(o.stateDir, run);
   requireRollbackable(run, state, params);
   const entries = Journal.read(file);

@@ -109,13 +109,13 @@ export interface InventoryMeta {
 }
 
 /** The Ansible inventory (YAML) of the sandbox cluster; `pegasus_shell` runs the simulated shell. */
-export function writeInventory(file: string, cluster: string, metas: InventoryMeta[], pki: Pki): void {
+export function writeInventory(file: string, cluster: string, metas: InventoryMeta[], pki: Pki, extraVars: Record<string, string> = {}): void {
   const hosts: Record<string, Record<string, unknown>> = {};
   for (const m of metas) hosts[m.name] = { ansible_host: '127.0.0.1', meta_port: m.metaPort, agent_port: m.agentPort, meta_config: m.metaConfig };
   const doc = {
     all: {
       // The agents' certificate is for localhost (and 127.0.0.1): verify the name, not the IP (RFC 6066 SNI).
-      vars: { agent_ca_file: pki.ca, agent_cert_file: pki.cert, agent_key_file: pki.key, agent_server_name: 'localhost' },
+      vars: { agent_ca_file: pki.ca, agent_cert_file: pki.cert, agent_key_file: pki.key, agent_server_name: 'localhost', ...extraVars },
       children: {
         [cluster]: {
           vars: { meta_service: META_SERVICE, pegasus_shell: `${process.execPath} ${SIM_BIN.shell} --cluster {meta_servers}` },

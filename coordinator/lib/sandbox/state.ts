@@ -49,6 +49,8 @@ export interface SandboxState {
   tables: { name: string; partitions: number }[];
   /** `--profile` it was started with (absent in state files written before profiles existed). */
   profile?: string;
+  /** `up --secure`: both ensembles enforce SASL. */
+  secure?: boolean;
 }
 
 /** `--dir`, else $ZKMIG_SANDBOX_DIR, else `<tmpdir>/zkmig-sandbox-<uid>`. */

@@ -6,7 +6,9 @@ import { SIM_BIN, SimCluster, SimTiming } from '../../../sim/cluster';
 import { AgentClient } from '../agent-client';
 import { appInfoJson } from '../zk/pegasus-tree';
 import { seedNodes } from '../zk/seed';
-import { ZkEnsemble, freePort } from '../zk-server';
+import { ZkEnsemble, ZkServerOptions, freePort } from '../zk-server';
+import { withZkSecurity } from '../../../shared/zk/client';
+import type { ZkSaslOptions } from '../../../shared/zk/security';
 import { teardown } from './down';
 import { AGENT_MAIN, META_SERVICE, makePki, writeAgentConfig, writeInventory } from './files';
 import { SANDBOX_PROFILES, SandboxProfile, sandboxProfile } from './profiles';
@@ -61,6 +63,13 @@ export interface SandboxUpOptions {
    * defaults (a replica lease that outlives a restart of every meta, say). @default the fast timing
    */
   timing?: Partial<SimTiming>;
+  /**
+   * Secured ZooKeeper (`sandbox up --secure`): both ensembles require SASL DIGEST-MD5
+   * (`authProvider.sasl`, a JAAS `Server` section, `enforce.auth.enabled=true`), the metas log in
+   * with `[zookeeper] sasl_*` and the inventory gives zkmig its login (`zk_sasl_*`). No TLS: Pegasus's
+   * metas speak none to ZooKeeper. @default false
+   */
+  secure?: boolean;
   /** Progress lines (only shown on a terminal by the CLI). */
   progress?: (msg: string) => void;
 }
@@ -80,10 +89,15 @@ export interface SandboxInfo {
   profile: string;
   /** True when a running sandbox was found and left as it was. */
   alreadyUp: boolean;
+  /** Both ensembles enforce SASL (`--secure`); the login is in the inventory. */
+  secure: boolean;
 }
 
 /** What `up` creates in the sandbox directory (and may therefore remove again). */
-const OWN_ENTRIES = ['zk-old', 'zk-new', 'cluster', 'agents', 'pki', 'inventory.yaml'];
+const OWN_ENTRIES = ['zk-old', 'zk-new', 'zk-sasl', 'cluster', 'agents', 'pki', 'inventory.yaml'];
+
+/** The SASL user of a `--secure` sandbox (metas and zkmig alike). */
+export const SANDBOX_SASL_USER = 'pegasus';
 
 export const DEFAULT_TABLES: SandboxTable[] = SANDBOX_PROFILES.default!.tables;
 
@@ -99,6 +113,7 @@ export function infoOf(s: SandboxState, alreadyUp: boolean): SandboxInfo {
     tables: s.tables,
     profile: s.profile ?? 'default',
     alreadyUp,
+    secure: s.secure === true,
   };
 }
 
@@ -136,6 +151,7 @@ export async function sandboxUp(o: SandboxUpOptions): Promise<SandboxInfo> {
     metas: [],
     tables: o.tables ?? profile.tables,
     profile: profile.name,
+    ...(o.secure ? { secure: true } : {}),
   };
   writeState(state);
   try {
@@ -154,8 +170,9 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
   const tie = o.tie ?? false;
   const nodeEnv: Record<string, string> = { [SANDBOX_ENV]: state.id, ...(tie ? { PEGASUS_SIM_PARENT_PID: String(process.pid) } : {}) };
 
-  say('starting two ZooKeeper ensembles (old and new)');
-  const zkOpts = { marker: state.javaMarker, tieToParent: tie, jvmArgs: ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'] };
+  const sasl = o.secure ? saslFiles(path.join(dir, 'zk-sasl')) : undefined;
+  say(`starting two ZooKeeper ensembles (old and new)${sasl ? ', both requiring SASL DIGEST-MD5' : ''}`);
+  const zkOpts = { marker: state.javaMarker, tieToParent: tie, jvmArgs: ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'], ...(sasl ? sasl.server : {}) };
   const [oldZk, newZk] = await Promise.all([
     ZkEnsemble.start({ ...zkOpts, members: o.zkMembers?.old ?? 1, baseDir: path.join(dir, 'zk-old') }),
     ZkEnsemble.start({ ...zkOpts, members: o.zkMembers?.new ?? 1, baseDir: path.join(dir, 'zk-new') }),
@@ -178,6 +195,7 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
     replicaCount: profile.replicaServers,
     tieToParent: tie,
     timing: o.timing ?? profile.timing ?? 'fast',
+    ...(sasl ? { zkSasl: { user: SANDBOX_SASL_USER, passwordFile: sasl.passwordFile } } : {}),
   });
   state.clusterRoot = sim.opts.clusterRoot;
   state.metaServers = sim.metaList;
@@ -185,7 +203,8 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
   const ballast = o.ballast ?? profile.ballast;
   if (ballast && ballast.droppedTables > 0) {
     say(`seeding ${ballast.droppedTables} dropped tables of ${ballast.partitions} partitions into the old ensemble`);
-    await seedNodes(oldZk.connectString, ballastNodes(state.clusterRoot, ballast.droppedTables, ballast.partitions));
+    const seed = (): Promise<unknown> => seedNodes(oldZk.connectString, ballastNodes(state.clusterRoot, ballast.droppedTables, ballast.partitions));
+    await (sasl ? withZkSecurity(() => ({ sasl: sasl.client }), seed) : seed());
   }
 
   say(`starting ${sim.replicas.length} replica servers`);
@@ -232,9 +251,32 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
     state.cluster,
     sim.metas.map((m, i) => ({ name: `meta${m.index}`, metaPort: m.port, agentPort: agentPorts[i]!, metaConfig: m.configPath })),
     pki,
+    sasl ? { zk_sasl_user: SANDBOX_SASL_USER, zk_sasl_password_file: sasl.passwordFile } : {},
   );
   state.status = 'up';
   writeState(state);
+}
+
+/**
+ * The secrets of a `--secure` sandbox: a random password in a 0600 file (what the metas'
+ * `sasl_password_file` and the inventory's `zk_sasl_password_file` name) and the servers' JAAS
+ * file with the same user (DigestLoginModule), plus the zoo.cfg lines that enforce SASL.
+ */
+function saslFiles(dir: string): { passwordFile: string; client: ZkSaslOptions; server: Pick<ZkServerOptions, 'extraConfig' | 'extraJvmArgs'> } {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const password = crypto.randomBytes(18).toString('base64url');
+  const passwordFile = path.join(dir, `${SANDBOX_SASL_USER}.pw`);
+  fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+  const jaas = path.join(dir, 'jaas.conf');
+  fs.writeFileSync(jaas, `Server {\n org.apache.zookeeper.server.auth.DigestLoginModule required\n user_${SANDBOX_SASL_USER}="${password}";\n};\n`, { mode: 0o600 });
+  return {
+    passwordFile,
+    client: { mechanism: 'DIGEST-MD5', user: SANDBOX_SASL_USER, password },
+    server: {
+      extraJvmArgs: [`-Djava.security.auth.login.config=${jaas}`],
+      extraConfig: ['authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider', 'enforce.auth.enabled=true', 'enforce.auth.schemes=sasl'],
+    },
+  };
 }
 
 /**

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { AppError, toAppError } from '../../../shared/errors';
+import { ZK_CODE, ZkSession, zkCodeOf } from '../../../shared/zk/client';
+import type { ZkSecurity } from '../../../shared/zk/security';
+import { describeZkAuth, MetaZkAuth } from '../config-edit';
+
+/**
+ * Before any change, compare how the metas log in to ZooKeeper (their configs, read through the
+ * agents) with what the old and the new ensemble ask for (docs/pegasus-internals.md §8.12): a meta
+ * that cannot open a session on the new ensemble does not start, and the migration would stop
+ * half-way with the metas down.
+ */
+
+/** What one ensemble asks of its clients, found by asking it (no configuration is read). */
+export interface EnsembleAuth {
+  hosts: string;
+  /** A plain session's first request is refused with SESSIONCLOSEDREQUIRESASLAUTH (`enforce.auth.enabled=true`). */
+  enforced: boolean | undefined;
+  /** The server answers a SASL request with a DIGEST-MD5 challenge (`authProvider.sasl` and a JAAS `Server` section). */
+  sasl: 'offered' | 'absent' | undefined;
+  /** Why a field is undefined (the ensemble did not answer, ...). */
+  error?: string;
+}
+
+const PROBE_MS = 8000;
+
+/**
+ * Ask an ensemble whether it enforces SASL and whether it offers it at all. The second question
+ * is a DIGEST-MD5 login as `zkmig-probe` with a random password: the server either answers with a
+ * challenge (SASL offered; the login then fails, which the server logs as one failed login) or with
+ * an empty token (no SASL provider). `security` (TLS) is used for the connection when given.
+ */
+export async function probeEnsembleAuth(hosts: string, security?: ZkSecurity): Promise<EnsembleAuth> {
+  const out: EnsembleAuth = { hosts, enforced: undefined, sasl: undefined };
+  const base = security?.tls ? { tls: security.tls } : undefined;
+  let s: ZkSession | undefined;
+  try {
+    // Explicitly without SASL: not the run's login (withZkSecurity), or the answer would always be "not enforced".
+    s = await ZkSession.connect(hosts, { sessionTimeoutMs: PROBE_MS, connectTimeoutMs: PROBE_MS, security: base ?? { plain: true } });
+    await s.exists('/');
+    out.enforced = false;
+  } catch (e) {
+    const code = zkCodeOf((e as { cause?: unknown }).cause) ?? (e as { zkCode?: number }).zkCode;
+    if (code === ZK_CODE.SESSION_CLOSED_REQUIRE_SASL_AUTH) out.enforced = true;
+    else out.error = toAppError(e).message;
+  } finally {
+    s?.close();
+  }
+  if (out.error !== undefined) return out;
+  let p: ZkSession | undefined;
+  try {
+    const sasl = { mechanism: 'DIGEST-MD5' as const, user: 'zkmig-probe', password: randomBytes(12).toString('hex') };
+    p = await ZkSession.connect(hosts, { sessionTimeoutMs: PROBE_MS, connectTimeoutMs: PROBE_MS, security: { ...(base ?? {}), sasl } });
+    out.sasl = 'offered'; // a server that accepts any password (no JAAS users?) still offers SASL
+  } catch (e) {
+    const reason = e instanceof AppError ? (e.context as { reason?: string } | undefined)?.reason : undefined;
+    if (reason === 'no-sasl') out.sasl = 'absent';
+    else if (reason === 'refused') out.sasl = 'offered';
+    else out.error = toAppError(e).message;
+  } finally {
+    p?.close();
+  }
+  return out;
+}
+
+export interface AuthCheck {
+  /** Refuse the migration. */
+  problems: string[];
+  warnings: string[];
+}
+
+/**
+ * The judgement, pure: the metas' authentication against the target's (and the source's)
+ * answers. `sourceSaslAcls` counts the tree's znodes with `sasl:` ACLs (copied as they are);
+ * `coordinator` says whether zkmig itself has a SASL login for the new ensemble and the others.
+ */
+export function judgeZkAuth(metas: MetaZkAuth, source: EnsembleAuth, target: EnsembleAuth, sourceSaslAcls = 0, coordinator = { target: false, other: false }): AuthCheck {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  // zkmig's own sessions (copy, checks, run lock) need a login too: from the inventory, never the command line.
+  if (target.enforced && !coordinator.target) {
+    problems.push(`the new ensemble ${target.hosts} requires SASL and zkmig has no login for it: set zk_new_sasl_user and zk_new_sasl_password_file (or zk_sasl_*) in the inventory`);
+  }
+  if (source.enforced && !coordinator.other) {
+    problems.push(`the old ensemble ${source.hosts} requires SASL and zkmig has no login for it: set zk_sasl_user and zk_sasl_password_file in the inventory`);
+  }
+  const how = describeZkAuth(metas);
+  const t = `the new ensemble ${target.hosts}`;
+  if (target.error !== undefined) {
+    warnings.push(`could not tell which authentication ${t} asks for (${target.error}); the metas log in with ${how}`);
+  } else {
+    if (target.enforced && metas.mechanisms.length === 0) {
+      problems.push(
+        `${t} requires SASL (enforce.auth.enabled: it closes every session that has not logged in) but the metas' configs set no ZooKeeper SASL ` +
+          '([zookeeper] sasl_mechanisms_type, or [security] enable_zookeeper_kerberos in v2.5.0): the metas would not start on it. Configure SASL on the metas first, or migrate to an ensemble without enforce.auth',
+      );
+    }
+    if (metas.mechanisms.length > 0 && target.sasl === 'absent') {
+      problems.push(
+        `the metas log in to ZooKeeper with ${how} but ${t} offers no SASL login (no authProvider.sasl or no JAAS "Server" section): their login would fail and they would not start. ` +
+          'Configure the same SASL on the new ensemble first',
+      );
+    }
+    if (metas.mechanisms.includes('GSSAPI') && target.sasl === 'offered') {
+      warnings.push(`the metas log in with ${how}; ${t} offers SASL, but zkmig cannot check Kerberos (that its JAAS "Server" section uses Krb5LoginModule and its principal matches the metas' service name): check it before the cutover`);
+    }
+    if (sourceSaslAcls > 0 && target.sasl === 'absent') {
+      problems.push(`${sourceSaslAcls} znode(s) of the tree have sasl: ACLs, which ${t} cannot honour (it offers no SASL login): after the copy no client could be granted them`);
+    }
+  }
+  if (source.enforced && target.enforced === false) {
+    warnings.push(`the old ensemble ${source.hosts} requires SASL (enforce.auth) but ${t} does not: after the migration any client can open a session on it`);
+  }
+  return { problems, warnings };
+}

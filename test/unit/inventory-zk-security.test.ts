@@ -1,0 +1,64 @@
+import test from 'ava';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { isInvalidInput } from '../../shared/errors';
+import { parseInventory, resolveInventory } from '../../coordinator/lib/inventory';
+import { runZkSecurity } from '../../coordinator/lib/migrate/zk-security';
+
+/** zk_* / zk_new_* inventory variables: the coordinator's own ZooKeeper TLS and SASL during a migration. */
+
+const GOOD_VARS = ['[all:vars]', 'meta_config=/c.ini', 'pegasus_shell=run.sh shell --cluster {meta_servers}', 'agent_ca_file=/ca', 'agent_cert_file=/cert', 'agent_key_file=/key'];
+const resolve = (lines: string[], file = '/etc/zkmig/inv.ini') => resolveInventory(parseInventory(lines.join('\n'), file, 'ini'));
+
+test('zk_* and zk_new_* resolve per cluster, relative paths against the inventory directory', (t) => {
+  const inv = resolve([...GOOD_VARS, 'zk_sasl_user=pegasus', 'zk_sasl_password_file=secrets/zk.pw', 'zk_new_tls_ca_file=/pki/ca.pem', 'zk_new_tls_cert_file=c.pem', 'zk_new_tls_key_file=k.pem', 'zk_new_tls_server_name=zk.example.com', '[c1]', 'm1', 'm2']);
+  t.deepEqual(inv.clusters[0]!.zk, {
+    all: { saslUser: 'pegasus', saslPasswordFile: '/etc/zkmig/secrets/zk.pw' },
+    target: { tlsCa: '/pki/ca.pem', tlsCert: '/etc/zkmig/c.pem', tlsKey: '/etc/zkmig/k.pem', tlsServerName: 'zk.example.com' },
+  });
+  t.deepEqual(inv.warnings, []);
+});
+
+test('a near-miss of a zk_* name is a "did you mean" warning', (t) => {
+  const inv = resolve([...GOOD_VARS, 'zk_sasl_usr=pegasus', 'zk_new_tls_ca_fle=/ca', '[c1]', 'm1']);
+  t.deepEqual(inv.warnings, [
+    '/etc/zkmig/inv.ini:7: group "all": unknown variable "zk_sasl_usr" (did you mean zk_sasl_user?); zkmig ignores it',
+    '/etc/zkmig/inv.ini:8: group "all": unknown variable "zk_new_tls_ca_fle" (did you mean zk_new_tls_ca_file?); zkmig ignores it',
+  ]);
+});
+
+test('pairs go together, a user name is one word, and every meta of a cluster agrees', (t) => {
+  for (const [lines, re] of [
+    [['zk_sasl_user=pegasus'], /zk_sasl_user and zk_sasl_password_file go together/],
+    [['zk_new_tls_cert_file=/c.pem'], /zk_new_tls_cert_file and zk_new_tls_key_file go together/],
+    [['zk_sasl_user=a b', 'zk_sasl_password_file=/pw'], /zk_sasl_user "a b" must be a name without blanks/],
+  ] as const) {
+    const e = t.throws(() => resolve([...GOOD_VARS, ...lines, '[c1]', 'm1']));
+    t.true(isInvalidInput(e));
+    t.regex(e!.message, re);
+  }
+  const e = t.throws(() => resolve([...GOOD_VARS, '[c1]', 'm1 zk_sasl_user=a zk_sasl_password_file=/pw', 'm2']));
+  t.regex(e!.message, /cluster c1: the zk_\* \/ zk_new_\* variables must be the same for every meta of a cluster/);
+});
+
+test('runZkSecurity: zk_new_* for --to, zk_* elsewhere; an unreadable password file is bad input naming the variable', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkmig-invsec-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'old.pw'), 'old-secret\n');
+    fs.writeFileSync(path.join(dir, 'new.pw'), 'new-secret\n');
+    const inv = resolve([...GOOD_VARS, 'zk_sasl_user=old', 'zk_sasl_password_file=old.pw', 'zk_new_sasl_user=new', 'zk_new_sasl_password_file=new.pw', '[c1]', 'm1'], path.join(dir, 'inv.ini'));
+    const s = runZkSecurity(inv.clusters[0]!, 'zk2:2181,zk1:2181');
+    t.like(s.resolve('zk1:2181, zk2:2181'), { side: 'target', sasl: { user: 'new', password: 'new-secret' } });
+    t.like(s.resolve('old1:2181'), { side: 'old', sasl: { user: 'old', password: 'old-secret' } });
+    t.deepEqual(s.saslFor, { target: true, other: true });
+    const only = resolve([...GOOD_VARS, 'zk_sasl_user=old', 'zk_sasl_password_file=old.pw', '[c1]', 'm1'], path.join(dir, 'inv.ini'));
+    t.like(runZkSecurity(only.clusters[0]!, 'zk1:2181').resolve('zk1:2181'), { side: 'target', sasl: { user: 'old' } });
+    const missing = resolve([...GOOD_VARS, 'zk_new_sasl_user=x', 'zk_new_sasl_password_file=nope.pw', '[c1]', 'm1'], path.join(dir, 'inv.ini'));
+    const e = t.throws(() => runZkSecurity(missing.clusters[0]!, 'zk1:2181'));
+    t.true(isInvalidInput(e));
+    t.regex(e!.message, /cannot read SASL password file .*nope\.pw \(inventory variable zk_new_sasl_password_file\): ENOENT/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
