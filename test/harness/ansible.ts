@@ -46,7 +46,12 @@ export function writeAnsibleInventory(dir: string, hosts: AnsibleHost[], groupVa
   return inv;
 }
 
-export function runPlaybook(inventory: string, workDir: string, extraVars: Record<string, unknown> = {}, timeoutMs = 300000): Promise<PlaybookRun> {
+/**
+ * One `ansible-playbook` run. The default deadline is generous: on a loaded 2-core machine a run that
+ * changes nothing still spends seconds per task starting python in the host's namespaces; a
+ * deadline hit is reported in `stderr` (and code 124), never as a bare exit 1.
+ */
+export function runPlaybook(inventory: string, workDir: string, extraVars: Record<string, unknown> = {}, timeoutMs = 12 * 60000): Promise<PlaybookRun> {
   const env = {
     ...process.env,
     ANSIBLE_STDOUT_CALLBACK: 'json',
@@ -60,7 +65,9 @@ export function runPlaybook(inventory: string, workDir: string, extraVars: Recor
   const args = ['-i', inventory, PLAYBOOK, '-e', JSON.stringify({ zkmig_agent_become: false, ...extraVars })];
   return new Promise((resolve) => {
     execFile('ansible-playbook', args, { env, timeout: timeoutMs, maxBuffer: 64 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      const killed = err && typeof (err as { code?: unknown }).code !== 'number';
+      const code = err ? (killed ? 124 : (err as { code: number }).code) : 0;
+      if (killed) stderr = `ansible-playbook killed (${(err as { signal?: string }).signal ?? 'no signal'}) after its ${timeoutMs} ms deadline\n${stderr}`;
       let stats: PlaybookRun['stats'] = {};
       const changedTasks: Record<string, string[]> = {};
       const failed: string[] = [];
