@@ -144,9 +144,9 @@ async function commit(deps: IniFileDeps, s: Snapshot, next: Buffer, remainingMs:
     throw e;
   }
   // Pruning unlinks the oldest backup; that is not the caller's business, so it happens after the
-  // answer. Only names older than every backup we keep are removed, so it cannot race a new one.
+  // answer. The backup just made is never among the removed, whatever names others planted.
   setImmediate(() => {
-    pruneBackups(s.file, deps.keepBackups).catch(() => {
+    pruneBackups(s.file, deps.keepBackups, backup).catch(() => {
       /* the next edit prunes again */
     });
   });

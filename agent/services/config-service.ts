@@ -67,7 +67,7 @@ export class ConfigService {
       }),
       ListBackups: unary<ListBackupsRequest__Output, ListBackupsResponse>(rpc, 'ListBackups', 'read', (r) => r.path, async (req, call) => {
         const file = this.ctx.allow.resolve(req.path);
-        return { res: { request_id: call.requestId, backups: listBackups(file) } };
+        return { res: { request_id: call.requestId, backups: listBackups(file, true, this.ctx.config.limits.maxFileBytes) } };
       }),
     });
   }
