@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidInputError } from '../shared/errors';
-import { isLoopback, parseHostPort } from '../shared/tls';
+import { isLoopback, normalizeSerial, parseHostPort } from '../shared/tls';
 import type { AgentConfig, LoadOptions, ResolvedCommand, ResolvedConfig, ResolvedService } from './config';
 
 type Obj = Record<string, unknown>;
@@ -102,12 +102,17 @@ export function validateAgentConfig(raw: unknown, source: string, opts: LoadOpti
     c.fail(listenKey, `--insecure is only allowed on a loopback address, not ${listen.host}: without TLS anyone who can reach the port could edit configs and stop services`);
   }
 
-  const tlsObj = c.obj(top.tls, 'tls', ['ca', 'cert', 'key', 'allowedClients']);
+  const tlsObj = c.obj(top.tls, 'tls', ['ca', 'cert', 'key', 'allowedClients', 'deniedSerials']);
   let tls: ResolvedConfig['tls'] = null;
   if (!insecure) {
     const allowed = tlsObj.allowedClients ?? [];
     if (!Array.isArray(allowed) || !allowed.every((a) => typeof a === 'string' && a !== '')) c.fail('tls.allowedClients', 'must be a list of certificate CNs');
+    const denied = tlsObj.deniedSerials ?? [];
+    if (!Array.isArray(denied) || !denied.every((d) => typeof d === 'string' && /^[0-9A-Fa-f:\s]+$/.test(d) && /[0-9A-Fa-f]/.test(d))) {
+      c.fail('tls.deniedSerials', 'must be a list of certificate serial numbers in hex (as `openssl x509 -noout -serial` prints them)');
+    }
     tls = {
+      deniedSerials: (denied as string[]).map(normalizeSerial),
       ca: c.absPath(tlsObj.ca, 'tls.ca'),
       cert: c.absPath(tlsObj.cert, 'tls.cert'),
       key: c.absPath(tlsObj.key, 'tls.key'),

@@ -76,6 +76,12 @@ export interface AgentConfig {
     key?: string;
     /** Client certificate CNs allowed to call; empty = any certificate the CA signed for clientAuth. @default [] */
     allowedClients?: string[];
+    /**
+     * Serial numbers (hex, as `openssl x509 -noout -serial` prints them) of client certificates to
+     * refuse even though the CA signed them: a revoked coordinator certificate. Re-read on SIGHUP
+     * and applied to open connections too. @default []
+     */
+    deniedSerials?: string[];
   };
   auth?: {
     /** File holding a bearer token every call must carry (`authorization: Bearer <token>`). @default none */
@@ -143,7 +149,7 @@ export interface ResolvedConfig {
   source: string;
   listen: { host: string; port: number };
   insecure: boolean;
-  tls: { ca: string; cert: string; key: string; allowedClients: string[] } | null;
+  tls: { ca: string; cert: string; key: string; allowedClients: string[]; deniedSerials: string[] } | null;
   tokenFile: string | null;
   stateDir: string;
   backups: { dir: string; keep: number };
