@@ -34,6 +34,14 @@ export interface CommandSpec {
   cwd?: string;
   /** Extra environment for the commands (on top of PATH and LC_ALL=C). @default {} */
   env?: Record<string, string>;
+  /**
+   * User (name or uid) the start, stop and status commands run as, so a Pegasus meta (a network
+   * daemon) need not run as root. Checked at agent start: an unknown user is a config error.
+   * @default the agent's user (root)
+   */
+  user?: string;
+  /** Group (name or gid). @default the user's primary group, or the agent's group without `user` */
+  group?: string;
 }
 
 export interface ServiceSpec {
@@ -133,9 +141,12 @@ export interface AgentConfig {
   writePaths?: string[];
 }
 
-export interface ResolvedCommand extends Required<Omit<CommandSpec, 'stop' | 'status'>> {
+export interface ResolvedCommand extends Required<Omit<CommandSpec, 'stop' | 'status' | 'user' | 'group'>> {
   stop: string[] | null;
   status: string[] | null;
+  /** null: the agent's own. */
+  uid: number | null;
+  gid: number | null;
 }
 
 export interface ResolvedService extends Required<Omit<ServiceSpec, 'command' | 'configFile' | 'unit'>> {
