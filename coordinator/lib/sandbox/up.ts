@@ -10,7 +10,7 @@ import { ZkEnsemble, freePort } from '../zk-server';
 import { teardown } from './down';
 import { AGENT_MAIN, META_SERVICE, makePki, writeAgentConfig, writeInventory } from './files';
 import { SANDBOX_ENV, isAlive, sleep, startDetached } from './processes';
-import { SandboxState, readState, removeState, writeState } from './state';
+import { ensureSandboxDir, SandboxState, readState, removeState, writeState } from './state';
 import { sandboxStatus } from './status';
 
 /**
@@ -95,8 +95,7 @@ export function infoOf(s: SandboxState, alreadyUp: boolean): SandboxInfo {
 }
 
 export async function sandboxUp(o: SandboxUpOptions): Promise<SandboxInfo> {
-  fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
-  const dir = fs.realpathSync(o.dir);
+  const dir = ensureSandboxDir(o.dir);
   const existing = readState(dir);
   if (existing) {
     const st = sandboxStatus(dir);
