@@ -2,10 +2,11 @@
  * Validation of the agent's YAML config into a ResolvedConfig: every default applied, every path
  * checked, unknown keys rejected, argv[0] resolved to an absolute path. Each error names the key.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidInputError } from '../shared/errors';
-import { isLoopback, parseHostPort } from '../shared/tls';
+import { isLoopback, normalizeSerial, parseHostPort } from '../shared/tls';
 import type { AgentConfig, LoadOptions, ResolvedCommand, ResolvedConfig, ResolvedService } from './config';
 
 type Obj = Record<string, unknown>;
@@ -102,12 +103,17 @@ export function validateAgentConfig(raw: unknown, source: string, opts: LoadOpti
     c.fail(listenKey, `--insecure is only allowed on a loopback address, not ${listen.host}: without TLS anyone who can reach the port could edit configs and stop services`);
   }
 
-  const tlsObj = c.obj(top.tls, 'tls', ['ca', 'cert', 'key', 'allowedClients']);
+  const tlsObj = c.obj(top.tls, 'tls', ['ca', 'cert', 'key', 'allowedClients', 'deniedSerials']);
   let tls: ResolvedConfig['tls'] = null;
   if (!insecure) {
     const allowed = tlsObj.allowedClients ?? [];
     if (!Array.isArray(allowed) || !allowed.every((a) => typeof a === 'string' && a !== '')) c.fail('tls.allowedClients', 'must be a list of certificate CNs');
+    const denied = tlsObj.deniedSerials ?? [];
+    if (!Array.isArray(denied) || !denied.every((d) => typeof d === 'string' && /^[0-9A-Fa-f:\s]+$/.test(d) && /[0-9A-Fa-f]/.test(d))) {
+      c.fail('tls.deniedSerials', 'must be a list of certificate serial numbers in hex (as `openssl x509 -noout -serial` prints them)');
+    }
     tls = {
+      deniedSerials: (denied as string[]).map(normalizeSerial),
       ca: c.absPath(tlsObj.ca, 'tls.ca'),
       cert: c.absPath(tlsObj.cert, 'tls.cert'),
       key: c.absPath(tlsObj.key, 'tls.key'),
@@ -248,7 +254,7 @@ function resolveServices(c: Checker, raw: unknown, stateDir: string, files: stri
 
 function resolveCommand(c: Checker, raw: unknown, key: string, name: string, stateDir: string, env: NodeJS.ProcessEnv): ResolvedCommand {
   if (raw === undefined) c.fail(key, 'is required for backend: command');
-  const o = c.obj(raw, key, ['type', 'start', 'stop', 'status', 'pidFile', 'logFile', 'cwd', 'env']);
+  const o = c.obj(raw, key, ['type', 'start', 'stop', 'status', 'pidFile', 'logFile', 'cwd', 'env', 'user', 'group']);
   const type = c.str(o.type, `${key}.type`, 'simple');
   if (type !== 'simple' && type !== 'forking') c.fail(`${key}.type`, `"${type}" must be simple or forking`);
   const envObj = c.obj(o.env, `${key}.env`, Object.keys((o.env as Obj | undefined) ?? {}));
@@ -272,5 +278,39 @@ function resolveCommand(c: Checker, raw: unknown, key: string, name: string, sta
     logFile: c.absPath(o.logFile, `${key}.logFile`, path.join(stateDir, 'services', `${name}.log`)),
     cwd: c.absPath(o.cwd, `${key}.cwd`, '/'),
     env: envObj as Record<string, string>,
+    ...resolveIds(c, o.user, o.group, key),
   };
+}
+
+/** One entry of the user or group database (NSS through getent, else the files), or undefined. */
+function lookupId(db: 'passwd' | 'group', name: string): { id: number; gid: number } | undefined {
+  let line: string | undefined;
+  const r = spawnSync('getent', [db, name], { encoding: 'utf8', timeout: 5000 });
+  if (r.error) {
+    const f = fs.readFileSync(`/etc/${db}`, 'utf8').split('\n');
+    line = f.find((l) => l.split(':')[0] === name) ?? f.find((l) => /^\d+$/.test(name) && l.split(':')[2] === name);
+  } else if (r.status === 0) line = r.stdout.split('\n')[0];
+  if (!line) return undefined;
+  const parts = line.split(':');
+  return { id: Number(parts[2]), gid: Number(parts[3] ?? parts[2]) };
+}
+
+/** `user:` and `group:` of a command service as numeric ids, checked against the host's databases. */
+function resolveIds(c: Checker, user: unknown, group: unknown, key: string): { uid: number | null; gid: number | null } {
+  let uid: number | null = null;
+  let gid: number | null = null;
+  if (user !== undefined) {
+    const name = c.str(user, `${key}.user`, '');
+    const u = name === '' ? undefined : lookupId('passwd', name);
+    if (!u) c.fail(`${key}.user`, `"${name}" is not a user on this host`);
+    uid = u.id;
+    gid = u.gid;
+  }
+  if (group !== undefined) {
+    const name = c.str(group, `${key}.group`, '');
+    const g = name === '' ? undefined : lookupId('group', name);
+    if (!g) c.fail(`${key}.group`, `"${name}" is not a group on this host`);
+    gid = g.id;
+  }
+  return { uid, gid };
 }

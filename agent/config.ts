@@ -34,6 +34,14 @@ export interface CommandSpec {
   cwd?: string;
   /** Extra environment for the commands (on top of PATH and LC_ALL=C). @default {} */
   env?: Record<string, string>;
+  /**
+   * User (name or uid) the start, stop and status commands run as, so a Pegasus meta (a network
+   * daemon) need not run as root. Checked at agent start: an unknown user is a config error.
+   * @default the agent's user (root)
+   */
+  user?: string;
+  /** Group (name or gid). @default the user's primary group, or the agent's group without `user` */
+  group?: string;
 }
 
 export interface ServiceSpec {
@@ -76,6 +84,12 @@ export interface AgentConfig {
     key?: string;
     /** Client certificate CNs allowed to call; empty = any certificate the CA signed for clientAuth. @default [] */
     allowedClients?: string[];
+    /**
+     * Serial numbers (hex, as `openssl x509 -noout -serial` prints them) of client certificates to
+     * refuse even though the CA signed them: a revoked coordinator certificate. Re-read on SIGHUP
+     * and applied to open connections too. @default []
+     */
+    deniedSerials?: string[];
   };
   auth?: {
     /** File holding a bearer token every call must carry (`authorization: Bearer <token>`). @default none */
@@ -127,9 +141,12 @@ export interface AgentConfig {
   writePaths?: string[];
 }
 
-export interface ResolvedCommand extends Required<Omit<CommandSpec, 'stop' | 'status'>> {
+export interface ResolvedCommand extends Required<Omit<CommandSpec, 'stop' | 'status' | 'user' | 'group'>> {
   stop: string[] | null;
   status: string[] | null;
+  /** null: the agent's own. */
+  uid: number | null;
+  gid: number | null;
 }
 
 export interface ResolvedService extends Required<Omit<ServiceSpec, 'command' | 'configFile' | 'unit'>> {
@@ -143,7 +160,7 @@ export interface ResolvedConfig {
   source: string;
   listen: { host: string; port: number };
   insecure: boolean;
-  tls: { ca: string; cert: string; key: string; allowedClients: string[] } | null;
+  tls: { ca: string; cert: string; key: string; allowedClients: string[]; deniedSerials: string[] } | null;
   tokenFile: string | null;
   stateDir: string;
   backups: { dir: string; keep: number };

@@ -23,6 +23,9 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** @default '/' */
   cwd?: string;
+  /** Run as this uid and gid (libuv also drops the supplementary groups). @default the agent's */
+  uid?: number;
+  gid?: number;
   /** Output kept per stream; the rest is dropped (a runaway command must not eat the agent's memory). @default 1048576 */
   maxOutputBytes?: number;
 }
@@ -49,6 +52,8 @@ export const execArgv: Exec = (argv, opts = {}) =>
     const child = spawn(bin, args, {
       cwd: opts.cwd ?? '/',
       env: { ...BASE_ENV, ...opts.env },
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
       stdio: ['ignore', 'pipe', 'pipe'],
       shell: false,
     });

@@ -25,7 +25,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { readPem } from '../shared/tls';
+import { normalizeSerial, readPem } from '../shared/tls';
 import type { AuditLog } from './audit';
 import { AuditThrottle } from './audit-throttle';
 
@@ -40,6 +40,8 @@ export interface ListenerOptions {
   maxConnections: number;
   /** CNs allowed to call; empty = any certificate the CA signed. */
   allowedClients: string[];
+  /** Refused certificate serials, normalised (shared with rpc.ts; refilled on SIGHUP). */
+  deniedSerials?: Set<string>;
   /** Where verified connections whose CN is not allowed go (denier.ts). */
   unlisted?: grpc.Server;
   audit: AuditLog;
@@ -195,7 +197,15 @@ export class Listener {
       sock.destroy();
       return;
     }
-    const cn = String(sock.getPeerCertificate().subject?.CN ?? '');
+    const peerCert = sock.getPeerCertificate();
+    const serial = normalizeSerial(peerCert.serialNumber ?? '');
+    if (this.opts.deniedSerials?.has(serial)) {
+      this.opts.onRejected?.('denied_serial');
+      this.throttle.record('tls-rejected', { event: 'tls-rejected', peer: peerOf(sock), reason: 'DENIED_SERIAL', msg: `client certificate serial ${serial.slice(0, 64)} is in tls.deniedSerials` });
+      sock.destroy();
+      return;
+    }
+    const cn = String(peerCert.subject?.CN ?? '');
     const allowed = this.opts.allowedClients.length === 0 || this.opts.allowedClients.includes(cn);
     if (allowed) {
       if (this.listed >= this.opts.maxConnections) return this.drop(sock, 'limit');
@@ -227,9 +237,9 @@ export class Listener {
     });
   }
 
-  /** Re-read the certificate files; new connections use them, open ones keep theirs. */
-  reloadTls(): void {
-    if (this.opts.tls) (this.server as tls.Server).setSecureContext(secureContextOptions(this.opts.tls));
+  /** Re-read the certificate files (at new paths, when given); new connections use them, open ones keep theirs. */
+  reloadTls(files: TlsFiles | null = this.opts.tls): void {
+    if (this.opts.tls && files) (this.server as tls.Server).setSecureContext(secureContextOptions(files));
   }
 
   /** Stop accepting connections; open ones stay until drain(). */

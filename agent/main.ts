@@ -35,7 +35,7 @@ systemd services) to run systemctl, so it usually runs as root under the hardene
 deploy/zkmig-agent.service. Read deploy/agent.yaml for every config key.
 
 Signals: SIGTERM/SIGINT drain (no new calls, calls in flight finish, up to drainTimeoutMs) and
-exit 0; a second one exits at once with status 1. SIGHUP reloads the TLS certificate files.
+exit 0; a second one exits at once with status 1. SIGHUP re-reads the config and applies the TLS certificate files, the bearer token and tls.deniedSerials.
 
 Audit: every mutation, rejection and error goes to journald (when /run/systemd/journal/socket
 exists) or as JSON lines to stderr.
@@ -94,9 +94,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.on('SIGINT', onStop);
     process.on('SIGHUP', () => {
       try {
-        server.reloadTls();
+        server.reload(loadAgentConfig(opts.config, { listen: opts.listen, insecure: opts.insecure, env }));
       } catch (e) {
-        audit.record({ event: 'lifecycle', state: server.lifecycle.state, msg: `SIGHUP: TLS reload failed, keeping the old certificates: ${(e as Error).message}` });
+        audit.record({ event: 'lifecycle', state: server.lifecycle.state, msg: `SIGHUP: reload failed, keeping the old certificates, token and denied serials: ${(e as Error).message}` });
       }
     });
   });

@@ -34,6 +34,8 @@ export interface RpcDeps {
   token: Buffer | null;
   /** Allowed client certificate CNs; empty = any the CA signed. */
   allowedClients: readonly string[];
+  /** Refused certificate serials (tls.deniedSerials), normalised; replaced in place on SIGHUP. */
+  deniedSerials: Set<string>;
   insecure: boolean;
   /** Counts and times every answered call (agent/metrics/); absent when metrics are off. */
   metrics?: { rpc(method: string, code: string, seconds: number): void };
@@ -180,6 +182,12 @@ export function unary<Req extends { header?: RequestHeader__Output | null }, Res
     }
     if (!deps.insecure && !identity) {
       reject(grpc.status.UNAUTHENTICATED, 'no verified client certificate');
+      return;
+    }
+    // Checked on every call, not only at the handshake: a connection opened before the serial was
+    // denied (SIGHUP) must not keep working.
+    if (identity && deps.deniedSerials.has(identity.serial)) {
+      reject(grpc.status.PERMISSION_DENIED, `client certificate serial ${identity.serial} is in tls.deniedSerials (revoked)`);
       return;
     }
     if (identity && deps.allowedClients.length > 0 && !deps.allowedClients.includes(identity.cn)) {

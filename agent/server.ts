@@ -28,12 +28,22 @@ export interface AgentServerOptions {
   exec?: Exec;
 }
 
+/** The bearer token from auth.tokenFile, or null when there is none; an empty file is an error. */
+function readToken(config: ResolvedConfig): Buffer | null {
+  if (!config.tokenFile) return null;
+  const token = Buffer.from(fs.readFileSync(config.tokenFile, 'utf8').trim(), 'utf8');
+  if (token.length === 0) throw new InvalidInputError(`agent config ${config.source}: auth.tokenFile: ${config.tokenFile} is empty`);
+  return token;
+}
+
 export class AgentServer {
   readonly lifecycle = new Lifecycle();
   private readonly grpcServer: grpc.Server;
   private readonly denier: grpc.Server | undefined;
   private readonly listener: Listener;
   private readonly inflight = new Inflight();
+  /** tls.deniedSerials, shared by the listener (new connections) and every call (open ones). */
+  private readonly deniedSerials = new Set<string>();
   readonly ctx: AgentContext;
   private stopping: Promise<void> | undefined;
   readonly metrics: AgentMetrics;
@@ -45,8 +55,7 @@ export class AgentServer {
     readonly config: ResolvedConfig,
     private readonly opts: AgentServerOptions,
   ) {
-    const token = config.tokenFile ? Buffer.from(fs.readFileSync(config.tokenFile, 'utf8').trim(), 'utf8') : null;
-    if (token && token.length === 0) throw new InvalidInputError(`agent config ${config.source}: auth.tokenFile: ${config.tokenFile} is empty`);
+    const token = readToken(config);
     const metricsRef: { m?: AgentMetrics } = {};
     this.ctx = buildContext(
       config,
@@ -56,6 +65,7 @@ export class AgentServer {
         inflight: this.inflight,
         token,
         allowedClients: config.tls?.allowedClients ?? [],
+        deniedSerials: this.deniedSerials,
         insecure: config.insecure,
         metrics: { rpc: (method, code, s) => metricsRef.m?.rpc(method, code, s) },
       },
@@ -83,7 +93,8 @@ export class AgentServer {
     new ServiceControlService(this.ctx).addToServer(this.grpcServer);
     const allowed = config.tls?.allowedClients ?? [];
     this.denier = config.tls && allowed.length > 0 ? createDenier(opts.audit, allowed, (method) => this.metrics.rpc(method, 'PERMISSION_DENIED', 0)) : undefined;
-    this.listener = new Listener(this.grpcServer, { tls: config.tls, maxConnections: config.limits.maxConnections, allowedClients: allowed, unlisted: this.denier, audit: opts.audit, onRejected: (reason) => this.metrics.connectionRejected(reason) });
+    for (const s of config.tls?.deniedSerials ?? []) this.deniedSerials.add(s);
+    this.listener = new Listener(this.grpcServer, { tls: config.tls, maxConnections: config.limits.maxConnections, allowedClients: allowed, deniedSerials: this.deniedSerials, unlisted: this.denier, audit: opts.audit, onRejected: (reason) => this.metrics.connectionRejected(reason) });
   }
 
   /** Listen and go to `serving`. Throws (and leaves nothing open) when the port cannot be bound. */
@@ -111,9 +122,29 @@ export class AgentServer {
     return s;
   }
 
-  reloadTls(): void {
-    this.listener.reloadTls();
-    this.opts.audit.record({ event: 'lifecycle', state: this.lifecycle.state, msg: 'reloaded TLS certificate files' });
+  /**
+   * SIGHUP: apply what can change without a restart from the re-read config `next`: the bearer
+   * token (the file named by auth.tokenFile, re-read), tls.deniedSerials, and the TLS certificate
+   * files. All or nothing: anything unreadable throws before a part is applied, and the old
+   * settings stay. Other changes (files, services, listen, allowedClients) need a restart; they
+   * are named in the audit record.
+   */
+  reload(next: ResolvedConfig): void {
+    const token = readToken(next);
+    if ((token === null) !== (this.ctx.rpc.token === null)) {
+      throw new InvalidInputError(`auth.tokenFile was ${token ? 'added' : 'removed'}; turning the token check on or off needs a restart`);
+    }
+    this.listener.reloadTls(next.tls);
+    this.ctx.rpc.token = token;
+    this.deniedSerials.clear();
+    for (const s of next.tls?.deniedSerials ?? []) this.deniedSerials.add(s);
+    const restartOnly = (['listen', 'files', 'services', 'stateDir', 'limits', 'metrics'] as const).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(this.config[k]));
+    if (JSON.stringify(next.tls?.allowedClients ?? []) !== JSON.stringify(this.config.tls?.allowedClients ?? [])) restartOnly.push('tls.allowedClients' as never);
+    this.opts.audit.record({
+      event: 'lifecycle',
+      state: this.lifecycle.state,
+      msg: `reloaded TLS certificate files, the bearer token and tls.deniedSerials (${this.deniedSerials.size} serial(s))${restartOnly.length ? `; changed ${restartOnly.join(', ')} take(s) effect only after a restart` : ''}`,
+    });
   }
 
   /** Drain and stop; idempotent (a second call returns the same promise). */

@@ -44,8 +44,13 @@ command -v openssl >/dev/null || { echo "make-certs: openssl not found" >&2; exi
 
 KIND=$1
 shift
-mkdir -p "$DIR"
-chmod 0700 "$DIR"
+# A directory made here holds private keys: 0700. An existing one is the operator's: its mode is
+# left alone (a 0755 /etc/zkmig-agent that a non-root agent user must traverse would break), and
+# the keys themselves are 0600 whatever the directory.
+if [ ! -d "$DIR" ]; then
+  mkdir -p "$DIR"
+  chmod 0700 "$DIR"
+fi
 umask 077
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

@@ -30,6 +30,13 @@ export interface PeerIdentity {
   fingerprint: string;
   /** ISO 8601 expiry. */
   validTo: string;
+  /** Serial number, upper-case hex without leading zeros or colons (see normalizeSerial). */
+  serial: string;
+}
+
+/** A certificate serial as the agent compares them: hex digits only, upper case, no leading zeros. */
+export function normalizeSerial(s: string): string {
+  return s.replace(/[\s:]/g, '').toUpperCase().replace(/^0+(?=.)/, '');
 }
 
 export function peerIdentity(cert: PeerCertificate | undefined): PeerIdentity | null {
@@ -39,7 +46,7 @@ export function peerIdentity(cert: PeerCertificate | undefined): PeerIdentity | 
   const cnRaw = subj?.CN;
   const cn = Array.isArray(cnRaw) ? (cnRaw[0] ?? '') : (cnRaw ?? '');
   const fp = crypto.createHash('sha256').update(cert.raw).digest('hex').toUpperCase().match(/../g)?.join(':') ?? '';
-  return { cn, subject: parts.join('/'), fingerprint: fp, validTo: new Date(cert.valid_to).toISOString() };
+  return { cn, subject: parts.join('/'), fingerprint: fp, validTo: new Date(cert.valid_to).toISOString(), serial: normalizeSerial(cert.serialNumber ?? '') };
 }
 
 /** True for 127.0.0.0/8, ::1, ::ffff:127.x and `localhost`: the only addresses --insecure may use. */

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { PreconditionError } from '../../shared/errors';
+import { withFileDeadline } from './safe-open';
 
 const TMP_MARK = '.zkmig-tmp-';
 
@@ -30,10 +31,21 @@ export function tempPathFor(target: string): string {
 // must be as durable as its bytes.
 const fsync = promisify(fs.fsync);
 
-export async function atomicWrite(target: string, content: Buffer, owner: WriteMode): Promise<void> {
+export interface WriteOptions {
+  /**
+   * Called just before the rename that makes the write visible; throwing cancels the write. The
+   * edit's caller uses it to give up once its client's deadline has passed: an edit the client
+   * was told had failed must not be committed later.
+   */
+  beforeRename?: () => void;
+}
+
+export async function atomicWrite(target: string, content: Buffer, owner: WriteMode, opts: WriteOptions = {}): Promise<void> {
   const tmp = tempPathFor(target);
   try {
     const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    // A timed-out fsync still holds the descriptor: close it only when the fsync is over.
+    let pending: Promise<unknown> = Promise.resolve();
     try {
       for (let off = 0; off < content.length; ) off += fs.writeSync(fd, content, off, content.length - off);
       if (process.getuid?.() === 0) fs.fchownSync(fd, owner.uid, owner.gid);
@@ -42,10 +54,15 @@ export async function atomicWrite(target: string, content: Buffer, owner: WriteM
       }
       // chmod after chown: chown clears set-uid/set-gid bits.
       fs.fchmodSync(fd, owner.mode & 0o7777);
-      await fsync(fd);
+      pending = fsync(fd);
+      await withFileDeadline(`fsync of ${tmp}`, pending);
     } finally {
-      fs.closeSync(fd);
+      pending.then(
+        () => fs.closeSync(fd),
+        () => fs.closeSync(fd),
+      );
     }
+    opts.beforeRename?.();
     fs.renameSync(tmp, target);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
@@ -57,10 +74,14 @@ export async function atomicWrite(target: string, content: Buffer, owner: WriteM
 /** fsync a directory, so that renames and links in it survive a power loss. */
 export async function syncDir(dir: string): Promise<void> {
   const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  const done = fsync(fd);
   try {
-    await fsync(fd);
+    await withFileDeadline(`fsync of ${dir}`, done);
   } finally {
-    fs.closeSync(fd);
+    done.then(
+      () => fs.closeSync(fd),
+      () => fs.closeSync(fd),
+    );
   }
 }
 

@@ -9,15 +9,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NotFoundError, PermissionDeniedError } from '../../shared/errors';
 import { atomicWrite, syncDir, WriteMode } from './atomic-write';
+import { openRegularSync } from './safe-open';
 import type { ManagedFile } from './paths';
 
 const SUFFIX = '.zkmig-backup';
+
+/** ListBackups hashes backups up to this size (a managed file is far smaller; see limits.maxFileBytes). */
+export const DEFAULT_MAX_HASH_BYTES = 16 * 1024 * 1024;
 
 export interface BackupInfo {
   path: string;
   size: number;
   sha256: string;
-  /** ISO 8601, from the name. */
+  /** ISO 8601, from the name (the agent's clock when it made the backup). */
   created: string;
 }
 
@@ -77,8 +81,14 @@ export async function writeBackup(file: ManagedFile, content: Buffer, owner: Wri
   }
 }
 
-/** Backups of `file`, newest first. */
-export function listBackups(file: ManagedFile, withHashes = true): BackupInfo[] {
+/**
+ * The backups of `file` (names this scheme produced, regular files only), newest first. "Newest"
+ * is the inode's change time, which the kernel sets when the agent links or writes the backup and
+ * which nobody can set back or forward by hand (unlike the time in the name, or the mtime that
+ * `touch -d` sets): a backup name planted with a far-future time, or one made while the host clock
+ * was wrong, cannot pass for the newest.
+ */
+function ownBackups(file: ManagedFile): { n: string; p: string; m: RegExpExecArray; st: fs.BigIntStats }[] {
   const re = nameRe(file);
   let names: string[];
   try {
@@ -86,23 +96,42 @@ export function listBackups(file: ManagedFile, withHashes = true): BackupInfo[] 
   } catch {
     return [];
   }
-  const out: (BackupInfo & { order: string })[] = [];
+  const out: { n: string; p: string; m: RegExpExecArray; st: fs.BigIntStats }[] = [];
   for (const n of names) {
     const m = re.exec(n);
     if (!m) continue;
     const p = path.join(file.backupDir, n);
-    const st = fs.lstatSync(p, { throwIfNoEntry: false });
-    if (!st || !st.isFile()) continue;
-    out.push({
-      path: p,
-      size: st.size,
-      sha256: withHashes ? crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex') : '',
-      created: isoFromStamp(m[1] as string),
-      // Time, then the -N suffix of backups made within the same millisecond.
-      order: `${m[1]}.${(m[2] ?? '0').padStart(6, '0')}`,
-    });
+    const st = fs.lstatSync(p, { throwIfNoEntry: false, bigint: true });
+    if (st?.isFile()) out.push({ n, p, m, st });
   }
-  return out.sort((a, b) => (a.order < b.order ? 1 : a.order > b.order ? -1 : 0)).map(({ order: _order, ...b }) => b);
+  // Ties (same nanosecond) fall back to the name: time, then the -N suffix.
+  const order = (x: { m: RegExpExecArray }): string => `${x.m[1]}.${(x.m[2] ?? '0').padStart(6, '0')}`;
+  return out.sort((a, b) => (a.st.ctimeNs !== b.st.ctimeNs ? (a.st.ctimeNs < b.st.ctimeNs ? 1 : -1) : order(a) < order(b) ? 1 : order(a) > order(b) ? -1 : 0));
+}
+
+/** The sha256 of a backup no larger than `maxBytes`, read without following links or blocking; '' otherwise. */
+function hashOf(p: string, size: bigint, maxBytes: number): string {
+  if (size > BigInt(maxBytes)) return '';
+  try {
+    const { fd } = openRegularSync(p);
+    try {
+      return crypto.createHash('sha256').update(fs.readFileSync(fd)).digest('hex');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
+
+/** Backups of `file`, newest first; files over `maxHashBytes` (not ours to read) get no hash. */
+export function listBackups(file: ManagedFile, withHashes = true, maxHashBytes = DEFAULT_MAX_HASH_BYTES): BackupInfo[] {
+  return ownBackups(file).map(({ p, m, st }) => ({
+    path: p,
+    size: Number(st.size),
+    sha256: withHashes ? hashOf(p, st.size, maxHashBytes) : '',
+    created: isoFromStamp(m[1] as string),
+  }));
 }
 
 /** Check that `backupPath` is a backup this agent made of `file`; throws PermissionDenied/NotFound. */
@@ -123,27 +152,18 @@ export function checkBackupPath(file: ManagedFile, backupPath: unknown): string 
 }
 
 /**
- * Delete the oldest backups beyond `keep`; returns what was removed. Unlinking the last name of a
- * file frees its blocks, which costs a millisecond or more on a journaling filesystem, so the
- * unlinks run on the thread pool, not on the event loop.
+ * Delete the oldest backups beyond `keep` (oldest by change time, see ownBackups); returns what
+ * was removed. `justMade`, the backup of the write that triggered the pruning, is never removed,
+ * whatever other files claim. Unlinking the last name of a file frees its blocks, which costs a
+ * millisecond or more on a journaling filesystem, so the unlinks run on the thread pool.
  */
-export async function pruneBackups(file: ManagedFile, keep: number): Promise<string[]> {
-  const re = nameRe(file);
-  let names: string[];
-  try {
-    names = fs.readdirSync(file.backupDir);
-  } catch {
-    return [];
-  }
-  const ours = names.flatMap((n) => {
-    const m = re.exec(n);
-    return m ? [{ n, order: `${m[1]}.${(m[2] ?? '0').padStart(6, '0')}` }] : [];
-  });
+export async function pruneBackups(file: ManagedFile, keep: number, justMade = ''): Promise<string[]> {
+  const ours = ownBackups(file);
   if (ours.length <= keep) return [];
-  ours.sort((a, b) => (a.order < b.order ? 1 : a.order > b.order ? -1 : 0));
+  const mine = ours.filter((b) => b.p === justMade);
+  const ordered = [...mine, ...ours.filter((b) => b.p !== justMade)];
   const removed: string[] = [];
-  for (const { n } of ours.slice(keep)) {
-    const p = path.join(file.backupDir, n);
+  for (const { p } of ordered.slice(keep)) {
     await fs.promises.rm(p, { force: true });
     removed.push(p);
   }

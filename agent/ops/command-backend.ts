@@ -58,6 +58,11 @@ export class CommandBackend implements ServiceBackend {
    * beside a pid file another user may be able to write (for the default pidFile it is
    * `<pidFile>.zkmig.json`).
    */
+  /** `user:`/`group:` as spawn options; empty: the agent's own ids. */
+  private get ids(): { uid?: number; gid?: number } {
+    return { ...(this.cmd.uid !== null ? { uid: this.cmd.uid } : {}), ...(this.cmd.gid !== null ? { gid: this.cmd.gid } : {}) };
+  }
+
   private get sidecarPath(): string {
     return path.join(this.deps.stateDir, 'services', `${this.name}.pid.zkmig.json`);
   }
@@ -151,7 +156,7 @@ export class CommandBackend implements ServiceBackend {
     const exit = this.exits.get(live.recorded);
     const exitStatus = exit ? (exit.code ?? 128 + 15) : -1;
     if (this.cmd.status) {
-      const r = await this.deps.exec(this.cmd.status, { timeoutMs: 15000, env: this.cmd.env, cwd: this.cmd.cwd });
+      const r = await this.deps.exec(this.cmd.status, { timeoutMs: 15000, env: this.cmd.env, cwd: this.cmd.cwd, ...this.ids });
       const out = (r.stdout.trim() || r.stderr.trim()).split('\n')[0] ?? '';
       const state: ActiveState = r.exitCode === 0 ? 'active' : r.exitCode === 3 ? 'inactive' : r.exitCode === 1 || r.exitCode === 2 ? 'failed' : 'unknown';
       return this.status0(state, state === 'active' ? live.pid : 0, `status command exited ${r.exitCode ?? r.signal}${out ? `: ${out}` : ''}`, exitStatus);
@@ -167,7 +172,7 @@ export class CommandBackend implements ServiceBackend {
   async start(timeoutMs: number): Promise<void> {
     fs.mkdirSync(path.dirname(this.cmd.pidFile), { recursive: true, mode: 0o750 });
     if (this.cmd.type === 'forking') {
-      const r = await this.deps.exec(this.cmd.start, { timeoutMs, env: { ...this.cmd.env, [MARK_VAR]: this.mark }, cwd: this.cmd.cwd });
+      const r = await this.deps.exec(this.cmd.start, { timeoutMs, env: { ...this.cmd.env, [MARK_VAR]: this.mark }, cwd: this.cmd.cwd, ...this.ids });
       if (r.exitCode !== 0) {
         throw new ExecError(this.cmd.start, r.exitCode, r.signal, r.stderr, `start command of ${this.name} exited with ${r.exitCode ?? r.signal}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
       }
@@ -193,6 +198,7 @@ export class CommandBackend implements ServiceBackend {
         stdio: ['ignore', log, log],
         cwd: this.cmd.cwd,
         env: { ...BASE_ENV, ...this.cmd.env, [MARK_VAR]: this.mark },
+        ...this.ids,
       });
       const pid = await new Promise<number>((resolve, reject) => {
         child.once('error', (e) => reject(new ExecError(this.cmd.start, null, null, e.message, `cannot start ${this.name}: ${e.message}`, { cause: e })));
@@ -219,7 +225,7 @@ export class CommandBackend implements ServiceBackend {
   async stop(timeoutMs: number): Promise<void> {
     const before = this.livePid();
     if (this.cmd.stop) {
-      const r = await this.deps.exec(this.cmd.stop, { timeoutMs, env: this.cmd.env, cwd: this.cmd.cwd });
+      const r = await this.deps.exec(this.cmd.stop, { timeoutMs, env: this.cmd.env, cwd: this.cmd.cwd, ...this.ids });
       if (r.exitCode !== 0) {
         throw new ExecError(this.cmd.stop, r.exitCode, r.signal, r.stderr, `stop command of ${this.name} exited with ${r.exitCode ?? r.signal}: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
       }

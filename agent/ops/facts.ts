@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import { isPegasusConfig, parseIni, pegasusSettings, PegasusSettings } from '../../shared/ini';
 import { sha256 } from './ini-file';
+import { kindOf, withFileDeadline } from './safe-open';
 import type { ManagedFile } from './paths';
 import type { ServiceBackend, ServiceStatus } from './service-types';
 
@@ -22,20 +23,32 @@ export interface FileFacts {
   error: string;
 }
 
+/** Facts of one file; never longer than FILE_OP_TIMEOUT_MS, so one bad file cannot hold up the answer. */
 export async function fileFacts(file: ManagedFile, maxBytes: number): Promise<FileFacts> {
+  try {
+    return await withFileDeadline(`reading ${file.path}`, readFacts(file, maxBytes));
+  } catch (e) {
+    return { path: file.path, exists: true, size: 0, sha256: '', mtime: '', mode: 0, uid: 0, gid: 0, pegasus: null, error: (e as Error).message };
+  }
+}
+
+async function readFacts(file: ManagedFile, maxBytes: number): Promise<FileFacts> {
   const empty: FileFacts = { path: file.path, exists: false, size: 0, sha256: '', mtime: '', mode: 0, uid: 0, gid: 0, pegasus: null, error: '' };
   let fh: fs.promises.FileHandle;
   try {
-    fh = await fs.promises.open(file.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO planted here would otherwise hold a pool thread until a writer appears.
+    fh = await fs.promises.open(file.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return empty;
-    return { ...empty, exists: true, error: code === 'ELOOP' ? `${file.path} is a symlink; the agent will not follow it` : (e as Error).message };
+    if (code === 'ELOOP') return { ...empty, exists: true, error: `${file.path} is a symlink; the agent will not follow it` };
+    if (code === 'ENXIO') return { ...empty, exists: true, error: `${file.path} is a socket, not a regular file` };
+    return { ...empty, exists: true, error: (e as Error).message };
   }
   try {
     const st = await fh.stat();
     const base = { ...empty, exists: true, size: st.size, mtime: st.mtime.toISOString(), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-    if (!st.isFile()) return { ...base, error: 'not a regular file' };
+    if (!st.isFile()) return { ...base, error: `${file.path} is ${kindOf(st)}, not a regular file` };
     if (st.size > maxBytes) return { ...base, error: `larger than limits.maxFileBytes (${maxBytes})` };
     const bytes = await fh.readFile();
     const doc = parseIni(bytes.toString('utf8'));

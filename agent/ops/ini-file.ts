@@ -5,10 +5,11 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { InvalidInputError, PreconditionError } from '../../shared/errors';
+import { InvalidInputError, PreconditionError, TimeoutError } from '../../shared/errors';
 import { applyEdits, EditOutcome, IniEdit, IniKeyRef, iniView, IniView, narrowView, parseIni } from '../../shared/ini';
 import { makeDiff, OpResult } from '../../shared/result';
 import { atomicWrite, WriteMode } from './atomic-write';
+import { openRegular, openRegularSync, withFileDeadline } from './safe-open';
 import { checkBackupPath, pruneBackups, writeBackup } from './backups';
 import type { KeyedMutex } from './mutex';
 import type { FileAllowlist, ManagedFile } from './paths';
@@ -57,9 +58,10 @@ function stampOf(st: fs.BigIntStats): string {
 
 /** Phase 1: the file's bytes, hash and owner, read without following a symlink (small file: sync). */
 async function snapshot(deps: IniFileDeps, file: ManagedFile): Promise<Snapshot> {
-  const fd = fs.openSync(file.path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  // Non-blocking, no symlink, regular file checked on the descriptor: a FIFO swapped in after
+  // resolve()'s lstat must not block the event loop (safe-open.ts).
+  const { fd, st } = openRegularSync(file.path);
   try {
-    const st = fs.fstatSync(fd, { bigint: true });
     if (st.size > BigInt(deps.maxFileBytes)) throw new PreconditionError(`${file.path} is ${st.size} bytes, over limits.maxFileBytes (${deps.maxFileBytes})`);
     const bytes = fs.readFileSync(fd);
     let text: string | null;
@@ -118,7 +120,7 @@ function checkKeyRefs(keys: readonly IniKeyRef[]): void {
 }
 
 /** Phase 3 for both edit and restore: back up, write atomically, prune. Returns the backup path. */
-async function commit(deps: IniFileDeps, s: Snapshot, next: Buffer): Promise<string> {
+async function commit(deps: IniFileDeps, s: Snapshot, next: Buffer, remainingMs: () => number): Promise<string> {
   // The lock serialises this agent's own writers; checking the file's identity (inode, size,
   // nanosecond mtime and ctime) again catches another program (an operator's editor, a deploy
   // tool) that wrote in between, so we never overwrite a change we did not see.
@@ -128,7 +130,11 @@ async function commit(deps: IniFileDeps, s: Snapshot, next: Buffer): Promise<str
   }
   const backup = await writeBackup(s.file, s.bytes, s.owner, deps.now(), s.file.path);
   try {
-    await atomicWrite(s.file.path, next, s.owner);
+    await atomicWrite(s.file.path, next, s.owner, {
+      beforeRename: () => {
+        if (remainingMs() <= 0) throw new TimeoutError(`${s.file.path}: the caller's deadline passed before the write was committed; nothing written`);
+      },
+    });
   } catch (e) {
     // The backup may be a hard link to the file itself; if the file was not replaced, the two would
     // stay one inode, and an in-place change of the file would change the "backup" too.
@@ -138,14 +144,16 @@ async function commit(deps: IniFileDeps, s: Snapshot, next: Buffer): Promise<str
     throw e;
   }
   // Pruning unlinks the oldest backup; that is not the caller's business, so it happens after the
-  // answer. Only names older than every backup we keep are removed, so it cannot race a new one.
+  // answer. The backup just made is never among the removed, whatever names others planted.
   setImmediate(() => {
-    pruneBackups(s.file, deps.keepBackups).catch(() => {
+    pruneBackups(s.file, deps.keepBackups, backup).catch(() => {
       /* the next edit prunes again */
     });
   });
   return backup;
 }
+
+const noDeadline = (): number => Infinity;
 
 function summarise(outcomes: EditOutcome[], checkMode: boolean, path: string): string {
   const acted = outcomes.filter((o) => o.action !== 'unchanged' && o.action !== 'absent-already');
@@ -156,7 +164,7 @@ function summarise(outcomes: EditOutcome[], checkMode: boolean, path: string): s
 
 export async function editConfig(
   deps: IniFileDeps,
-  req: { path: unknown; edits: IniEdit[]; expectedSha256?: string; checkMode: boolean },
+  req: { path: unknown; edits: IniEdit[]; expectedSha256?: string; checkMode: boolean; remainingMs?: () => number },
 ): Promise<ConfigChangeResult> {
   const file = deps.allow.resolve(req.path);
   if (req.edits.length === 0) throw new InvalidInputError('edits is empty');
@@ -174,7 +182,7 @@ export async function editConfig(
     }
     const afterSha = sha256(next);
     const changed = afterSha !== s.sha256;
-    const backupFile = changed && !req.checkMode ? await commit(deps, s, next) : '';
+    const backupFile = changed && !req.checkMode ? await commit(deps, s, next, req.remainingMs ?? noDeadline) : '';
     return {
       changed,
       diff: makeDiff(text, r.content, `${file.path} (before)`, `${file.path} (after)`),
@@ -192,18 +200,21 @@ export async function editConfig(
 
 export async function restoreConfig(
   deps: IniFileDeps,
-  req: { path: unknown; backupFile: unknown; expectedSha256?: string; checkMode: boolean },
+  req: { path: unknown; backupFile: unknown; expectedSha256?: string; checkMode: boolean; remainingMs?: () => number },
 ): Promise<ConfigChangeResult> {
   const file = deps.allow.resolve(req.path);
   const backupPath = checkBackupPath(file, req.backupFile);
   return deps.locks.run(file.path, async () => {
     const s = await snapshot(deps, file);
     checkExpected(s, req.expectedSha256);
-    const fh = await fs.promises.open(backupPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    const next = await fh.readFile().finally(() => fh.close());
+    const { fh, st } = await openRegular(backupPath);
+    const next = await (st.size > deps.maxFileBytes
+      ? Promise.reject(new PreconditionError(`${backupPath} is ${st.size} bytes, over limits.maxFileBytes (${deps.maxFileBytes})`))
+      : withFileDeadline(`reading ${backupPath}`, fh.readFile())
+    ).finally(() => fh.close());
     const afterSha = sha256(next);
     const changed = afterSha !== s.sha256;
-    const backupFile = changed && !req.checkMode ? await commit(deps, s, next) : '';
+    const backupFile = changed && !req.checkMode ? await commit(deps, s, next, req.remainingMs ?? noDeadline) : '';
     return {
       changed,
       diff: makeDiff(s.bytes.toString('utf8'), next.toString('utf8'), `${file.path} (before)`, `${backupPath}`),

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidInputError, NotFoundError, PermissionDeniedError } from '../../shared/errors';
+import { kindOf } from './safe-open';
 
 export interface ManagedFile {
   path: string;
@@ -50,7 +51,7 @@ export class FileAllowlist {
     if (real !== file.path) {
       throw new PermissionDeniedError(`${file.path} now resolves to ${real} through a symlinked directory; refusing to follow it out of the allowlist`, { context: { path: file.path } });
     }
-    if (!st.isFile()) throw new PermissionDeniedError(`${file.path} is not a regular file`, { context: { path: file.path } });
+    if (!st.isFile()) throw new PermissionDeniedError(`${file.path} is ${kindOf(st)}, not a regular file; the agent reads and edits only regular files`, { context: { path: file.path } });
     return file;
   }
 

@@ -58,16 +58,16 @@ export class ConfigService {
           occurrence: e.occurrence,
           createSection: e.create_section,
         }));
-        const r = await editConfig(ini, { path: req.path, edits, expectedSha256: req.expected_sha256 || undefined, checkMode: call.checkMode });
+        const r = await editConfig(ini, { path: req.path, edits, expectedSha256: req.expected_sha256 || undefined, checkMode: call.checkMode, remainingMs: call.remainingMs });
         return handled(r, call.requestId);
       }),
       RestoreConfig: unary<RestoreConfigRequest__Output, ConfigChangeResponse>(rpc, 'RestoreConfig', 'mutation', (r) => `${r.path} <- ${r.backup_file}`, async (req, call) => {
-        const r = await restoreConfig(ini, { path: req.path, backupFile: req.backup_file, expectedSha256: req.expected_sha256 || undefined, checkMode: call.checkMode });
+        const r = await restoreConfig(ini, { path: req.path, backupFile: req.backup_file, expectedSha256: req.expected_sha256 || undefined, checkMode: call.checkMode, remainingMs: call.remainingMs });
         return handled(r, call.requestId);
       }),
       ListBackups: unary<ListBackupsRequest__Output, ListBackupsResponse>(rpc, 'ListBackups', 'read', (r) => r.path, async (req, call) => {
         const file = this.ctx.allow.resolve(req.path);
-        return { res: { request_id: call.requestId, backups: listBackups(file) } };
+        return { res: { request_id: call.requestId, backups: listBackups(file, true, this.ctx.config.limits.maxFileBytes) } };
       }),
     });
   }

@@ -125,3 +125,23 @@ test.serial('paths with shell or sed metacharacters, and a foreign non-empty PRE
     fs.rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('make-certs.sh leaves the mode of an existing -d directory alone, makes a new one 0700, and its keys 0600', (t) => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'zkmig-certs-mode-'));
+  t.teardown(() => fs.rmSync(base, { recursive: true, force: true }));
+  const existing = path.join(base, 'etc-zkmig-agent');
+  fs.mkdirSync(existing);
+  fs.chmodSync(existing, 0o755);
+  const fresh = path.join(base, 'new', 'pki');
+  for (const dir of [existing, fresh]) {
+    const r = spawnSync('bash', [path.join(REPO_ROOT, 'deploy', 'make-certs.sh'), '-d', dir, 'ca'], { encoding: 'utf8' });
+    t.is(r.status, 0, r.stderr);
+  }
+  t.is(fs.statSync(existing).mode & 0o777, 0o755, 'the existing directory kept its mode');
+  t.is(fs.statSync(fresh).mode & 0o777, 0o700, 'a directory the script made is 0700');
+  for (const dir of [existing, fresh]) {
+    const keys = fs.readdirSync(dir).filter((n) => /key/.test(n));
+    t.true(keys.length > 0);
+    for (const k of keys) t.is(fs.statSync(path.join(dir, k)).mode & 0o777, 0o600, k);
+  }
+});

@@ -93,6 +93,59 @@ test.serial('digest ACLs are preserved, including a parent whose ACL forbids cre
   });
 });
 
+test.serial('without --target-auth no copied node is ever wider than its source, also after a copy that failed midway', async (t) => {
+  const worldRead = { perms: PERM.READ, scheme: 'world', id: 'anyone' };
+  const worldWrite = (acl: { perms: number; scheme: string; id: string }[]): boolean => acl.some((a) => a.scheme === 'world' && (a.perms & ~PERM.READ) !== 0);
+  const alice = 'alice:wonderland';
+  const roAcl = [worldRead, { perms: PERM.ALL, scheme: 'digest', id: digestId(alice) }];
+  await withSession(
+    t.context.a.connectString,
+    async (s) => {
+      await s.mkdirp('/ro-src');
+      // Read-only for everyone (only alice may write), with children: the copy, which has no
+      // credentials for the target, must create it with a temporary extra grant.
+      await createRaw(s, '/ro-src/a-ro', Buffer.from('r'), roAcl);
+      await createRaw(s, '/ro-src/a-ro/kid', Buffer.from('k'), [worldRead]);
+      await createRaw(s, '/ro-src/m', Buffer.from('m'));
+      await createRaw(s, '/ro-src/m/z-blocker', Buffer.from('new'), [worldRead]);
+    },
+    alice,
+  );
+  // A complete copy: every ACL exactly the source's.
+  // The source is read as alice (ZooKeeper redacts digest ids in ACLs to readers without ADMIN).
+  const r = await copyTree({ source: A(t, '/ro-src'), target: B(t, '/ro-full'), sourceAuth: alice });
+  // (Its verify reports an ACL difference: the target session, without alice's password, sees her
+  // digest redacted. The ACLs are checked here as alice instead.)
+  t.is(r.created, 5);
+  await withSession(
+    t.context.b.connectString,
+    async (s) => {
+      t.deepEqual(await aclOf(s, '/ro-full/a-ro'), roAcl);
+      t.deepEqual(await aclOf(s, '/ro-full/a-ro/kid'), [worldRead]);
+    },
+    alice,
+  );
+  // An interrupted copy: the target already holds a read-only m/z-blocker with other data, so the
+  // overwrite of it (one level deeper than a-ro) fails (NO_AUTH) after a-ro was created and before
+  // the final ACLs are set.
+  await withSession(t.context.b.connectString, async (s) => {
+    await s.mkdirp('/ro-cut/m');
+    await createRaw(s, '/ro-cut/m/z-blocker', Buffer.from('old'), [worldRead]);
+  });
+  await t.throwsAsync(copyTree({ source: A(t, '/ro-src'), target: B(t, '/ro-cut'), sourceAuth: alice, onExists: 'overwrite', batchBytes: 1, maxInFlight: 1 }));
+  await withSession(t.context.b.connectString, async (s) => {
+    t.truthy(await s.exists('/ro-cut/a-ro'), 'the copy got as far as creating a-ro');
+    const acl = await aclOf(s, '/ro-cut/a-ro');
+    t.false(worldWrite(acl), `a-ro is not writable by world:anyone: ${JSON.stringify(acl)}`);
+    // What is left besides the source's entries is the copy's throwaway identity (ZooKeeper shows
+    // digest ids to other sessions as `user:x`).
+    t.true(acl.every((a) => (a.scheme === 'world' && a.perms === PERM.READ) || (a.scheme === 'digest' && /^(alice|zkmig-copy):/.test(a.id))), JSON.stringify(acl));
+    // And nobody without that identity can write it.
+    const e = await t.throwsAsync(s.setData('/ro-cut/a-ro', Buffer.from('attacker')));
+    t.is((e as { zkCode?: number }).zkCode, ZK_CODE.NO_AUTH);
+  });
+});
+
 test.serial('Pegasus leader-lock nodes (ephemeral sequential) are skipped and reported, never written', async (t) => {
   const spec = { root: '/pegasus/lockcase', apps: 2, partitions: 3 };
   await seedPegasusTree(t.context.a.connectString, spec);

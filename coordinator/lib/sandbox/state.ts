@@ -1,7 +1,8 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InvalidInputError } from '../../../shared/errors';
+import { InvalidInputError, PreconditionError } from '../../../shared/errors';
 
 /**
  * The sandbox's state file, `DIR/sandbox.json`: every process `zkmig sandbox up` started (pid and
@@ -60,6 +61,29 @@ export function sandboxDir(flag: string | undefined, env: NodeJS.ProcessEnv): st
   return path.join(os.tmpdir(), `zkmig-sandbox-${process.getuid?.() ?? 'user'}`);
 }
 
+/**
+ * Create the sandbox directory (0700), or check an existing one. The default path is predictable
+ * (`<tmpdir>/zkmig-sandbox-<uid>`) and /tmp is shared: another user can plant a symlink or a
+ * directory of their own there first, and everything the sandbox writes (its state, ZooKeeper data,
+ * a PKI with keys) would land where they chose. So the directory must be a real directory (not a
+ * symlink), owned by us, and writable by nobody else.
+ */
+export function ensureSandboxDir(dir: string): string {
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  const st = fs.lstatSync(dir);
+  const me = process.getuid?.() ?? st.uid;
+  if (st.isSymbolicLink()) throw new PreconditionError(`sandbox directory ${dir} is a symlink (to ${fs.readlinkSync(dir)}); refusing to follow it. Remove it, or pass --dir with a directory of your own`, { context: { path: dir } });
+  if (!st.isDirectory()) throw new PreconditionError(`sandbox directory ${dir} exists and is not a directory`, { context: { path: dir } });
+  if (st.uid !== me) throw new PreconditionError(`sandbox directory ${dir} belongs to uid ${st.uid}, not to you (uid ${me}); refusing to use it. Remove it, or pass --dir`, { context: { path: dir } });
+  if ((st.mode & 0o022) !== 0) throw new PreconditionError(`sandbox directory ${dir} is writable by others (mode ${(st.mode & 0o777).toString(8)}); chmod go-w it, or pass --dir`, { context: { path: dir } });
+  return fs.realpathSync(dir);
+}
+
 export function readState(dir: string): SandboxState | undefined {
   const file = path.join(dir, STATE_FILE);
   let text: string;
@@ -80,8 +104,14 @@ export function readState(dir: string): SandboxState | undefined {
 /** Atomic write (temp file + rename) so a reader never sees half a state file. */
 export function writeState(s: SandboxState): void {
   const file = path.join(s.dir, STATE_FILE);
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n', { mode: 0o600 });
+  // A fresh name, created exclusively and never through a symlink.
+  const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+  try {
+    fs.writeFileSync(fd, JSON.stringify(s, null, 2) + '\n');
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(tmp, file);
 }
 

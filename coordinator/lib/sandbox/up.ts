@@ -13,7 +13,7 @@ import { teardown } from './down';
 import { AGENT_MAIN, META_SERVICE, makePki, writeAgentConfig, writeInventory } from './files';
 import { SANDBOX_PROFILES, SandboxProfile, sandboxProfile } from './profiles';
 import { SANDBOX_ENV, isAlive, sleep, startDetached } from './processes';
-import { SandboxState, readState, removeState, writeState } from './state';
+import { ensureSandboxDir, SandboxState, readState, removeState, writeState } from './state';
 import { sandboxStatus } from './status';
 
 /**
@@ -120,8 +120,7 @@ export function infoOf(s: SandboxState, alreadyUp: boolean): SandboxInfo {
 export async function sandboxUp(o: SandboxUpOptions): Promise<SandboxInfo> {
   // Validated before anything is created or started.
   const profile = sandboxProfile(o.profile ?? 'default');
-  fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
-  const dir = fs.realpathSync(o.dir);
+  const dir = ensureSandboxDir(o.dir);
   const existing = readState(dir);
   if (existing) {
     const st = sandboxStatus(dir);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { PreconditionError, UsageError } from '../../../shared/errors';
 import { parentPath, parseEndpoint, ZkEndpoint } from '../../../shared/zk/endpoint';
 import { aclFromKey, grants, PERM, sessionIds, withGrant } from './acl';
@@ -43,9 +44,16 @@ export async function copyTree(o: CopyOptions): Promise<CopySummary> {
   const conn = { sessionTimeoutMs: o.sessionTimeoutMs, connectTimeoutMs: o.connectTimeoutMs, retryTimeoutMs: o.retryTimeoutMs };
   const clean = <T extends object>(x: T): T => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as T;
   const srcLanes = await openLanes(src.hosts, sessions, clean({ ...conn, auth: o.sourceAuth, security: { ...o.sourceSecurity, side: 'source' } }));
+  // A node whose own ACL forbids creating its children is created with an extra full grant for
+  // this session and gets its real ACL at the end. Without target credentials that grant would be
+  // world:anyone:cdrwa, and a copy interrupted before the end would leave such nodes writable by
+  // anyone. So a session without credentials authenticates with a throwaway digest identity (a
+  // random password that dies with the process): the temporary grant is for it alone, and after an
+  // interruption the leftover entry names an identity nobody can assume.
+  const writeAuth = o.targetAuth ?? (o.targetSecurity?.sasl?.user ? undefined : `zkmig-copy:${randomBytes(24).toString('base64url')}`);
   let dstLanes: ZkConn[] = [];
   try {
-    dstLanes = await openLanes(dst.hosts, sessions, clean({ ...conn, auth: o.targetAuth, security: { ...o.targetSecurity, side: 'target' } }));
+    dstLanes = await openLanes(dst.hosts, sessions, clean({ ...conn, auth: writeAuth, security: { ...o.targetSecurity, side: 'target' } }));
     return await run();
   } finally {
     closeLanes(srcLanes);
@@ -88,7 +96,7 @@ export async function copyTree(o: CopyOptions): Promise<CopySummary> {
     // ---- 3. stream the source into the writer
     progress.phase('copy');
     const copyStart = Date.now();
-    const myIds = sessionIds(o.targetAuth, o.targetSecurity?.sasl?.user);
+    const myIds = sessionIds(writeAuth, o.targetSecurity?.sasl?.user);
     const source: TreeIndex = new Map();
     const skipped = new Capped(limit);
     const excluded = new Capped(limit);
@@ -122,7 +130,7 @@ export async function copyTree(o: CopyOptions): Promise<CopySummary> {
         if (r.numChildren > 0 && !grants(acl, myIds, PERM.CREATE)) {
           // Creating this node with its own ACL would forbid creating its children: create it with
           // an extra grant for this session and set the real ACL once the subtree is written.
-          createAcl = withGrant(acl, o.targetAuth, o.targetSecurity?.sasl?.user);
+          createAcl = withGrant(acl, writeAuth, o.targetSecurity?.sasl?.user);
           deferredAcls.push({ path: to, acl });
         }
         counts.created++;
