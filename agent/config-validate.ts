@@ -312,5 +312,29 @@ function resolveIds(c: Checker, user: unknown, group: unknown, key: string): { u
     if (!g) c.fail(`${key}.group`, `"${name}" is not a group on this host`);
     gid = g.id;
   }
+  // The unit leaves CAP_SETUID/CAP_SETGID out of its bounding set (each costs exposure in
+  // `systemd-analyze security`); a service that needs them says so at load, not at its first start.
+  const needUid = uid !== null && uid !== process.getuid?.();
+  const needGid = gid !== null && gid !== process.getgid?.();
+  if ((needUid && !hasCapability(CAP_SETUID)) || (needGid && !hasCapability(CAP_SETGID))) {
+    c.fail(
+      `${key}.${needUid ? 'user' : 'group'}`,
+      'needs CAP_SETUID and CAP_SETGID, which the agent does not have: add them in a drop-in ' +
+        '(systemctl edit zkmig-agent: [Service] CapabilityBoundingSet=CAP_SETUID CAP_SETGID)',
+    );
+  }
   return { uid, gid };
+}
+
+const CAP_SETGID = 6;
+const CAP_SETUID = 7;
+
+/** Whether this process holds capability `bit` in its effective set (/proc/self/status CapEff). */
+function hasCapability(bit: number): boolean {
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    return m !== null && (BigInt(`0x${m[1]}`) & (1n << BigInt(bit))) !== 0n;
+  } catch {
+    return false;
+  }
 }

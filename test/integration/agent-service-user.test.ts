@@ -61,3 +61,18 @@ test('an unknown user: or group: is a config error naming the key', (t) => {
     t.regex(r.stderr, /is not a (user|group) on this host/);
   }
 });
+
+test('user: without CAP_SETUID/CAP_SETGID (the unit leaves them out) is refused at load with the drop-in to add', (t) => {
+  const tmp = tempDir('zkmig-agent-user-cap-');
+  t.teardown(tmp.cleanup);
+  const conf = path.join(tmp.dir, 'agent.yaml');
+  fs.writeFileSync(conf, YAML.stringify({ listen: '127.0.0.1:0', stateDir: path.join(tmp.dir, 'state'), services: [{ name: 'meta', backend: 'command', command: { start: ['/usr/bin/sleep', '1'], user: 'nobody' } }] }));
+  const args = [...agentNodeFlags(), AGENT_MAIN, '--config', conf, '--insecure', '--check-config'];
+  // As the unit runs it: root, without the two capabilities in its bounding set.
+  const r = spawnSync('setpriv', ['--bounding-set=-setuid,-setgid', '--', process.execPath, ...args], { encoding: 'utf8' });
+  t.is(r.status, 2, r.stdout + r.stderr);
+  t.true(r.stderr.includes('services[0].command.user'), r.stderr);
+  t.regex(r.stderr, /needs CAP_SETUID and CAP_SETGID.*CapabilityBoundingSet=CAP_SETUID CAP_SETGID/);
+  // With them, the same config loads.
+  t.is(spawnSync(process.execPath, args, { encoding: 'utf8' }).status, 0);
+});
