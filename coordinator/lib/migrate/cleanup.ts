@@ -5,7 +5,8 @@ import { normalizeRoot } from '../config-edit';
 import { PegasusShell } from '../shell';
 import { loadCluster } from './env';
 import { connectZk } from './preflight';
-import { readTree, removeTree } from './tree';
+import { onSession, removeTree } from '../zk/rm';
+import { readTree } from '../zk/tree-read';
 
 /**
  * `zkmig cleanup`: delete a cluster's tree from its old ensemble, only once it is proven unused
@@ -73,7 +74,7 @@ export async function cleanupOld(o: CleanupOptions): Promise<CleanupResult> {
       if (o.checkMode) return { ...check, deleted: 0, checkMode: true, confirmed: false };
       if (o.confirm && !(await o.confirm(check))) return { ...check, deleted: 0, checkMode: false, confirmed: false };
       say(`deleting ${root} from ${o.old}`);
-      const r = await removeTree(src, root, Date.now() + 30000);
+      const r = await removeTree({ ...onSession(src, root), recursive: true, ifExists: true, waitEphemeralUntil: Date.now() + 30000 });
       return { ...check, deleted: r.deleted, checkMode: false, confirmed: true };
     } finally {
       src.close();

@@ -10,7 +10,7 @@ import { metaByAddress, RunEnv } from './env';
 import { cClientHostProblems, sameEnsembleProblems } from './ensemble-guard';
 import { lossesOf, runningJobsOf, TreeLosses } from './losses';
 import { estimateMs, inactiveWaitMs, ReplicationTiming, timingFrom } from './timing';
-import { fingerprint, isEmptyRoot, readTree } from './tree';
+import { fingerprint, isEmptyRoot, readTree } from '../zk/tree-read';
 
 /**
  * The checks before anything changes (both methods): every meta of `server_list` is in the
