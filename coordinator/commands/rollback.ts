@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { CliIO, EXIT } from '../lib/io';
+import type { CliIO } from '../lib/io';
 import { finish, rendererFor, requireYesForJson, STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
 import { planRollback, rollback, runDetail } from '../lib/migrate';
 import type { Register } from './index';
+import { confirmOrStop } from './confirm';
 import { AgentCallFlags, agentSettings } from './conventions';
 import { durationArg } from './duration';
 import { positiveIntArg } from './fleet-options';
@@ -54,11 +55,7 @@ export const registerRollback: Register = (program: Command, io: CliIO) => {
         plan.steps.forEach((s, i) => io.out(`  ${String(i + 1).padStart(2)}. ${s.title}\n`));
         io.out('\n');
       }
-      if (!o.yes && !(await io.confirm(`Roll back run ${run} to the old ensemble${plan.pastNoReturn ? ', copying the new tree back first' : ''}?`))) {
-        io.err('Not confirmed; nothing was changed.\n');
-        io.exitCode = EXIT.FINDINGS;
-        return;
-      }
+      if (!(await confirmOrStop(io, { yes: o.yes, question: `Roll back run ${run} to the old ensemble${plan.pastNoReturn ? ', copying the new tree back first' : ''}?` }))) return;
       const r = rendererFor(io, o.json);
       try {
         finish(io, await rollback(run, { stateDir, env: io.env, emit: r.emit, agents: agentSettings(o) }), o.json);
