@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isPrecondition, PreconditionError, TimeoutError, UsageError } from '../../../shared/errors';
 import { ZK_CODE, zkCodeOf } from '../../../shared/zk/client';
 import type { ZkSession } from '../../../shared/zk/client';
-import { parseEndpoint, ZkEndpoint } from '../../../shared/zk/endpoint';
+import { endpointArg, ZkEndpoint } from '../../../shared/zk/endpoint';
 import type { ConnOptions } from './conn';
 import { closeLanes, openLanes } from './index-tree';
 import { statOf } from './ops';
@@ -59,12 +59,7 @@ export function refuseProtected(path: string): void {
  */
 export async function removeTree(o: RmOptions): Promise<RmResult> {
   const t0 = Date.now();
-  let ep: ZkEndpoint;
-  try {
-    ep = typeof o.endpoint === 'string' ? parseEndpoint(o.endpoint) : o.endpoint;
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
-  }
+  const ep = endpointArg(o.endpoint);
   refuseProtected(ep.path);
   const limit = o.listLimit ?? 1000;
   const lanes = await openLanes(ep.hosts, 2, { ...o.conn, ...(o.auth ? { auth: o.auth } : {}) });
