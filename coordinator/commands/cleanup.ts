@@ -3,6 +3,7 @@ import { CliIO, EXIT } from '../lib/io';
 import { addInventoryOption, inventoryFile, requireYesForJson } from '../lib/migrate/cli-support';
 import { cleanupOld } from '../lib/migrate';
 import type { Register } from './index';
+import { confirmOrStop } from './confirm';
 import { checkOption } from './conventions';
 
 const HELP = `
@@ -38,12 +39,11 @@ export const registerCleanup: Register = (program: Command, io: CliIO) => {
         env: io.env,
         checkMode: o.dryRun === true,
         ...(io.isTTY && !o.json ? { progress: (m: string) => io.err(`  ${m}...\n`) } : {}),
-        confirm: async (c) => o.yes === true || (await io.confirm(`Delete ${c.root} (${c.nodes} nodes) from ${c.old}? The cluster runs on ${c.current}.`)),
+        confirm: (c) => confirmOrStop(io, { yes: o.yes, question: `Delete ${c.root} (${c.nodes} nodes) from ${c.old}? The cluster runs on ${c.current}.` }),
       });
       if (o.json) io.out(JSON.stringify(r, null, 2) + '\n');
       else if (r.checkMode) io.out(`Safe to delete ${r.root} (${r.nodes} nodes) from ${r.old}: the cluster runs on ${r.current} and its tree holds every old node. (dry run: nothing deleted)\n`);
-      else if (!r.confirmed) io.err('Not confirmed; nothing was deleted.\n');
-      else io.out(`Deleted ${r.root} (${r.deleted} nodes) from ${r.old}; the cluster runs on ${r.current}.\n`);
+      else if (r.confirmed) io.out(`Deleted ${r.root} (${r.deleted} nodes) from ${r.old}; the cluster runs on ${r.current}.\n`);
       io.exitCode = r.checkMode || r.confirmed ? EXIT.OK : EXIT.FINDINGS;
     });
 };

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { checkHealth, HealthReport, HealthVerdict, parseExpectZk, renderHealth, waitHealthy } from '../lib/health';
 import { selectCluster } from '../lib/inventory';
-import { CliIO, EXIT } from '../lib/io';
+import { CliIO, EXIT, StatusLine } from '../lib/io';
 import type { Register } from './index';
 import { commandPool, durationArg, FleetFlags, fleetOptions, loadFleetInventory } from './fleet-options';
 
@@ -71,14 +71,15 @@ export const registerHealth: Register = (program: Command, io: CliIO) => {
       let report: HealthReport;
       let wait: { attempts: number; waitedMs: number; healthy: boolean } | undefined;
       if (flags.wait !== undefined) {
+        const status = new StatusLine(io.err, io.isTTY);
         const r = await waitHealthy(opts, {
           deadline: Date.now() + flags.wait,
           ...(flags.interval !== undefined ? { intervalMs: flags.interval } : {}),
           onReport: (rep, n) => {
-            if (io.isTTY && rep.verdict !== 'healthy') io.err(`\rwaiting for ${cluster.name}: check ${n}: ${rep.verdict} (${rep.checks.filter((c) => c.status !== 'pass').map((c) => c.name).join(', ')})\x1b[K`);
+            if (rep.verdict !== 'healthy') status.draw(`waiting for ${cluster.name}: check ${n}: ${rep.verdict} (${rep.checks.filter((c) => c.status !== 'pass').map((c) => c.name).join(', ')})`);
           },
         });
-        if (io.isTTY) io.err('\r\x1b[K');
+        status.clear();
         report = r.report;
         wait = { attempts: r.attempts, waitedMs: r.waitedMs, healthy: r.healthy };
       } else {

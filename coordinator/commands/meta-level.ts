@@ -6,7 +6,7 @@ import { META_LEVELS, MetaLevel, PegasusShell } from '../lib/shell';
 import { checkOption } from './conventions';
 import { loadFleetInventory } from './fleet-options';
 import type { Register } from './index';
-import { confirmOrRefuse } from './zk-options';
+import { confirmOrStop } from './confirm';
 
 const HELP = `
 Show the meta level of a cluster (the Pegasus shell's get_meta_level), or set
@@ -63,14 +63,12 @@ export const registerMetaLevel: Register = (program: Command, io: CliIO) => {
       io.exitCode = EXIT.OK;
       return;
     }
-    if (!f.yes && !io.isTTY) throw new UsageError(`refusing to set the meta level of ${cluster.name} from ${current} to ${level} without --yes`);
-    try {
-      await confirmOrRefuse(io, f.yes, `Set the meta level of ${cluster.name} from ${current} to ${level}?`, 'not confirmed');
-    } catch {
-      io.err('Not confirmed; nothing was changed.\n');
-      io.exitCode = EXIT.FINDINGS;
-      return;
-    }
+    const go = await confirmOrStop(io, {
+      yes: f.yes,
+      question: `Set the meta level of ${cluster.name} from ${current} to ${level}?`,
+      noTerminal: `refusing to set the meta level of ${cluster.name} from ${current} to ${level} without --yes`,
+    });
+    if (!go) return;
     const r = await shell.setMetaLevel(level as MetaLevel);
     if (f.json) io.out(`${JSON.stringify({ cluster: cluster.name, level: r.level, oldLevel: r.oldLevel, changed: r.changed })}\n`);
     else io.out(`${cluster.name}: meta level ${r.oldLevel} -> ${r.level}\n`);

@@ -1,9 +1,10 @@
 import { Command } from 'commander';
-import { CliIO, EXIT } from '../lib/io';
+import type { CliIO } from '../lib/io';
 import { finish, rendererFor, requireYesForJson, STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
 import { resume, runDetail } from '../lib/migrate';
 import type { Register } from './index';
 import { installStopHandlers } from '../lib/migrate/stop-signals';
+import { confirmOrStop } from './confirm';
 import { AgentCallFlags, agentSettings } from './conventions';
 import { durationArg } from './duration';
 import { positiveIntArg } from './fleet-options';
@@ -43,11 +44,7 @@ export const registerResume: Register = (program: Command, io: CliIO) => {
       const d = runDetail(stateDir, run);
       if (!o.yes) {
         io.out(`Run ${run}: ${d.method} of ${d.cluster} to ${d.to}; last step done: ${d.lastDone ?? 'none'}${d.inFlight ? `; in flight: ${d.inFlight}` : ''}${d.lastError ? `; last error: ${d.lastError}` : ''}\n`);
-        if (!(await io.confirm(`Resume run ${run}?`))) {
-          io.err('Not confirmed; nothing was changed.\n');
-          io.exitCode = EXIT.FINDINGS;
-          return;
-        }
+        if (!(await confirmOrStop(io, { yes: o.yes, question: `Resume run ${run}?` }))) return;
       }
       const r = rendererFor(io, o.json, o.diff);
       const sig = installStopHandlers(io);

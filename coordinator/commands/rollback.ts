@@ -1,9 +1,10 @@
 import { Command } from 'commander';
-import { CliIO, EXIT } from '../lib/io';
+import type { CliIO } from '../lib/io';
 import { finish, rendererFor, requireYesForJson, STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
 import { planRollback, rollback, runDetail } from '../lib/migrate';
 import type { Register } from './index';
 import { installStopHandlers } from '../lib/migrate/stop-signals';
+import { confirmOrStop } from './confirm';
 import { AgentCallFlags, agentSettings } from './conventions';
 import { durationArg } from './duration';
 import { positiveIntArg } from './fleet-options';
@@ -56,11 +57,7 @@ export const registerRollback: Register = (program: Command, io: CliIO) => {
         plan.steps.forEach((s, i) => io.out(`  ${String(i + 1).padStart(2)}. ${s.title}\n`));
         io.out('\n');
       }
-      if (!o.yes && !(await io.confirm(`Roll back run ${run} to the old ensemble${plan.pastNoReturn ? ', copying the new tree back first' : ''}?`))) {
-        io.err('Not confirmed; nothing was changed.\n');
-        io.exitCode = EXIT.FINDINGS;
-        return;
-      }
+      if (!(await confirmOrStop(io, { yes: o.yes, question: `Roll back run ${run} to the old ensemble${plan.pastNoReturn ? ', copying the new tree back first' : ''}?` }))) return;
       const r = rendererFor(io, o.json, o.diff);
       const sig = installStopHandlers(io);
       try {

@@ -1,11 +1,12 @@
 import { Command, Option } from 'commander';
 import { checkOption } from './conventions';
+import { confirmOrStop } from './confirm';
 import { AppError } from '../../shared/errors';
 import { CliIO, EXIT } from '../lib/io';
 import { copyTree, COPY_DEFAULTS, CopySummary, formatBytes, formatDifference, OnExists, PathList, ProgressBar, VerifyMode } from '../lib/zk';
 import { absPath } from '../lib/zk/tree-index';
 import { WRITER_DEFAULTS } from '../lib/zk/writer';
-import { addConnFlags, addJsonFlag, addSecurityFlags, authFrom, confirmOrRefuse, ConnFlags, connFrom, intFlag, securityFrom, withInterrupt } from './zk-options';
+import { addConnFlags, addJsonFlag, addSecurityFlags, authFrom, ConnFlags, connFrom, intFlag, securityFrom, withInterrupt } from './zk-options';
 
 interface CopyFlags extends ConnFlags {
   onExists: string;
@@ -122,12 +123,12 @@ export function registerZkCopy(zk: Command, io: CliIO): void {
     };
     const listN = intFlag(f.list, '--list', 0) ?? 20;
     if (onExists === 'sync' && !opts.dryRun) {
-      await confirmOrRefuse(
-        io,
-        f.yes,
-        `--on-exists sync deletes every node under ${target} that ${source} does not have. Continue?`,
-        '--on-exists sync deletes target nodes the source does not have: pass --yes to confirm (or --dry-run to see what it would delete)',
-      );
+      const go = await confirmOrStop(io, {
+        yes: f.yes,
+        question: `--on-exists sync deletes every node under ${target} that ${source} does not have. Continue?`,
+        noTerminal: '--on-exists sync deletes target nodes the source does not have: pass --yes to confirm (or --dry-run to see what it would delete)',
+      });
+      if (!go) return;
     }
     const bar = new ProgressBar(io.err, io.isTTY && !f.json);
     let summary: CopySummary;

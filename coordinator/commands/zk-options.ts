@@ -99,16 +99,6 @@ export function connFrom(f: ConnFlags): Omit<ConnOptions, 'auth'> {
   return o;
 }
 
-/**
- * Confirm a destructive step: `--yes`, or an exact "y" on a terminal. Without either, refuse with
- * a UsageError naming the flag, before anything was touched.
- */
-export async function confirmOrRefuse(io: CliIO, yes: boolean | undefined, question: string, refusal: string): Promise<void> {
-  if (yes) return;
-  if (io.isTTY && (await io.confirm(question))) return;
-  throw new UsageError(refusal);
-}
-
 /** Ctrl-C aborts the running operation (its promise rejects); the listener is removed afterwards. */
 export async function withInterrupt<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController();

@@ -1,11 +1,12 @@
 import { Command } from 'commander';
 import { checkOption } from './conventions';
+import { confirmOrStop } from './confirm';
 import { parseEndpoint } from '../../shared/zk/endpoint';
 import { PreconditionError, UsageError } from '../../shared/errors';
 import { CliIO, EXIT } from '../lib/io';
 import { ProgressBar, removeTree, RmResult } from '../lib/zk';
 import { refuseProtected } from '../lib/zk/rm';
-import { addConnFlags, addJsonFlag, authFrom, confirmOrRefuse, ConnFlags, connFrom, intFlag, withInterrupt } from './zk-options';
+import { addConnFlags, addJsonFlag, authFrom, ConnFlags, connFrom, intFlag, withInterrupt } from './zk-options';
 
 interface RmFlags extends ConnFlags {
   recursive?: boolean;
@@ -59,7 +60,12 @@ export function registerZkRm(zk: Command, io: CliIO): void {
     const auth = authFrom(f.auth, io, '--auth', f.authFile);
     const listN = intFlag(f.list, '--list', 0) ?? 20;
     if (!f.dryRun) {
-      await confirmOrRefuse(io, f.yes, `Delete ${endpoint}${f.recursive ? ' and everything under it' : ''}?`, `refusing to delete ${path} without --yes (or see what would go with --dry-run)`);
+      const go = await confirmOrStop(io, {
+        yes: f.yes,
+        question: `Delete ${endpoint}${f.recursive ? ' and everything under it' : ''}?`,
+        noTerminal: `refusing to delete ${path} without --yes (or see what would go with --dry-run)`,
+      });
+      if (!go) return;
     }
     if (!f.dryRun && !f.force) {
       // A live ephemeral node means a live session uses the tree: most likely a running cluster

@@ -48,6 +48,36 @@ export function processIO(): CliIO {
   };
 }
 
+/**
+ * The one terminal status line (progress bars, "waiting for ..." lines): redrawn in place on
+ * stderr with a carriage return and an erase-line, cut to the terminal's width so it never wraps
+ * (a wrapped line cannot be erased), and erased before anything else is printed. Draws nothing
+ * when disabled (stderr is not a terminal, or --json).
+ */
+export class StatusLine {
+  private drawn = false;
+
+  constructor(
+    private readonly write: (s: string) => void,
+    readonly enabled: boolean,
+    /** Terminal columns. @default process.stderr.columns, else 160 */
+    private readonly width: number = process.stderr.columns || 160,
+  ) {}
+
+  draw(text: string): void {
+    if (!this.enabled) return;
+    const max = Math.max(20, this.width - 1);
+    this.write(`\r\x1b[K${text.length > max ? text.slice(0, max - 3) + '...' : text}`);
+    this.drawn = true;
+  }
+
+  /** Erase the line before printing anything else. */
+  clear(): void {
+    if (this.enabled && this.drawn) this.write('\r\x1b[K');
+    this.drawn = false;
+  }
+}
+
 /** Exit codes shared by every command. */
 export const EXIT = {
   OK: 0,

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as zk from 'node-zookeeper-client';
-import { TimeoutError, ZkError } from '../errors';
+import { AppError, TimeoutError, ZkError } from '../errors';
 import { describeZkCode, patchClientExceptions } from './codes';
 import { secureClient } from './secure-connect';
 import { sideName, ZkSecurity } from './security';
@@ -101,10 +101,21 @@ export async function connectZkClient(
   return client;
 }
 
-/** The numeric code of a node-zookeeper-client Exception, or undefined for other errors. */
+/** The ZooKeeper code of a ZkError or of a node-zookeeper-client Exception; undefined for other errors. */
 export function zkCodeOf(err: unknown): number | undefined {
+  if (err instanceof ZkError) return err.zkCode;
   const c = (err as { code?: unknown } | null)?.code;
   return typeof c === 'number' ? c : undefined;
+}
+
+/**
+ * Any failure leaving the ZooKeeper layer as a typed error: zkmig's own errors (AppError: timeouts,
+ * preconditions, ZkError) as they are, a raw client Exception wrapped into ZkError, anything else
+ * as it is. Callers then test `zkCode` or the guards in shared/errors.ts, never the client's shapes.
+ */
+export function asZkError(op: string, path: string, err: unknown): unknown {
+  if (err instanceof AppError || zkCodeOf(err) === undefined) return err;
+  return wrapZkError(op, path, err);
 }
 
 /** Wrap a client exception into a ZkError that names the operation and path. */
@@ -123,20 +134,26 @@ export function readLong(b: Buffer): bigint {
 }
 
 /**
- * A promise-based ZooKeeper session. Thin on purpose: the copy engine drives the raw client for
- * pipelining, everything else (simulator, health checks, locks) uses these helpers.
+ * A promise-based ZooKeeper session over the one connect path (connectZkClient). Thin on purpose:
+ * single requests for the simulator, locks and preflight checks. Tree reads, removals and copies
+ * go through the coordinator's tree engine (coordinator/lib/zk: ZkConn lanes that survive
+ * connection loss and session expiry), which connects with the same function; the simulator stays
+ * on this class because it needs the plain session semantics (an expired session must end its
+ * ephemeral leader lock, not be silently replaced as ZkConn does).
  */
 export class ZkSession {
   private constructor(
     readonly client: zk.Client,
     readonly hosts: string,
+    /** How it was opened: the tree engine opens its read lanes to the same ensemble with these. */
+    readonly opts: Readonly<ConnectOptions>,
   ) {}
 
   /** Connect and wait for SyncConnected; rejects with TimeoutError (closing the client) when the ensemble does not answer. */
   static async connect(hosts: string, opts: ConnectOptions = {}): Promise<ZkSession> {
     const sessionTimeoutMs = opts.sessionTimeoutMs ?? 30000;
     const client = await connectZkClient(hosts, { sessionTimeoutMs, auth: opts.auth, security: opts.security }, opts.connectTimeoutMs ?? sessionTimeoutMs);
-    return new ZkSession(client, hosts);
+    return new ZkSession(client, hosts, { ...opts, sessionTimeoutMs });
   }
 
   addDigestAuth(userPassword: string): void {

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors';
+import { InvalidInputError, UsageError } from '../errors';
 
 /** A parsed `host:port[,host:port...]/path` endpoint. */
 export interface ZkEndpoint {
@@ -65,4 +65,14 @@ export function joinPath(parent: string, child: string): string {
 export function parentPath(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/** An endpoint given by the operator (a string) or already parsed; a bad string is a UsageError, prefixed with `what` when given. */
+export function endpointArg(e: string | ZkEndpoint, what?: string): ZkEndpoint {
+  if (typeof e !== 'string') return e;
+  try {
+    return parseEndpoint(e);
+  } catch (err) {
+    throw new UsageError(`${what ? `${what}: ` : ''}${(err as Error).message}`, { cause: err });
+  }
 }

@@ -1,5 +1,4 @@
 import { ZK_CODE, ZkSession, zk, zkCodeOf } from '../../shared/zk/client';
-import { ZkError } from '../../shared/errors';
 import { Logger } from '../common/log';
 import { sleep } from '../common/rpc';
 
@@ -146,7 +145,7 @@ export class LeaderLock {
     try {
       got = await this.retry('get', path, () => this.zk.getData(path, watcher));
     } catch (e) {
-      if (codeOf(e) !== ZK_CODE.NO_NODE) throw e;
+      if (zkCodeOf(e) !== ZK_CODE.NO_NODE) throw e;
       got = 'NONODE';
     }
     if (got === EXPIRED || this.state === 'expired') return;
@@ -199,7 +198,7 @@ export class LeaderLock {
     try {
       await this.retry('delete', path, () => this.zk.remove(path));
     } catch (e) {
-      if (codeOf(e) !== ZK_CODE.NO_NODE) throw e;
+      if (zkCodeOf(e) !== ZK_CODE.NO_NODE) throw e;
     }
     this.log.info('lock_struct', `lock(${LOCK_ID}) remove duplicated node(${path}), rely on delete watcher to be actived`);
   }
@@ -211,7 +210,7 @@ export class LeaderLock {
       try {
         return await fn();
       } catch (e) {
-        const code = codeOf(e);
+        const code = zkCodeOf(e);
         if (code === ZK_CODE.CONNECTION_LOSS || code === ZK_CODE.OPERATION_TIMEOUT) {
           this.log.warn('lock_struct', `operation ${op} on ${path} encounter error, retry later`);
           await sleep(1000);
@@ -227,13 +226,10 @@ export class LeaderLock {
   }
 
   private allowCodes(e: unknown, codes: number[]): string {
-    if (codes.includes(codeOf(e) ?? 0)) return '';
+    if (codes.includes(zkCodeOf(e) ?? 0)) return '';
     throw e;
   }
 }
 
 const EXPIRED = Symbol('expired');
 
-function codeOf(e: unknown): number | undefined {
-  return e instanceof ZkError ? e.zkCode : zkCodeOf(e);
-}

@@ -12,7 +12,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { fingerprint } from '../../coordinator/lib/migrate/tree';
+import { fingerprint } from '../../coordinator/lib/zk/tree-read';
 import { PegasusShell } from '../../coordinator/lib/shell';
 import { isInvalidInput, isTimeout } from '../../shared/errors';
 import { AGENT_MAIN } from '../harness/agent';

@@ -7,7 +7,7 @@
  */
 import anyTest, { TestFn } from 'ava';
 import * as crypto from 'node:crypto';
-import { fingerprint } from '../../coordinator/lib/migrate/tree';
+import { fingerprint } from '../../coordinator/lib/zk/tree-read';
 import { startZk, ZkEnsemble } from '../harness/zookeeper';
 import { createRaw, getRaw, listAll, withSession, zkmig } from './zk-helpers';
 

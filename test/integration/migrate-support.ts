@@ -14,7 +14,8 @@ import { CliIO } from '../../coordinator/lib/io';
 import { loadInventory, selectCluster } from '../../coordinator/lib/inventory';
 import type { PegasusCluster } from '../../coordinator/lib/inventory';
 import type { JournalEntry } from '../../coordinator/lib/migrate/journal';
-import { fingerprint, removeTree, TreeFingerprint } from '../../coordinator/lib/migrate/tree';
+import { onSession, removeTree } from '../../coordinator/lib/zk/rm';
+import { fingerprint, TreeFingerprint } from '../../coordinator/lib/zk/tree-read';
 import { readState, sandboxDown, sandboxUp, SandboxInfo } from '../../coordinator/lib/sandbox';
 import { isAlive } from '../../coordinator/lib/sandbox/processes';
 import { writeState } from '../../coordinator/lib/sandbox/state';
@@ -219,7 +220,7 @@ export async function killAfterStepThenResume(fleet: Fleet, n: number, method: '
   if ((await treeFingerprint(to, fleet.info.clusterRoot)).exists) {
     // The previous iteration's source: no meta uses it any more (zkmig cleanup would also check that
     // the current tree holds all of it, which a recovered tree need not).
-    await withZk(to, (s) => removeTree(s, fleet.info.clusterRoot, Date.now() + 20000));
+    await withZk(to, (s) => removeTree({ ...onSession(s, fleet.info.clusterRoot), recursive: true, ifExists: true, waitEphemeralUntil: Date.now() + 20000 }));
   }
   const before = journals(fleet);
   const child = cliChild(fleet, ['migrate', '--cluster', fleet.info.cluster, '--to', to, '--method', method, '--yes', '--json']);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { applyEdits, parseIni, pegasusSettings } from '../../shared/ini';
-import { fingerprint, TreeFingerprint } from '../../coordinator/lib/migrate/tree';
+import { fingerprint, TreeFingerprint } from '../../coordinator/lib/zk/tree-read';
 import { ZkSession } from '../../shared/zk/client';
 import { sampleLeaders } from './leader-monitor';
 

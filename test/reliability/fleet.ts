@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadInventory, selectCluster } from '../../coordinator/lib/inventory';
-import { removeTree } from '../../coordinator/lib/migrate/tree';
+import { onSession, removeTree } from '../../coordinator/lib/zk/rm';
 import { readState, sandboxDown, sandboxUp, SandboxInfo } from '../../coordinator/lib/sandbox';
 import type { SandboxUpOptions } from '../../coordinator/lib/sandbox/up';
 import { writeState } from '../../coordinator/lib/sandbox/state';
@@ -176,6 +176,6 @@ export async function prepare(f: RelFleet): Promise<{ source: string; target: st
     1000,
   );
   const target = otherZk(f, source);
-  if ((await treeFingerprint(target, f.info.clusterRoot)).exists) await withZk(target, (s) => removeTree(s, f.info.clusterRoot, Date.now() + 20000));
+  if ((await treeFingerprint(target, f.info.clusterRoot)).exists) await withZk(target, (s) => removeTree({ ...onSession(s, f.info.clusterRoot), recursive: true, ifExists: true, waitEphemeralUntil: Date.now() + 20000 }));
   return { source, target };
 }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { diffApps } from '../../coordinator/lib/migrate/partitions';
-import type { TreeNode } from '../../coordinator/lib/migrate/tree';
+import type { TreeNode } from '../../coordinator/lib/zk/tree-read';
 
 const node = (rel: string, data: unknown): TreeNode => ({ rel, data: Buffer.from(typeof data === 'string' ? data : JSON.stringify(data)), acl: [] });
 const app = (id: number, status = 'app_status::AS_AVAILABLE'): TreeNode => node(`/${id}`, { status, app_name: `t${id}`, app_id: id, partition_count: 2 });

@@ -7,7 +7,8 @@ import { loadCluster } from './env';
 import type { PegasusCluster } from '../inventory';
 import { withRunZkSecurity } from './zk-security';
 import { connectZk } from './preflight';
-import { readTree, removeTree } from './tree';
+import { onSession, removeTree } from '../zk/rm';
+import { readTree } from '../zk/tree-read';
 
 /**
  * `zkmig cleanup`: delete a cluster's tree from its old ensemble, only once it is proven unused
@@ -79,7 +80,7 @@ async function cleanupIn(o: CleanupOptions, cluster: PegasusCluster): Promise<Cl
       if (o.checkMode) return { ...check, deleted: 0, checkMode: true, confirmed: false };
       if (o.confirm && !(await o.confirm(check))) return { ...check, deleted: 0, checkMode: false, confirmed: false };
       say(`deleting ${root} from ${o.old}`);
-      const r = await removeTree(src, root, Date.now() + 30000);
+      const r = await removeTree({ ...onSession(src, root), recursive: true, ifExists: true, waitEphemeralUntil: Date.now() + 30000 });
       return { ...check, deleted: r.deleted, checkMode: false, confirmed: true };
     } finally {
       src.close();

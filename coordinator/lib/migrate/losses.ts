@@ -1,4 +1,4 @@
-import type { TreeNode } from './tree';
+import type { TreeNode } from '../zk/tree-read';
 
 /**
  * What metadata recovery cannot restore (docs/pegasus-internals.md §5.4): the meta rebuilds apps and partitions

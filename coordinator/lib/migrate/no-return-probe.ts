@@ -4,7 +4,7 @@ import { NEW_ENSEMBLE_SERVING_STEPS, ponrNote } from './no-return';
 import type { MigrateParams } from './params';
 import type { PreflightFacts } from './preflight';
 import { connectZk } from './preflight';
-import { fingerprint, isEmptyRoot } from './tree';
+import { fingerprint, isEmptyRoot } from '../zk/tree-read';
 
 /** Whether a run is past the point of no return (no-return.ts), from its journal and the target tree. */
 

@@ -1,5 +1,5 @@
 import type { ZkSession } from '../../../shared/zk/client';
-import { readTree, TreeNode } from './tree';
+import { readTree, TreeNode } from '../zk/tree-read';
 
 /**
  * "The tables and partition configurations are equal to before": the apps the leader serves from

@@ -11,7 +11,7 @@ import { metaByAddress, RunEnv } from './env';
 import { cClientHostProblems, sameEnsembleProblems } from './ensemble-guard';
 import { lossesOf, runningJobsOf, TreeLosses } from './losses';
 import { estimateMs, inactiveWaitMs, ReplicationTiming, timingFrom } from './timing';
-import { fingerprint, isEmptyRoot, readTree } from './tree';
+import { fingerprint, isEmptyRoot, readTree } from '../zk/tree-read';
 import { judgeZkAuth, probeEnsembleAuth } from './zk-auth-check';
 import { runZkSecurity } from './zk-security';
 
@@ -208,7 +208,7 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
       const src = await connectZk(source, 'source');
       try {
         const list = (await readTree(src, root, { keepData: true })).list;
-        saslAcls = list.filter((n) => n.acl.some((a) => a.id.scheme === 'sasl')).length;
+        saslAcls = list.filter((n) => n.acl.some((a) => a.scheme === 'sasl')).length;
         if (params.method === 'recover') losses = lossesOf(list);
         const jobs = runningJobsOf(list);
         if (jobs.length > 0 && !params.allowRunningJobs) {

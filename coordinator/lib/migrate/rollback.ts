@@ -11,7 +11,8 @@ import type { StepDef } from './runner';
 import { compareTables, editConfigs, factsOf, followersOf, leaderOf, requireHealthy, waitServing } from './steps-common';
 import { COPY_CUTOVER_STEPS, COPY_TARGET_STEPS } from './steps-copy';
 import { RECOVER_CUTOVER_STEPS, RECOVER_TARGET_STEPS } from './steps-recover';
-import { fingerprint, removeTree } from './tree';
+import { onSession, removeTree } from '../zk/rm';
+import { fingerprint } from '../zk/tree-read';
 
 /**
  * Back to the old ensemble, from wherever the run stopped: stop every meta if any config may
@@ -153,7 +154,7 @@ export function rollbackSteps(env: RunEnv, scope: RollbackScope): StepDef[] {
           const dst = await connectZk(f.target, 'target', 4000);
           try {
             // Stopped metas keep their ephemeral LOCKNODEs until their sessions time out.
-            const r = await removeTree(dst, f.root, Date.now() + f.zkTimeoutMs * 2 + 10000);
+            const r = await removeTree({ ...onSession(dst, f.root), recursive: true, ifExists: true, waitEphemeralUntil: Date.now() + f.zkTimeoutMs * 2 + 10000 });
             return { summary: `removed ${r.deleted} node(s) of ${f.root} from ${f.target}` };
           } finally {
             dst.close();

@@ -10,7 +10,7 @@ import { compareTables, editConfigs, factsOf, followersOf, leaderOf, requireHeal
 import { finalHealthStep } from './steps-final';
 import { copyTree } from '../zk/copy';
 import type { CopySummary } from '../zk/copy-types';
-import { fingerprint, readTree } from './tree';
+import { fingerprint, readTree } from '../zk/tree-read';
 import { partitionsOf, tablesOf, waitTrustworthy } from './steps-trust';
 import { sizedTimeoutMs } from './timing';
 

@@ -11,7 +11,7 @@ import { editConfigs, factsOf, followersOf, leaderOf, requireNotCheck, shellCode
 import { finalHealthStep } from './steps-final';
 import { partitionsOf, waitTrustworthy } from './steps-trust';
 import { sizedTimeoutMs } from './timing';
-import { isEmptyRoot } from './tree';
+import { isEmptyRoot } from '../zk/tree-read';
 
 /**
  * The guide's metadata-recovery procedure (docs/pegasus-internals.md §1, §5), fixing the reference script's

@@ -2,7 +2,7 @@ import { connectZk, PreflightFacts, TableFacts } from './preflight';
 import type { StepContext } from './runner';
 import { sleep } from './steps-common';
 import { trustAfterStartMs } from './timing';
-import { readTree } from './tree';
+import { readTree } from '../zk/tree-read';
 
 /** Helpers for what the steps may believe after a leader starts, and about the cluster's size. */
 

@@ -6,7 +6,8 @@ import { zk } from '../../../shared/zk/client';
  * queueing hand-encoded requests, corking the socket for bursts, dropping a stalled connection, and
  * answering replies to our own requests before the client's parser sees them. See wire.ts for why.
  * If a future client lacks these internals, `manager()` returns undefined and wire.ts falls back to
- * the public API.
+ * the public API. Because internals carry no semver promise, package.json pins node-zookeeper-client
+ * to an exact version; test/integration/zk-wire.test.ts checks that the fallback gives the same answers.
  */
 
 export interface Packet {

@@ -1,5 +1,5 @@
 import { TimeoutError } from '../../../shared/errors';
-import { connectZkClient, ZK_CODE, zk } from '../../../shared/zk/client';
+import { asZkError, connectZkClient, ZK_CODE, zk } from '../../../shared/zk/client';
 import type { ZkSecurity } from '../../../shared/zk/security';
 import { failQueued } from './client-internals';
 import { dropConnection, fastReplies, installFastReplies, multiReadData, syncPath } from './wire';
@@ -207,7 +207,7 @@ export class ZkConn {
   async sync(path: string): Promise<void> {
     await this.whenConnected();
     await this.deadline(
-      new Promise<void>((resolve, reject) => syncPath(this.current, path, (err) => (err ? reject(err) : resolve()))),
+      new Promise<void>((resolve, reject) => syncPath(this.current, path, (err) => (err ? reject(asZkError('sync', path, err)) : resolve()))),
       `sync ${path}`,
     );
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PreconditionError, UsageError } from '../../../shared/errors';
-import { parentPath, parseEndpoint, ZkEndpoint } from '../../../shared/zk/endpoint';
+import { endpointArg, parentPath, ZkEndpoint } from '../../../shared/zk/endpoint';
 import { aclFromKey, grants, PERM, sessionIds, withGrant } from './acl';
 import type { ZkConn } from './conn';
 import { COPY_DEFAULTS, CopyOptions, CopyPhase, CopyProgress, CopySummary, PathList } from './copy-types';
@@ -265,14 +265,7 @@ function walkOpts(o: CopyOptions): { window?: number; signal?: AbortSignal } {
   return { ...(o.window !== undefined ? { window: o.window } : {}), ...(o.signal ? { signal: o.signal } : {}) };
 }
 
-function endpoint(e: string | ZkEndpoint, what: string): ZkEndpoint {
-  if (typeof e !== 'string') return e;
-  try {
-    return parseEndpoint(e);
-  } catch (err) {
-    throw new UsageError(`${what}: ${(err as Error).message}`, { cause: err });
-  }
-}
+const endpoint = endpointArg;
 
 /** Copying a tree into itself (or onto itself) on one ensemble would read what it writes. */
 function refuseOverlap(src: ZkEndpoint, dst: ZkEndpoint): void {

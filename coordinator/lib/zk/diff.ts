@@ -1,5 +1,4 @@
-import { UsageError } from '../../../shared/errors';
-import { parseEndpoint, ZkEndpoint } from '../../../shared/zk/endpoint';
+import { endpointArg, ZkEndpoint } from '../../../shared/zk/endpoint';
 import type { ConnOptions } from './conn';
 import { Excludes, refuseSystemTree } from './excludes';
 import { closeLanes, indexTree, openLanes } from './index-tree';
@@ -41,14 +40,7 @@ export interface DiffResult {
   ms: number;
 }
 
-function ep(e: string | ZkEndpoint, what: string): ZkEndpoint {
-  if (typeof e !== 'string') return e;
-  try {
-    return parseEndpoint(e);
-  } catch (err) {
-    throw new UsageError(`${what}: ${(err as Error).message}`, { cause: err });
-  }
-}
+const ep = endpointArg;
 
 /** Read one subtree and return its digest and node counts (what `copy` prints as the digest). */
 export async function digestTree(o: { endpoint: string | ZkEndpoint; auth?: string; excludes?: readonly string[]; conn?: Omit<ConnOptions, 'auth'>; readSessions?: number; signal?: AbortSignal }): Promise<{

@@ -1,6 +1,6 @@
 import type * as zk from 'node-zookeeper-client';
-import { parseEndpoint } from '../../../shared/zk/endpoint';
-import { NotFoundError, UsageError, ZkError } from '../../../shared/errors';
+import { endpointArg } from '../../../shared/zk/endpoint';
+import { NotFoundError, ZkError } from '../../../shared/errors';
 import { ConnOptions, ZkConn } from './conn';
 
 /** One znode as `zkmig zk get`/`stat` show it: zkCli's `get -s` and `getAcl` in one read. */
@@ -33,12 +33,7 @@ export interface GetOptions {
 }
 
 export async function getZnode(o: GetOptions): Promise<ZnodeInfo> {
-  let ep;
-  try {
-    ep = parseEndpoint(o.endpoint);
-  } catch (e) {
-    throw new UsageError((e as Error).message, { cause: e });
-  }
+  const ep = endpointArg(o.endpoint);
   const conn = await ZkConn.open(ep.hosts, o.conn ?? {});
   try {
     const c = conn.client;

@@ -1,7 +1,7 @@
 import { ConnOptions, probeMultiRead, ZkConn } from './conn';
 import type { Excludes } from './excludes';
 import { IndexEntry, relPath, TreeIndex } from './tree-index';
-import { TreeWalker, WalkStats } from './walker';
+import { TreeWalker, WalkRecord, WalkStats } from './walker';
 
 /**
  * Open `n` sessions to `hosts` (one per read lane); closes what was opened if one fails. The lanes
@@ -46,7 +46,16 @@ export interface IndexResult {
 export async function indexTree(
   lanes: ZkConn[],
   root: string,
-  opts: { excludes: Excludes; window?: number; signal?: AbortSignal; onNode?: (n: number, pending: number) => void },
+  opts: {
+    excludes: Excludes;
+    window?: number;
+    signal?: AbortSignal;
+    onNode?: (n: number, pending: number) => void;
+    /** Every record as read (with its data when `keepData`), for callers that need more than the index. */
+    onRecord?: (r: WalkRecord) => void;
+    /** @default false */
+    keepData?: boolean;
+  },
 ): Promise<IndexResult> {
   const index: TreeIndex = new Map();
   const ephemeral: string[] = [];
@@ -57,6 +66,7 @@ export async function indexTree(
     lanes,
     ...(opts.window !== undefined ? { window: opts.window } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.keepData ? { keepData: true } : {}),
     skip: (p) => {
       if (!opts.excludes.hasExact(relPath(root, p))) return false;
       excluded.push(p);
@@ -66,6 +76,7 @@ export async function indexTree(
       const eph = r.ephemeralOwner !== 0n;
       if (eph) ephemeral.push(r.path);
       index.set(relPath(root, r.path), new IndexEntry(r.hash, r.acl, r.dataLength, eph));
+      opts.onRecord?.(r);
       opts.onNode?.(index.size, walker?.pending ?? 0);
     },
   });

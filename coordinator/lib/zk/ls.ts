@@ -1,5 +1,4 @@
-import { UsageError } from '../../../shared/errors';
-import { parseEndpoint, parentPath, ZkEndpoint } from '../../../shared/zk/endpoint';
+import { endpointArg, parentPath, ZkEndpoint } from '../../../shared/zk/endpoint';
 import type { ConnOptions } from './conn';
 import { Excludes } from './excludes';
 import { closeLanes, openLanes } from './index-tree';
@@ -42,12 +41,7 @@ export interface LsResult {
  */
 export async function listTree(o: LsOptions): Promise<LsResult> {
   const t0 = Date.now();
-  let ep: ZkEndpoint;
-  try {
-    ep = typeof o.endpoint === 'string' ? parseEndpoint(o.endpoint) : o.endpoint;
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
-  }
+  const ep = endpointArg(o.endpoint);
   const recursive = o.recursive ?? false;
   const excl = Excludes.none().forRoot(ep.path);
   const depthOf = (p: string): number => (p === ep.path ? 0 : (ep.path === '/' ? p : p.slice(ep.path.length)).split('/').length - 1);

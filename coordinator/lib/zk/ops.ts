@@ -1,8 +1,8 @@
-import { ZK_CODE, wrapZkError } from '../../../shared/zk/client';
+import { ZK_CODE, wrapZkError, zkCodeOf } from '../../../shared/zk/client';
 import { AclKey, aclKey, OPEN_RAW_ACL } from './acl';
 import type { ZkConn } from './conn';
 import { dataHash } from './tree-index';
-import { AclReply, ChildrenReply, codeOf, DataReply, getACL, getChildren, getData, multi, Reply } from './wire';
+import { AclReply, ChildrenReply, DataReply, getACL, getChildren, getData, multi, Reply } from './wire';
 
 /** Single-node helpers on a ZkConn, for preflight checks (not the hot path). */
 
@@ -11,7 +11,7 @@ function call<T>(conn: ZkConn, op: string, path: string, f: (cb: Reply<T>) => vo
     new Promise((resolve, reject) =>
       f((err, v) => {
         if (!err) return resolve(v);
-        if (codeOf(err) === ZK_CODE.NO_NODE) return resolve(undefined);
+        if (zkCodeOf(err) === ZK_CODE.NO_NODE) return resolve(undefined);
         reject(wrapZkError(op, path, err));
       }),
     ),
@@ -60,7 +60,7 @@ export async function mkdirpOpen(conn: ZkConn, path: string): Promise<void> {
     await conn.deadline(
       new Promise<void>((resolve, reject) =>
         multi(conn.client, [{ kind: 'create', path: at, data: Buffer.alloc(0), acl: OPEN_RAW_ACL }], (err) =>
-          err && codeOf(err) !== ZK_CODE.NODE_EXISTS ? reject(wrapZkError('create', at, err)) : resolve(),
+          err && zkCodeOf(err) !== ZK_CODE.NODE_EXISTS ? reject(wrapZkError('create', at, err)) : resolve(),
         ),
       ),
       `create ${at}`,

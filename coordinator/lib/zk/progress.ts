@@ -4,6 +4,7 @@
  * so scripts and logs get the final summary and nothing else.
  */
 
+import { StatusLine } from '../io';
 import { formatBytes } from './ls';
 
 export interface ProgressSample {
@@ -34,27 +35,25 @@ export function progressLine(s: ProgressSample, width = 24): string {
   return parts.join('  ');
 }
 
+/** A progress bar on the one status line (StatusLine), redrawn at most every 100 ms. */
 export class ProgressBar {
   private lastDraw = 0;
-  private drawn = false;
+  private readonly line: StatusLine;
 
-  constructor(
-    private readonly write: (s: string) => void,
-    private readonly enabled: boolean,
-  ) {}
+  constructor(write: (s: string) => void, enabled: boolean) {
+    this.line = new StatusLine(write, enabled);
+  }
 
   update(s: ProgressSample): void {
-    if (!this.enabled) return;
+    if (!this.line.enabled) return;
     const now = Date.now();
     if (now - this.lastDraw < 100) return;
     this.lastDraw = now;
-    this.write(`\r\x1b[K${progressLine(s)}`);
-    this.drawn = true;
+    this.line.draw(progressLine(s));
   }
 
   /** Erase the bar before printing anything else. */
   clear(): void {
-    if (this.enabled && this.drawn) this.write('\r\x1b[K');
-    this.drawn = false;
+    this.line.clear();
   }
 }

@@ -1,10 +1,13 @@
-import { isPrecondition, PreconditionError, UsageError, ZkError } from '../../../shared/errors';
-import { ZK_CODE } from '../../../shared/zk/client';
-import { parseEndpoint, ZkEndpoint } from '../../../shared/zk/endpoint';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isPrecondition, PreconditionError, TimeoutError, UsageError } from '../../../shared/errors';
+import { ZK_CODE, zkCodeOf } from '../../../shared/zk/client';
+import type { ZkSession } from '../../../shared/zk/client';
+import { endpointArg, ZkEndpoint } from '../../../shared/zk/endpoint';
 import type { ConnOptions } from './conn';
 import { closeLanes, openLanes } from './index-tree';
+import { statOf } from './ops';
+import { laneOptions } from './tree-read';
 import { TreeWalker } from './walker';
-import { codeOf } from './wire';
 import { BatchWriter } from './writer';
 
 export interface RmOptions {
@@ -19,6 +22,15 @@ export interface RmOptions {
   listLimit?: number;
   signal?: AbortSignal;
   onProgress?: (deleted: number, total: number) => void;
+  /** A missing node is a result (`deleted: 0`) rather than a PreconditionError. @default false */
+  ifExists?: boolean;
+  /**
+   * Leave ephemeral nodes alone and wait for their sessions to end, until this time (epoch ms):
+   * a Pegasus meta just stopped keeps its LOCKNODE until its session times out, and the lock's
+   * parent cannot be deleted before. The subtree is listed again every 500 ms; past the time,
+   * TimeoutError naming the ephemeral nodes. Unset: ephemeral nodes are deleted like the others.
+   */
+  waitEphemeralUntil?: number;
 }
 
 export interface RmResult {
@@ -47,12 +59,7 @@ export function refuseProtected(path: string): void {
  */
 export async function removeTree(o: RmOptions): Promise<RmResult> {
   const t0 = Date.now();
-  let ep: ZkEndpoint;
-  try {
-    ep = typeof o.endpoint === 'string' ? parseEndpoint(o.endpoint) : o.endpoint;
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
-  }
+  const ep = endpointArg(o.endpoint);
   refuseProtected(ep.path);
   const limit = o.listLimit ?? 1000;
   const lanes = await openLanes(ep.hosts, 2, { ...o.conn, ...(o.auth ? { auth: o.auth } : {}) });
@@ -60,8 +67,9 @@ export async function removeTree(o: RmOptions): Promise<RmResult> {
   let ephemeral = 0;
   const shown: string[] = [];
   try {
+    let raced = 0;
     for (let attempt = 0; ; attempt++) {
-      const found: { path: string; depth: number; ephemeral: boolean }[] = [];
+      let found: { path: string; depth: number; ephemeral: boolean }[] = [];
       const walk = new TreeWalker({
         lanes,
         readData: false,
@@ -72,8 +80,16 @@ export async function removeTree(o: RmOptions): Promise<RmResult> {
       try {
         await walk;
       } catch (e) {
-        if (attempt > 0 && isPrecondition(e)) break; // a retry found the subtree already gone
+        // A retry found the subtree already gone, or it was never there and that is fine.
+        if ((attempt > 0 || o.ifExists) && isPrecondition(e) && !(await statOf(lanes[0]!, ep.path))) break;
         throw e;
+      }
+      // Waiting for ephemeral nodes: leave them and their ancestors (which cannot go before them)
+      // out of this pass, so that every other node is deleted now, as with single deletes.
+      const waiting = o.waitEphemeralUntil !== undefined ? found.filter((f) => f.ephemeral).map((f) => f.path) : [];
+      if (waiting.length > 0) {
+        const held = new Set(waiting.flatMap((p) => ancestors(p, ep.path)));
+        found = found.filter((f) => !f.ephemeral && !held.has(f.path));
       }
       if (!(o.recursive ?? false) && found.length > 1) {
         throw new PreconditionError(`${ep.path} has ${found.length - 1} descendant node(s); use -r to delete the subtree`);
@@ -91,17 +107,37 @@ export async function removeTree(o: RmOptions): Promise<RmResult> {
       try {
         for (const f of found) writer.push({ kind: 'delete', path: f.path });
         await writer.flush();
-        break;
       } catch (e) {
         // NOT_EMPTY: something created a node inside the subtree meanwhile; list it again.
-        if ((e instanceof ZkError ? e.zkCode : codeOf(e)) === ZK_CODE.NOT_EMPTY && attempt < 3) continue;
+        if (zkCodeOf(e) === ZK_CODE.NOT_EMPTY && raced++ < 3) continue;
         throw e;
       } finally {
         writer.close();
       }
+      if (waiting.length === 0) break;
+      if (Date.now() >= o.waitEphemeralUntil!) {
+        throw new TimeoutError(`cannot remove ${ep.path} from ${ep.hosts}: ephemeral nodes of live sessions remain (${waiting.slice(0, 3).join(', ')})`, { context: { hosts: ep.hosts } });
+      }
+      await sleep(500);
     }
   } finally {
     closeLanes(lanes);
   }
   return { path: `${ep.hosts}${ep.path}`, dryRun: o.dryRun ?? false, deleted, ephemeral, paths: shown, ms: Date.now() - t0 };
+}
+
+/** `path` and its ancestors up to and including `root`. */
+function ancestors(path: string, root: string): string[] {
+  const out: string[] = [];
+  for (let p = path; p.length >= root.length; p = p.slice(0, Math.max(1, p.lastIndexOf('/')))) {
+    out.push(p);
+    if (p === root || p === '/') break;
+  }
+  return out;
+}
+
+/** `endpoint`, `auth` and `conn` for removeTree from code that holds a session to the ensemble. */
+export function onSession(s: ZkSession, path: string): Pick<RmOptions, 'endpoint' | 'auth' | 'conn'> {
+  const { auth, ...conn } = laneOptions(s.opts);
+  return { endpoint: { hosts: s.hosts, path }, conn, ...(auth ? { auth } : {}) };
 }

@@ -1,10 +1,10 @@
 import { PreconditionError, TimeoutError } from '../../../shared/errors';
-import { ZK_CODE, wrapZkError } from '../../../shared/zk/client';
+import { asZkError, ZK_CODE, wrapZkError, zkCodeOf } from '../../../shared/zk/client';
 import { joinPath } from '../../../shared/zk/endpoint';
 import { AclKey, aclKey } from './acl';
 import type { ZkConn } from './conn';
 import { dataHash } from './tree-index';
-import { codeOf, corked, getACL, getChildren, getData, multiReadData, NodeStat, RawAcl } from './wire';
+import { corked, getACL, getChildren, getData, multiReadData, NodeStat, RawAcl } from './wire';
 
 /**
  * The pipelined tree reader. It walks a subtree over one or more sessions ("lanes"), each with a
@@ -285,7 +285,7 @@ export class TreeWalker {
 
   private complete(n: NodeRead): void {
     if (n.err !== undefined) {
-      const code = codeOf(n.err);
+      const code = zkCodeOf(n.err);
       if (code !== undefined && RETRYABLE.has(code)) {
         this.stats.rereads++;
         this.queue.push(n.path);
@@ -375,7 +375,7 @@ export class TreeWalker {
   private fail(e: unknown): void {
     if (this.finished) return;
     this.finished = true;
-    this.reject(e);
+    this.reject(asZkError('read', '', e));
   }
 }
 

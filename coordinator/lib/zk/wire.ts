@@ -329,8 +329,3 @@ export function setACL(client: zk.Client, path: string, acl: readonly RawAcl[], 
   );
 }
 
-/** The numeric code of a client error (Exception or our multi error), undefined for anything else. */
-export function codeOf(err: unknown): number | undefined {
-  const c = (err as { code?: unknown } | null)?.code;
-  return typeof c === 'number' ? c : undefined;
-}

@@ -1,7 +1,7 @@
 import { isTimeout, PreconditionError, ZkError } from '../../../shared/errors';
-import { describeZkCode, ZK_CODE } from '../../../shared/zk/client';
+import { asZkError, describeZkCode, ZK_CODE, zkCodeOf } from '../../../shared/zk/client';
 import type { ZkConn } from './conn';
-import { codeOf, corked, getData, multi, MULTI_OVERHEAD, MultiOp, multiOpBytes, RawAcl, setACL } from './wire';
+import { corked, getData, multi, MULTI_OVERHEAD, MultiOp, multiOpBytes, RawAcl, setACL } from './wire';
 
 /**
  * Writes a stream of creates, setDatas and deletes in `multi` transactions bounded by serialized
@@ -190,7 +190,7 @@ export class BatchWriter {
       try {
         remaining = await this.reconcile(ops);
       } catch (e) {
-        if (RETRYABLE.has(codeOf(e) ?? 0)) continue;
+        if (RETRYABLE.has(zkCodeOf(e) ?? 0)) continue;
         throw e;
       }
       if (remaining.length === 0) return;
@@ -199,7 +199,7 @@ export class BatchWriter {
         return;
       } catch (e) {
         if (isTimeout(e)) throw e; // the target stopped answering: no point in splitting
-        const code = codeOf(e);
+        const code = zkCodeOf(e);
         if (code !== undefined && RETRYABLE.has(code) && ++losses < MAX_LOSSES) continue;
         if (remaining.length > 1) {
           for (const op of remaining) await this.settleOps([op]);
@@ -233,7 +233,7 @@ export class BatchWriter {
         ops.forEach((op, i) =>
           getData(client, op.path, (err, r) => {
             if (failed) return;
-            const code = codeOf(err);
+            const code = zkCodeOf(err);
             if (err && code !== ZK_CODE.NO_NODE) {
               failed = true;
               return reject(err);
@@ -278,11 +278,11 @@ export class BatchWriter {
 
   private die(e: unknown): void {
     if (this.fatal !== undefined) return;
-    this.fatal = e;
+    this.fatal = asZkError('write', '', e);
     this.close();
     const w = this.waiters;
     this.waiters = [];
-    for (const x of w) x.reject(e);
+    for (const x of w) x.reject(this.fatal);
     for (const f of this.drainListeners) f();
   }
 
@@ -302,7 +302,7 @@ const VERB = { create: 'create', set: 'update', delete: 'delete' } as const;
 function opError(op: MultiOp, err: unknown, hosts: string, connectionLost: boolean): Error {
   const size = op.kind === 'delete' ? 0 : (op.data?.length ?? 0);
   const bytes = multiOpBytes(op) + MULTI_OVERHEAD;
-  const code = codeOf(err);
+  const code = zkCodeOf(err);
   if (connectionLost) {
     const hint =
       bytes > 512 * 1024
@@ -349,7 +349,7 @@ export async function applyAcls(conn: ZkConn, items: readonly { path: string; ac
         return;
       } catch (e) {
         if (isTimeout(e)) throw e;
-        const code = codeOf(e);
+        const code = zkCodeOf(e);
         if (code !== undefined && RETRYABLE.has(code) && ++losses < 10) continue;
         throw new ZkError(
           `could not set the ACL of ${item.path} on the target ${conn.hosts}: ${code === ZK_CODE.NO_AUTH ? 'not authorized (this session lacks ADMIN on it; pass --auth)' : code !== undefined ? describeZkCode(code) : `ZooKeeper error ${String(e)}`}`,
