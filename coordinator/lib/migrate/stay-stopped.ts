@@ -43,7 +43,7 @@ export async function watchStaysStopped(hosts: readonly MetaHost[], windowMs: nu
     const up = round.find((r) => r.why !== undefined);
     if (up) return { host: up.host, why: up.why! };
     const left = until - now();
-    if (left <= 0) return undefined;
+    if (!(left > 0)) return undefined;
     await sleep(Math.min(pollMs, left));
   }
 }
@@ -83,7 +83,7 @@ export function metaRunningProbe(env: RunEnv): RunningProbe {
  */
 export async function requireStaysStopped(env: RunEnv, ctx: StepContext, hosts: readonly MetaHost[], probe: RunningProbe = metaRunningProbe(env)): Promise<void> {
   const windowMs = env.params.stayStoppedMs;
-  if (env.check || windowMs <= 0 || hosts.length === 0) return;
+  if (env.check || !(windowMs > 0) || hosts.length === 0) return;
   ctx.progress(`checking that ${hosts.map((h) => h.name).join(', ')} stay(s) stopped for ${windowMs / 1000} s`);
   const up = await watchStaysStopped(hosts, windowMs, probe);
   if (!up) return;
