@@ -73,6 +73,23 @@ export class ZkError extends AppError {
   }
 }
 
+/**
+ * Thrown when a meta the run stopped runs again within the stays-stopped window: something other
+ * than the agent (supervisord, runit, a shell loop) restarted it. A precondition failure (the
+ * operator must change how the meta is run), with the host and the service in `context`.
+ */
+export class RestartedBySupervisorError extends AppError {
+  override readonly name = 'RestartedBySupervisorError';
+  constructor(
+    readonly host: string,
+    readonly service: string,
+    message: string,
+    opts: AppErrorOptions = {},
+  ) {
+    super('PRECONDITION', message, { ...opts, context: { host, service, ...opts.context } });
+  }
+}
+
 /** Thrown when a peer (ZooKeeper, agent, shell) does not answer within its deadline. */
 export class TimeoutError extends AppError {
   override readonly name = 'TimeoutError';

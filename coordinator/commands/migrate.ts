@@ -34,6 +34,14 @@ restored, health verified) unless --no-auto-rollback. The old tree is never modi
 coordinator may migrate a cluster at a time (an ephemeral lock znode /zkmig/locks/<cluster> in
 the source ensemble).
 
+Supervisors: after each stop, every stopped meta must stay down for --stay-stopped (5s): the run
+polls the agent's service status and the meta port. A meta that comes back (supervisord
+autorestart, runit, a shell loop around a "command" backend's process) would serve from the old
+ensemble during the freeze, so the run stops there, names the host and the service, and rolls
+back. Stop such a meta through its supervisor, or let the agent own the process (systemd backend:
+"systemctl stop" is final whatever Restart= says). The preflight warns about every meta run by a
+"command" backend, where the agent cannot see a supervisor.
+
 --allow-unalive (recover) leaves the UNALIVE replica servers out of "recover". If one of them
 held the only replicas of a table and comes back later, every meta aborts on it (a crash loop,
 not only a lost table). So it takes a second confirmation: "yes" typed in full on a terminal
@@ -79,6 +87,7 @@ interface Opts extends AgentCallFlags {
   healthTimeout?: string;
   convergeTimeout?: string;
   inactiveWait?: string;
+  stayStopped?: string;
   stateDir?: string;
 }
 
@@ -104,6 +113,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
     .option('--health-timeout <duration>', 'how long the cluster may take to be healthy (default 5m)')
     .option('--converge-timeout <duration>', 'recover: how long replica counts may take to match (default 10m)')
     .option('--inactive-wait <duration>', 'recover: override the wait for replica servers to go inactive (default: derived from the configs)')
+    .option('--stay-stopped <duration>', 'after each stop, how long a stopped meta must stay down before the run goes on; one that comes back (a supervisor restarted it) stops the run, which rolls back (default 5s; 0 turns the watch off)')
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .action(async (o: Opts) => {
       requireYesForJson(o.yes || o.dryRun, o.json, 'migrate');
@@ -122,6 +132,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
         ...(o.healthTimeout ? { healthTimeoutMs: parseDuration(o.healthTimeout, '--health-timeout') } : {}),
         ...(o.convergeTimeout ? { convergeTimeoutMs: parseDuration(o.convergeTimeout, '--converge-timeout') } : {}),
         ...(o.inactiveWait ? { inactiveWaitMs: parseDuration(o.inactiveWait, '--inactive-wait', { allowZero: true }) } : {}),
+        ...(o.stayStopped ? { stayStoppedMs: parseDuration(o.stayStopped, '--stay-stopped', { allowZero: true }) } : {}),
       };
       const r = rendererFor(io, o.json, o.diff);
       const sig = installStopHandlers(io);

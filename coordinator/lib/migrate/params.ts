@@ -43,6 +43,11 @@ export interface MigrateParams {
   inactiveWaitMs: number | undefined;
   /** Deadline of one Pegasus shell command. @default 30000 */
   shellTimeoutMs: number;
+  /**
+   * After each stop, how long every stopped meta must stay down (agent status and meta port
+   * polled; stay-stopped.ts): catches a supervisor that restarts it. 0 turns the watch off. @default 5000
+   */
+  stayStoppedMs: number;
 }
 
 export const PARAM_DEFAULTS = {
@@ -57,6 +62,7 @@ export const PARAM_DEFAULTS = {
   convergeTimeoutMs: 600_000,
   inactiveWaitMs: undefined,
   shellTimeoutMs: 30_000,
+  stayStoppedMs: 5_000,
 } as const;
 
 export type MigrateInput = Pick<MigrateParams, 'inventory' | 'cluster' | 'to' | 'method'> & Partial<Omit<MigrateParams, 'inventory' | 'cluster' | 'to' | 'method'>>;
@@ -81,6 +87,7 @@ export function resolveParams(i: MigrateInput): MigrateParams {
     if (!Number.isFinite(p[k]) || p[k] <= 0) throw new UsageError(`${k} must be a positive number, got ${p[k]}`);
   }
   if (p.inactiveWaitMs !== undefined && (!Number.isFinite(p.inactiveWaitMs) || p.inactiveWaitMs < 0)) throw new UsageError(`inactiveWaitMs must be >= 0, got ${p.inactiveWaitMs}`);
+  if (!Number.isFinite(p.stayStoppedMs) || p.stayStoppedMs < 0) throw new UsageError(`stayStoppedMs must be >= 0, got ${p.stayStoppedMs}`);
   if (p.onSourceChange !== 'recopy' && p.onSourceChange !== 'abort') throw new UsageError(`onSourceChange must be recopy or abort, got "${String(p.onSourceChange)}"`);
   return p;
 }

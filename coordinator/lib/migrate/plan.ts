@@ -48,13 +48,15 @@ export function plannedSteps(params: MigrateParams, f: PreflightFacts, cluster: 
   const followers = cluster.metas.filter((m) => m.name !== f.leader).map((m) => m.name);
   const all = cluster.metas.map((m) => m.name);
   const zkNew = `${f.target}${f.root}`;
+  // stay-stopped.ts: a meta a supervisor brings back stops the run.
+  const stay = params.stayStoppedMs > 0 ? `; each stopped meta must stay down for ${secs(params.stayStoppedMs)} (a supervisor restarting it stops the run)` : '';
   if (params.method === 'copy') {
     return [
-      { name: 'stop-followers', title: 'Stop every follower meta', hosts: followers, detail: `${f.leader} keeps leading alone; the write freeze starts here` },
+      { name: 'stop-followers', title: 'Stop every follower meta', hosts: followers, detail: `${f.leader} keeps leading alone; the write freeze starts here${stay}` },
       { name: 'set-blind', title: 'set_meta_level blind on the leader', hosts: [f.leader], detail: `stored level now ${f.level}; blind stops partition-config writes (not DDL)` },
       { name: 'copy', title: `Copy ${f.root} to ${f.target}`, hosts: [], detail: `${f.size.nodes} znodes, ${f.size.bytes} bytes; ${f.size.ephemeral} ephemeral node(s) (LOCKNODEs) skipped; verified by digest` },
       { name: 'check-source', title: 'Check the source did not change', hosts: [], detail: `digest and max mzxid; on a change: ${params.onSourceChange === 'recopy' ? `copy again (at most ${params.maxCopyAttempts} copies)` : 'abort and roll back'}` },
-      { name: 'stop-leader', title: 'Stop the leader', hosts: [f.leader], detail: 'no meta runs: nothing writes the source tree (blind does not stop drops, renames, envs, duplication, bulk load, backup)' },
+      { name: 'stop-leader', title: 'Stop the leader', hosts: [f.leader], detail: `no meta runs: nothing writes the source tree (blind does not stop drops, renames, envs, duplication, bulk load, backup)${stay}` },
       { name: 'recheck-source', title: 'Fingerprint the source again', hosts: [], detail: `compare with the copied digest; on a change: ${params.onSourceChange === 'recopy' ? 'copy the difference' : 'abort and roll back'}` },
       { name: 'update-configs', title: `[zookeeper] hosts_list = ${f.target}`, hosts: all, detail: 'through the agents, backups kept (diffs below)' },
       { name: 'start-leader', title: 'Start the leader on the new ensemble', hosts: [f.leader], detail: '' },
@@ -65,7 +67,7 @@ export function plannedSteps(params: MigrateParams, f: PreflightFacts, cluster: 
   }
   return [
     { name: 'backup-lists', title: 'Back up the table and node lists', hosts: [], detail: `${f.tables.length} table(s), ${f.nodes.length} node(s); recovery list = the ALIVE nodes` },
-    { name: 'stop-metas', title: 'Stop every meta', hosts: all, detail: 'the write freeze starts here' },
+    { name: 'stop-metas', title: 'Stop every meta', hosts: all, detail: `the write freeze starts here${stay}` },
     { name: 'wait-inactive', title: `Wait ${secs(f.inactiveWaitMs)} for the replica servers to go inactive`, hosts: [], detail: `config_sync_interval_ms ${f.timing.configSyncIntervalMs}, fd_lease_seconds ${f.timing.fdLeaseSeconds}, fd_grace_seconds ${f.timing.fdGraceSeconds}` },
     { name: 'configure-recovery', title: `hosts_list = ${f.target} everywhere; recover_from_replica_server = true on ${f.leader}`, hosts: all, detail: 'backups kept (diffs below)' },
     { name: 'start-recovery-meta', title: `Start ${f.leader} in recovery mode`, hosts: [f.leader], detail: `${zkNew}/apps must be absent or empty` },

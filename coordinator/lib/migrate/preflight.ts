@@ -14,6 +14,7 @@ import { estimateMs, inactiveWaitMs, ReplicationTiming, timingFrom } from './tim
 import { fingerprint, isEmptyRoot, readTree } from '../zk/tree-read';
 import { judgeZkAuth, probeEnsembleAuth } from './zk-auth-check';
 import { runZkSecurity } from './zk-security';
+import { commandBackendWarnings } from './stay-stopped';
 
 /**
  * The checks before anything changes (both methods): every meta of `server_list` is in the
@@ -259,6 +260,7 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
     }
   }
   if (problems.length > 0) throw refuse(problems);
+  warnings.push(...(await commandBackendWarnings(env)));
   for (const w of [...warnings, ...health.warnings]) env.emit({ kind: 'warning', step: 'preflight', message: w });
   // Said before the operator confirms (and in --json runs, where no plan is printed).
   for (const l of losses.lines) env.emit({ kind: 'warning', step: 'preflight', message: `recovery cannot restore: ${l}` });

@@ -13,6 +13,8 @@ import { COPY_CUTOVER_STEPS, COPY_TARGET_STEPS } from './steps-copy';
 import { RECOVER_CUTOVER_STEPS, RECOVER_TARGET_STEPS } from './steps-recover';
 import { onSession, removeTree } from '../zk/rm';
 import { fingerprint } from '../zk/tree-read';
+import { portAnswers } from './stay-stopped';
+import type { MetaHost } from '../inventory';
 
 /**
  * Back to the old ensemble, from wherever the run stopped: stop every meta if any config may
@@ -107,9 +109,21 @@ export function rollbackSteps(env: RunEnv, scope: RollbackScope): StepDef[] {
       run: async (ctx) => {
         const f = factsOf(ctx);
         const zk = { hosts: f.source, root: f.root };
-        await controlMeta(env, ctx, leaderOf(env, f), 'start');
+        // Before any config changed, a meta that a supervisor restarted (stay-stopped.ts) already
+        // runs the old config: the agent does not see it, and starting a second copy would fail on
+        // the taken port. Leave it; the health check below is the verdict.
+        const start = async (h: MetaHost): Promise<void> => {
+          if (!scope.cutover && !scope.pastNoReturn && (await metaState(env, h)) !== 'active' && (await portAnswers(h.address, h.metaPort))) {
+            const msg = `${h.metaService} already runs outside the agent (its meta port answers; a supervisor restarted it) with its unchanged config: not started again`;
+            ctx.warn(`${h.name}: ${msg}`);
+            ctx.hostResult(h.name, 'ok', msg);
+            return;
+          }
+          await controlMeta(env, ctx, h, 'start');
+        };
+        await start(leaderOf(env, f));
         await waitServing(env, ctx, zk, env.cluster.metas, p.leaderTimeoutMs);
-        for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'start');
+        for (const h of followersOf(env, f)) await start(h);
         if (scope.freezeOpen) env.freeze('end', `the cluster serves from the old ensemble ${formatZk(zk)} again`);
         return { summary: `every meta runs on ${formatZk(zk)}` };
       },

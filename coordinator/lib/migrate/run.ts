@@ -10,7 +10,7 @@ import { withZkSecurity } from '../../../shared/zk/client';
 import { runZkSecurity, withRunZkSecurity } from './zk-security';
 import { Emit, RunSummary } from './events';
 import { Journal, JournalEntry, replay, RunOutcome, RunState } from './journal';
-import { MigrateInput, MigrateParams, resolveParams } from './params';
+import { MigrateInput, MigrateParams, PARAM_DEFAULTS, resolveParams } from './params';
 import { preflight, PreflightFacts } from './preflight';
 import { rollbackScope, rollbackSteps, ROLLBACK_PREFIX } from './rollback';
 import { RunLock } from './run-lock';
@@ -132,7 +132,8 @@ function requireRollbackable(run: string, state: RunState, params: MigrateParams
 function openRun(stateDir: string, run: string): { file: string; state: RunState; params: MigrateParams } {
   const file = requireRun(stateDir, run);
   const state = replay(Journal.read(file));
-  return { file, state, params: state.params as unknown as MigrateParams };
+  // A journal written by an older zkmig lacks the parameters added since (stayStoppedMs): their defaults apply.
+  return { file, state, params: { ...PARAM_DEFAULTS, ...state.params } as unknown as MigrateParams };
 }
 
 interface Drive {

@@ -13,6 +13,7 @@ import type { CopySummary } from '../zk/copy-types';
 import { fingerprint, readTree } from '../zk/tree-read';
 import { partitionsOf, tablesOf, waitTrustworthy } from './steps-trust';
 import { sizedTimeoutMs } from './timing';
+import { requireStaysStopped } from './stay-stopped';
 
 /**
  * The guide's zkcopy procedure (docs/pegasus-internals.md §1, §6, §8), each step idempotent and re-reading the
@@ -124,6 +125,7 @@ export function copySteps(env: RunEnv): StepDef[] {
         }
         for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'stop');
         env.freeze('start', `followers of ${f.leader} stopped`);
+        await requireStaysStopped(env, ctx, followersOf(env, f));
         return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no follower'} stopped; ${f.leader} leads alone` };
       },
     },
@@ -213,6 +215,8 @@ export function copySteps(env: RunEnv): StepDef[] {
         // state (src/meta/server_state.cpp update_configuration_on_remote is the only gate): with
         // the leader stopped nothing writes the tree, so the recheck below is final.
         await controlMeta(env, ctx, leaderOf(env, f), 'stop');
+        // The followers again too: a supervisor with a longer restart delay than the last window.
+        await requireStaysStopped(env, ctx, [...followersOf(env, f), leaderOf(env, f)]);
         return { summary: `${f.leader} stopped; no meta runs` };
       },
     },

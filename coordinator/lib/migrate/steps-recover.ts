@@ -11,6 +11,7 @@ import { editConfigs, factsOf, followersOf, leaderOf, requireNotCheck, shellCode
 import { finalHealthStep } from './steps-final';
 import { partitionsOf, waitTrustworthy } from './steps-trust';
 import { sizedTimeoutMs } from './timing';
+import { requireStaysStopped } from './stay-stopped';
 import { isEmptyRoot } from '../zk/tree-read';
 
 /**
@@ -69,7 +70,10 @@ export function recoverSteps(env: RunEnv): StepDef[] {
         const f = factsOf(ctx);
         for (const h of [...followersOf(env, f), leaderOf(env, f)]) await controlMeta(env, ctx, h, 'stop');
         env.freeze('start', 'every meta stopped');
-        return { stoppedAt: Date.now(), summary: `${env.cluster.metas.length} meta(s) stopped` };
+        // The inactive wait counts from the stop, not from the end of the stays-stopped window.
+        const stoppedAt = Date.now();
+        await requireStaysStopped(env, ctx, [...followersOf(env, f), leaderOf(env, f)]);
+        return { stoppedAt, summary: `${env.cluster.metas.length} meta(s) stopped` };
       },
     },
     {

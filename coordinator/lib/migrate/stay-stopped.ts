@@ -1,0 +1,112 @@
+import * as net from 'node:net';
+import { RestartedBySupervisorError } from '../../../shared/errors';
+import type { MetaHost } from '../inventory';
+import type { RunEnv } from './env';
+import type { StepContext } from './runner';
+
+/**
+ * After the run stops a meta, make sure it stays stopped. The agent's stop returns once the process
+ * is gone, but a supervisor the agent does not know about (supervisord `autorestart`, runit, a
+ * shell loop around a `command` backend's process) brings it back a moment later: during the copy
+ * method's freeze a follower restarted that way campaigns and serves from the old ensemble while
+ * its tree is being copied (a split, or writes the copy misses). systemd's `Restart=` never undoes
+ * `systemctl stop`, so the agent's systemd backend is safe; this watch is for everything else.
+ *
+ * For a short window each stopped meta is polled two ways: the agent's service status (a
+ * supervisor that the backend can see, e.g. a status command) and a TCP connect to the meta port
+ * (a restarted process the agent cannot see: the command backend reports it stopped, or a
+ * conflict, since it was not started by the agent). Either one answering ends the run with a
+ * RestartedBySupervisorError, before the point of no return, so the normal rollback applies.
+ */
+
+/** Why a stopped meta counts as running again, or undefined while it is still down. */
+export type RunningProbe = (host: MetaHost) => Promise<string | undefined>;
+
+export interface WatchOptions {
+  /** Between two rounds of probes. @default 250 */
+  pollMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Poll `probe` on every host until `windowMs` has passed since the call; the first host found
+ * running again (with why), or undefined when all stayed down. At least one round of probes runs.
+ */
+export async function watchStaysStopped(hosts: readonly MetaHost[], windowMs: number, probe: RunningProbe, o: WatchOptions = {}): Promise<{ host: MetaHost; why: string } | undefined> {
+  const now = o.now ?? Date.now;
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const pollMs = o.pollMs ?? 250;
+  const until = now() + windowMs;
+  for (;;) {
+    const round = await Promise.all(hosts.map(async (host) => ({ host, why: await probe(host) })));
+    const up = round.find((r) => r.why !== undefined);
+    if (up) return { host: up.host, why: up.why! };
+    const left = until - now();
+    if (!(left > 0)) return undefined;
+    await sleep(Math.min(pollMs, left));
+  }
+}
+
+/** Does something accept TCP connections on host:port (within timeoutMs)? */
+export function portAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    const done = (ok: boolean): void => {
+      s.removeAllListeners();
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+/** The agent's view and the meta port; an agent that does not answer proves nothing either way. */
+export function metaRunningProbe(env: RunEnv): RunningProbe {
+  return async (host) => {
+    try {
+      const st = await env.pool.client(host).serviceStatus(host.metaService);
+      if (['active', 'activating', 'reloading'].includes(st.state)) return `the agent reports ${host.metaService} ${st.state}${st.main_pid ? ` (pid ${st.main_pid})` : ''}`;
+    } catch {
+      /* unreachable for a moment: the port probe below still tells */
+    }
+    if (await portAnswers(host.address, host.metaPort)) return `its meta port ${host.address}:${host.metaPort} answers`;
+    return undefined;
+  };
+}
+
+/**
+ * The stays-stopped window of a step that just stopped `hosts` (nothing in check mode or with a
+ * window of 0). Throws RestartedBySupervisorError naming the host and the service.
+ */
+export async function requireStaysStopped(env: RunEnv, ctx: StepContext, hosts: readonly MetaHost[], probe: RunningProbe = metaRunningProbe(env)): Promise<void> {
+  const windowMs = env.params.stayStoppedMs;
+  if (env.check || !(windowMs > 0) || hosts.length === 0) return;
+  ctx.progress(`checking that ${hosts.map((h) => h.name).join(', ')} stay(s) stopped for ${windowMs / 1000} s`);
+  const up = await watchStaysStopped(hosts, windowMs, probe);
+  if (!up) return;
+  const msg = `${up.host.name}: ${up.host.metaService} runs again after the agent stopped it (${up.why}): a supervisor restarted it: stop it through the supervisor, or let the agent own the process (systemd backend)`;
+  ctx.hostResult(up.host.name, 'failed', msg);
+  throw new RestartedBySupervisorError(up.host.name, up.host.metaService, msg, { context: { why: up.why } });
+}
+
+/**
+ * Preflight: metas run by a `command` backend, where the agent cannot see a supervisor (a systemd
+ * backend needs nothing: `systemctl stop` is final whatever `Restart=` says).
+ */
+export async function commandBackendWarnings(env: RunEnv): Promise<string[]> {
+  const out: string[] = [];
+  await Promise.all(
+    env.cluster.metas.map(async (h) => {
+      try {
+        const st = await env.pool.client(h).serviceStatus(h.metaService);
+        if (st.backend === 'command') out.push(`${h.name}: ${h.metaService} is a "command" backend service: the agent cannot see a supervisor (supervisord, runit, a shell loop) that would restart it while the run keeps it stopped; the run watches each stopped meta for ${env.params.stayStoppedMs / 1000} s (--stay-stopped) and stops if one comes back`);
+      } catch {
+        /* the preflight's own agent checks report an unreachable agent */
+      }
+    }),
+  );
+  return out.sort();
+}
