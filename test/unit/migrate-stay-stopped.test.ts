@@ -1,8 +1,10 @@
 import * as net from 'node:net';
 import test from 'ava';
 import type { MetaHost } from '../../coordinator/lib/inventory';
-import { portAnswers, watchStaysStopped } from '../../coordinator/lib/migrate/stay-stopped';
-import { isUsageError } from '../../shared/errors';
+import { finishStaysStopped, portAnswers, startStaysStopped, watchStaysStopped } from '../../coordinator/lib/migrate/stay-stopped';
+import type { RunEnv } from '../../coordinator/lib/migrate/env';
+import type { StepContext } from '../../coordinator/lib/migrate/runner';
+import { isUsageError, RestartedBySupervisorError } from '../../shared/errors';
 import { resolveParams } from '../../coordinator/lib/migrate/params';
 
 /**
@@ -57,4 +59,24 @@ test('stayStoppedMs: 5 s by default, 0 allowed (watch off), negative refused nam
   const e = t.throws(() => resolveParams({ ...base, stayStoppedMs: -1 }));
   t.true(isUsageError(e));
   t.regex(e!.message, /stayStoppedMs must be >= 0/);
+});
+
+test('the leader stop starts the window without waiting; update-configs waits for the rest, or probes once on a resumed run', async (t) => {
+  const env = { check: false, params: { stayStoppedMs: 300 } } as unknown as RunEnv;
+  const results: string[] = [];
+  const ctx = { progress: () => undefined, hostResult: (h: string, s: string) => void results.push(`${h} ${s}`) } as unknown as StepContext;
+  let restartedAt = Infinity;
+  const started = Date.now();
+  const probe = async (h: MetaHost): Promise<string | undefined> => (h.name === 'lead' && Date.now() >= restartedAt ? 'its meta port answers' : undefined);
+  // start returns at once; a restart seen during the window fails the finishing step.
+  startStaysStopped(env, ctx, [host('lead')], probe);
+  t.true(Date.now() - started < 100, 'the stop step did not wait for the window');
+  restartedAt = Date.now() + 100;
+  await t.throwsAsync(finishStaysStopped(env, ctx, [host('lead')], probe), { instanceOf: RestartedBySupervisorError, message: /lead: pegasus-meta runs again .*a supervisor restarted it/ });
+  t.deepEqual(results, ['lead failed']);
+  // No window started by this process (a resumed run): one round of probes, still caught.
+  await t.throwsAsync(finishStaysStopped(env, ctx, [host('lead')], probe), { instanceOf: RestartedBySupervisorError });
+  restartedAt = Infinity;
+  await finishStaysStopped(env, ctx, [host('lead')], probe);
+  t.pass();
 });

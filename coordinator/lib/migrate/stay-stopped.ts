@@ -86,7 +86,37 @@ export async function requireStaysStopped(env: RunEnv, ctx: StepContext, hosts: 
   if (env.check || !(windowMs > 0) || hosts.length === 0) return;
   ctx.progress(`checking that ${hosts.map((h) => h.name).join(', ')} stay(s) stopped for ${windowMs / 1000} s`);
   const up = await watchStaysStopped(hosts, windowMs, probe);
-  if (!up) return;
+  if (up) restarted(ctx, up);
+}
+
+/**
+ * The leader's stop is inside the write freeze, and a window there would add its length to the
+ * freeze: `startStaysStopped` starts it without waiting (stop-leader) and `finishStaysStopped`
+ * (update-configs, after the edits: a meta a supervisor restarts from then on reads the new
+ * hosts_list) waits for what is left of it, then probes once more. The danger it closes: a meta
+ * restarted on the old config while the leader starts on the new ensemble is a second leader.
+ * A resumed run that did not start the window here only gets the final probe.
+ */
+const pending = new WeakMap<RunEnv, Promise<{ host: MetaHost; why: string } | undefined>>();
+
+export function startStaysStopped(env: RunEnv, ctx: StepContext, hosts: readonly MetaHost[], probe: RunningProbe = metaRunningProbe(env)): void {
+  const windowMs = env.params.stayStoppedMs;
+  if (env.check || !(windowMs > 0) || hosts.length === 0) return;
+  ctx.progress(`watching ${hosts.map((h) => h.name).join(', ')} stay stopped for ${windowMs / 1000} s, alongside the next steps`);
+  const watch = watchStaysStopped(hosts, windowMs, probe);
+  watch.catch(() => undefined); // awaited (and its error seen) in finishStaysStopped
+  pending.set(env, watch);
+}
+
+export async function finishStaysStopped(env: RunEnv, ctx: StepContext, hosts: readonly MetaHost[], probe: RunningProbe = metaRunningProbe(env)): Promise<void> {
+  if (env.check || !(env.params.stayStoppedMs > 0) || hosts.length === 0) return;
+  const watch = pending.get(env);
+  pending.delete(env);
+  const up = (watch ? await watch : undefined) ?? (await watchStaysStopped(hosts, 0, probe));
+  if (up) restarted(ctx, up);
+}
+
+function restarted(ctx: StepContext, up: { host: MetaHost; why: string }): never {
   const msg = `${up.host.name}: ${up.host.metaService} runs again after the agent stopped it (${up.why}): a supervisor restarted it: stop it through the supervisor, or let the agent own the process (systemd backend)`;
   ctx.hostResult(up.host.name, 'failed', msg);
   throw new RestartedBySupervisorError(up.host.name, up.host.metaService, msg, { context: { why: up.why } });

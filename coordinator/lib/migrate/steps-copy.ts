@@ -13,7 +13,7 @@ import type { CopySummary } from '../zk/copy-types';
 import { fingerprint, readTree } from '../zk/tree-read';
 import { partitionsOf, tablesOf, waitTrustworthy } from './steps-trust';
 import { sizedTimeoutMs } from './timing';
-import { requireStaysStopped } from './stay-stopped';
+import { finishStaysStopped, requireStaysStopped, startStaysStopped } from './stay-stopped';
 
 /**
  * The guide's zkcopy procedure (docs/pegasus-internals.md §1, §6, §8), each step idempotent and re-reading the
@@ -215,8 +215,9 @@ export function copySteps(env: RunEnv): StepDef[] {
         // state (src/meta/server_state.cpp update_configuration_on_remote is the only gate): with
         // the leader stopped nothing writes the tree, so the recheck below is final.
         await controlMeta(env, ctx, leaderOf(env, f), 'stop');
-        // The followers again too: a supervisor with a longer restart delay than the last window.
-        await requireStaysStopped(env, ctx, [...followersOf(env, f), leaderOf(env, f)]);
+        // The followers again too (a supervisor with a longer restart delay than the last window),
+        // alongside recheck-source and update-configs: waiting here would lengthen the freeze.
+        startStaysStopped(env, ctx, [...followersOf(env, f), leaderOf(env, f)]);
         return { summary: `${f.leader} stopped; no meta runs` };
       },
     },
@@ -247,6 +248,8 @@ export function copySteps(env: RunEnv): StepDef[] {
       run: async (ctx) => {
         const f = factsOf(ctx);
         const backups = await editConfigs(env, ctx, env.cluster.metas, [{ section: 'zookeeper', key: 'hosts_list', value: f.target }], f);
+        // Nothing may run on the old config when the leader starts on the new ensemble.
+        await finishStaysStopped(env, ctx, env.cluster.metas);
         return { backups, summary: `hosts_list = ${f.target} on ${env.cluster.metas.length} meta(s)` };
       },
     },
