@@ -96,7 +96,7 @@ test.serial('a supervisor restarts a stopped follower: the run stops at stop-fol
   const events = r.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as MigrateEvent);
   const dump = `${r.err}\n${r.out.slice(-4000)}`;
   t.is(r.code, 1, dump);
-  t.true(sup.restarts() >= 1, 'the supervisor restarted the follower');
+  t.true(sup.restarts() >= 1, `the supervisor restarted the follower\n${dump}`);
 
   const failed = events.find((e) => e.kind === 'step-failed');
   t.is(failed?.kind === 'step-failed' ? failed.step : undefined, 'stop-followers', dump);
