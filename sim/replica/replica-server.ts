@@ -131,7 +131,11 @@ export class ReplicaServer {
   private async configSync(): Promise<void> {
     const leader = this.leader;
     if (!leader) return;
-    const r = await call(leader, 'config_sync', { node: this.cfg.address, stored_replicas: this.store.infos() }, 10000);
+    const stored = this.store.infos();
+    // Ballots as sent: a replica whose ballot moved while the sync was on its way (an update reply
+    // arrived first) is newer than the meta's list and is not closed by it.
+    const sentBallots = new Map(stored.map((i) => [i.pid, i.ballot]));
+    const r = await call(leader, 'config_sync', { node: this.cfg.address, stored_replicas: stored }, 10000);
     // replica_stub::on_node_query_reply: the replicas the meta says to garbage-collect are removed.
     const gc = r.transport === 'ERR_OK' ? ((r.body.gc_replicas as string[]) ?? []) : [];
     if (gc.length) {
@@ -154,7 +158,7 @@ export class ReplicaServer {
     // Replicas the meta does not list for this node are closed (replica_stub::on_node_query_reply_scatter2),
     // learners excepted; the simulator keeps their data and marks them inactive.
     for (const [pid, rep] of this.store.replicas) {
-      if (!served.has(pid) && (rep.status === 'PS_PRIMARY' || rep.status === 'PS_SECONDARY') && !this.inflight.has(pid)) {
+      if (!served.has(pid) && (rep.status === 'PS_PRIMARY' || rep.status === 'PS_SECONDARY') && !this.inflight.has(pid) && sentBallots.get(pid) === rep.ballot) {
         rep.status = 'PS_INACTIVE';
         this.transient.delete(pid);
         changed = true;
