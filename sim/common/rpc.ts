@@ -4,7 +4,12 @@ import * as http from 'node:http';
  * The simulator's RPC: JSON over HTTP/1.1 on loopback, one POST per call (`POST /<method>`, body and
  * answer are JSON objects). Replies always use status 200 and carry Pegasus error codes in `err`;
  * transport failures surface as ERR_TIMEOUT / ERR_NETWORK_FAILURE, as the rDSN client reports them.
- * No keep-alive: servers are killed with SIGKILL in tests and a pooled socket would outlive them.
+ * `call` opens a connection per call: servers are killed with SIGKILL in tests, and the shell and the
+ * failure detector must see that at once. The high-volume calls between simulator processes (config
+ * pushes, proposals, update requests, learning, group checks: tens of thousands while the sandbox's
+ * large profile places its replicas) use `callPooled`, which keeps connections open: a connection per
+ * call made every process spend most of its CPU in connect() among tens of thousands of TIME_WAIT
+ * sockets. rDSN too keeps one connection per peer.
  */
 
 /** Header a follower sets when it forwards a request, so the leader never forwards it again. */
@@ -27,7 +32,8 @@ export function serve(port: number, handlers: Map<string, Handler>): Promise<Rpc
       const method = (req.url ?? '/').slice(1);
       const send = (code: number, body: unknown): void => {
         const text = JSON.stringify(body);
-        res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close' });
+        // Node closes the connection after the reply when the request asked for `connection: close`.
+        res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
         res.end(text);
       };
       const h = handlers.get(method);
@@ -48,7 +54,9 @@ export function serve(port: number, handlers: Map<string, Handler>): Promise<Rpc
       );
     });
   });
-  server.keepAliveTimeout = 0;
+  // Longer than the pool's idle timeout, so the client, not the server, closes an idle connection:
+  // a server closing it while a request is on its way would fail that request.
+  server.keepAliveTimeout = SERVER_IDLE_MS;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -64,10 +72,31 @@ export interface CallResult {
   body: Record<string, unknown>;
 }
 
-/** One call with a hard deadline. Never rejects. */
+/** A pooled connection idle this long is closed by the client. */
+const POOL_IDLE_MS = 2000;
+/** A server closes a kept-alive connection idle this long (the client should have closed it before). */
+const SERVER_IDLE_MS = 10000;
+
+const pool = new http.Agent({ keepAlive: true, timeout: POOL_IDLE_MS, maxFreeSockets: 64 });
+
+/** One call with a hard deadline, on a connection of its own. Never rejects. */
 export function call(address: string, method: string, params: unknown, timeoutMs: number, headers: Record<string, string> = {}): Promise<CallResult> {
+  return send(address, method, JSON.stringify(params ?? {}), Date.now() + timeoutMs, headers, false);
+}
+
+/**
+ * `call` on a kept-alive connection, for the high-volume calls between simulator processes. A call
+ * that fails on a reused connection before any answer (the peer closed it, or was killed and its
+ * close is not yet seen) is sent once more on a new connection within the same deadline, so a killed
+ * peer still reports ERR_NETWORK_FAILURE and a restarted one is reached.
+ */
+export function callPooled(address: string, method: string, params: unknown, timeoutMs: number): Promise<CallResult> {
+  return send(address, method, JSON.stringify(params ?? {}), Date.now() + timeoutMs, {}, true);
+}
+
+function send(address: string, method: string, body: string, deadline: number, headers: Record<string, string>, pooled: boolean): Promise<CallResult> {
   const i = address.lastIndexOf(':');
-  const body = JSON.stringify(params ?? {});
+  const timeoutMs = Math.max(1, deadline - Date.now());
   return new Promise((resolve) => {
     let settled = false;
     const done = (r: CallResult): void => {
@@ -76,16 +105,18 @@ export function call(address: string, method: string, params: unknown, timeoutMs
       clearTimeout(timer);
       resolve(r);
     };
+    let answered = false;
     const req = http.request(
       {
         host: address.slice(0, i),
         port: Number(address.slice(i + 1)),
         method: 'POST',
         path: '/' + method,
-        agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close', ...headers },
+        agent: pooled ? pool : false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(pooled ? {} : { connection: 'close' }), ...headers },
       },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -102,7 +133,16 @@ export function call(address: string, method: string, params: unknown, timeoutMs
       req.destroy();
       done({ transport: 'ERR_TIMEOUT', body: {} });
     }, timeoutMs);
-    req.on('error', () => done({ transport: 'ERR_NETWORK_FAILURE', body: {} }));
+    req.on('error', () => {
+      if (pooled && req.reusedSocket && !answered && !settled) {
+        // A stale pooled connection: one more try on a new one (Node's documented pattern).
+        settled = true;
+        clearTimeout(timer);
+        resolve(send(address, method, body, deadline, headers, false));
+        return;
+      }
+      done({ transport: 'ERR_NETWORK_FAILURE', body: {} });
+    });
     req.end(body);
   });
 }

@@ -4,7 +4,7 @@ import { INVALID_ADDRESS, tryParseAddress } from '../common/address';
 import { LEVELS, MetaConfig, levelName } from '../common/config';
 import { EXIT, Logger, crash, exitProcess } from '../common/log';
 import { RemoteCommands } from '../common/remote-commands';
-import { FORWARDED_HEADER as FORWARDED, Handler, TIMEOUT_HEADER, call, serve, sleep } from '../common/rpc';
+import { FORWARDED_HEADER as FORWARDED, Handler, TIMEOUT_HEADER, call, callPooled, serve, sleep } from '../common/rpc';
 import { ReplicaInfo } from '../common/types';
 import { OutputFormat } from '../common/version';
 import { defaultApps } from './app-store';
@@ -117,8 +117,8 @@ export class MetaService {
       effectiveLevel: () => this.effectiveLevel(),
       isAlive: (n) => this.fd.isAlive(n),
       aliveNodes: () => this.fd.aliveNodes(),
-      notify: (node, info, pc) => void call(node, 'config_update', { info, config: pc }, 1000),
-      propose: (node, proposal) => void call(node, 'config_proposal', proposal, 1000),
+      notify: (node, info, pc) => void callPooled(node, 'config_update', { info, config: pc }, 1000),
+      propose: (node, proposal) => void callPooled(node, 'config_proposal', proposal, 1000),
     });
     this.state = state;
     this.writes = new WriteServices(c, this.zk, state, this.log, () => {

@@ -252,7 +252,11 @@ export class ServerState {
       }
       return;
     }
-    // Like Pegasus, cure right away (a proposal); adding secondaries waits for the guardian tick.
+    // Like Pegasus, cure right away (a proposal); adding secondaries waits for the guardian tick. A
+    // partition with a primary can only need secondaries, so it is not looked at here: its cure would
+    // count every node's load over all partitions only to be discarded (at 100,000 partitions, most of
+    // the meta's CPU while the sandbox's large profile places its replicas).
+    if (p.config.primary !== INVALID_ADDRESS) return;
     const action = cure(p.config, this.view(app, pidx));
     if (action && action.type !== 'CT_ADD_SECONDARY' && this.d.effectiveLevel() > LEVELS.freezed) this.sendProposal(app, pidx, action);
   }
@@ -272,10 +276,12 @@ export class ServerState {
   }
 
   private view(app: AppState, pidx: number): GuardianView {
+    let loads: Map<string, { primaries: number; total: number }> | undefined;
     return {
       isAlive: (n) => this.d.isAlive(n),
       aliveNodes: () => this.d.aliveNodes(),
-      load: (n) => this.load(n),
+      // Outside a tick, all loads come from one pass per view, not one pass per question.
+      load: (n) => (this.tickLoads ? this.load(n) : ((loads ??= this.allLoads()).get(n) ?? { primaries: 0, total: 0 })),
       dropTime: (n) => app.dropTimes[pidx]!.get(n),
       now: Date.now(),
       replicaAssignDelayMs: this.d.cfg.replicaAssignDelayMsForDropouts,

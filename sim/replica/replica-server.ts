@@ -2,7 +2,7 @@ import { INVALID_ADDRESS, tryParseAddress } from '../common/address';
 import { ReplicaConfig } from '../common/config';
 import { EXIT, Logger, exitProcess } from '../common/log';
 import { RemoteCommands } from '../common/remote-commands';
-import { Handler, call, serve, sleep } from '../common/rpc';
+import { Handler, call, callPooled, serve, sleep } from '../common/rpc';
 import { AppInfo, PC_FLAG_DROPPED, PartitionConfig, PartitionStatus, clonePartition } from '../common/types';
 import { OutputFormat } from '../common/version';
 import { ReplicaStore, StoredReplica } from './replica-store';
@@ -131,7 +131,11 @@ export class ReplicaServer {
   private async configSync(): Promise<void> {
     const leader = this.leader;
     if (!leader) return;
-    const r = await call(leader, 'config_sync', { node: this.cfg.address, stored_replicas: this.store.infos() }, 10000);
+    const stored = this.store.infos();
+    // Ballots as sent: a replica whose ballot moved while the sync was on its way (an update reply
+    // arrived first) is newer than the meta's list and is not closed by it.
+    const sentBallots = new Map(stored.map((i) => [i.pid, i.ballot]));
+    const r = await call(leader, 'config_sync', { node: this.cfg.address, stored_replicas: stored }, 10000);
     // replica_stub::on_node_query_reply: the replicas the meta says to garbage-collect are removed.
     const gc = r.transport === 'ERR_OK' ? ((r.body.gc_replicas as string[]) ?? []) : [];
     if (gc.length) {
@@ -154,7 +158,7 @@ export class ReplicaServer {
     // Replicas the meta does not list for this node are closed (replica_stub::on_node_query_reply_scatter2),
     // learners excepted; the simulator keeps their data and marks them inactive.
     for (const [pid, rep] of this.store.replicas) {
-      if (!served.has(pid) && (rep.status === 'PS_PRIMARY' || rep.status === 'PS_SECONDARY') && !this.inflight.has(pid)) {
+      if (!served.has(pid) && (rep.status === 'PS_PRIMARY' || rep.status === 'PS_SECONDARY') && !this.inflight.has(pid) && sentBallots.get(pid) === rep.ballot) {
         rep.status = 'PS_INACTIVE';
         this.transient.delete(pid);
         changed = true;
@@ -302,7 +306,7 @@ export class ReplicaServer {
     try {
       const ballot = cur.ballot;
       this.log.info(`replica ${pid}`, `call RPC_LEARN_ADD_LEARNER to ${node} at ballot ${ballot}`);
-      const r = await call(node, 'add_learner', { info: cur.app, config: cur.config, primary: this.cfg.address }, 3_600_000);
+      const r = await callPooled(node, 'add_learner', { info: cur.app, config: cur.config, primary: this.cfg.address }, 3_600_000);
       if (r.transport !== 'ERR_OK' || r.body.err !== 'ERR_OK') {
         this.log.info(`replica ${pid}`, `remove learner ${node} for remote failure: ${r.transport !== 'ERR_OK' ? r.transport : String(r.body.err)}`);
         return;
@@ -335,7 +339,7 @@ export class ReplicaServer {
     for (;;) {
       if (this.inflight.get(pid) !== req) return;
       const target = this.leader ?? this.targetAddr;
-      const r = await call(target, 'update_configuration', req, 10000);
+      const r = await callPooled(target, 'update_configuration', req, 10000);
       if (this.inflight.get(pid) !== req || cur.status !== 'PS_INACTIVE') return;
       const err = r.transport !== 'ERR_OK' ? r.transport : String(r.body.err);
       if (err !== 'ERR_OK') {
@@ -372,7 +376,7 @@ export class ReplicaServer {
     }
     await Promise.all(
       [...byNode].map(async ([node, checks]) => {
-        const r = await call(node, 'group_check', { primary: this.cfg.address, checks: checks.map((c) => ({ ...c, config: this.store.replicas.get(c.pid)!.config, info: this.store.replicas.get(c.pid)!.app })) }, Math.max(1000, this.cfg.groupCheckIntervalMs));
+        const r = await callPooled(node, 'group_check', { primary: this.cfg.address, checks: checks.map((c) => ({ ...c, config: this.store.replicas.get(c.pid)!.config, info: this.store.replicas.get(c.pid)!.app })) }, Math.max(1000, this.cfg.groupCheckIntervalMs));
         const results = (r.transport === 'ERR_OK' ? (r.body.results as Record<string, string>) : undefined) ?? {};
         for (const c of checks) {
           const err = r.transport !== 'ERR_OK' ? 'ERR_NETWORK_FAILURE' : (results[c.pid] ?? 'ERR_OBJECT_NOT_FOUND');

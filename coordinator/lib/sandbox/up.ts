@@ -238,10 +238,12 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
   say('waiting for a leader, creating tables, waiting until healthy');
   await sim.waitForLeader(60000);
   // Time scales with the partitions to place (the large profile's 10,240 take a few minutes on 2 cores).
+  // A batch's allowance includes a leader failover (a new leader reloads the whole tree, ~30-40 s at
+  // 100,000 znodes, and re-places what the failover disturbed), which a loaded machine can cause.
   const partitions = state.tables.reduce((n, t) => n + t.partitions, 0);
   const batch = Math.max(1, profile.createConcurrency);
   for (let i = 0; i < state.tables.length; i += batch) {
-    await Promise.all(state.tables.slice(i, i + batch).map((t) => sim.createTable(t.name, t.partitions, profile.replicasPerPartition, 60000 + t.partitions * batch * 100)));
+    await Promise.all(state.tables.slice(i, i + batch).map((t) => sim.createTable(t.name, t.partitions, profile.replicasPerPartition, 120000 + t.partitions * batch * 150)));
   }
   await sim.waitHealthy(120000 + partitions * 60);
 
