@@ -65,6 +65,7 @@ import * as path from 'node:path';
 import { freePort } from '../shared/net';
 import { CONFIG_TEMPLATE, SHELL_CONFIG_TEMPLATE, renderPlaceholders, setIniKey } from './config-template';
 import { LevelName } from './common/config';
+import { STATE_FILE } from './replica/replica-store';
 
 /** Compiled entry points (this file lives in dist/sim/ once built). */
 export const SIM_BIN = {
@@ -253,6 +254,11 @@ export class SimCluster {
     return c;
   }
 
+  /** The node's `[replication] data_dirs` (a replica server keeps its replicas there). */
+  dataDir(n: SimNode): string {
+    return path.join(n.dir, 'data');
+  }
+
   /** `127.0.0.1:p1,127.0.0.1:p2,...` (the metas' `server_list`). */
   get metaList(): string {
     return this.metas.map((m) => m.address).join(',');
@@ -264,7 +270,7 @@ export class SimCluster {
       'meta.server.list': this.metaList,
       'zk.server.list': this.opts.zkHosts,
       'app.dir': n.dir,
-      'data.dirs': path.join(n.dir, 'data'),
+      'data.dirs': this.dataDir(n),
       'home.dir': n.dir,
       'meta.port': String(n.kind === 'meta' ? n.port : 34601),
       'replica.port': String(n.kind === 'replica' ? n.port : 34801),
@@ -416,7 +422,7 @@ export class SimCluster {
    * last config it accepted. The replica's ballot is what it compares proposals and config syncs to.
    */
   replicaState(i: number): Map<string, { ballot: number; status: string; config?: { ballot: number; primary: string; secondaries: string[] } }> {
-    const file = path.join(this.replicas[i]!.dir, 'data', 'sim-replicas.json');
+    const file = path.join(this.dataDir(this.replicas[i]!), STATE_FILE);
     const out = new Map<string, { ballot: number; status: string; config?: { ballot: number; primary: string; secondaries: string[] } }>();
     try {
       const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { replicas: Record<string, { ballot: number; status: string; config?: { ballot: number; primary: string; secondaries: string[] } }> };

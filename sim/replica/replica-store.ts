@@ -67,6 +67,13 @@ export class ReplicaStore {
   private lastWriteMs = 0;
   private lastWriteAt = 0;
 
+  /** Write now, whatever the size (a pending coalesced write is folded in). */
+  flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.writeNow();
+  }
+
   private writeNow(): void {
     const t0 = Date.now();
     const large = this.replicas.size >= LARGE_STORE;

@@ -6,6 +6,7 @@ import { SIM_BIN, SimCluster, SimTiming } from '../../../sim/cluster';
 import { AgentClient } from '../agent-client';
 import { appInfoJson } from '../zk/pegasus-tree';
 import { seedNodes } from '../zk/seed';
+import { clusterRootNodes, existingReplicas, existingTableNodes, existingTables, writeReplicaStore } from './existing-cluster';
 import { ZkEnsemble, ZkServerOptions, freePort } from '../zk-server';
 import { withZkSecurity } from '../../../shared/zk/client';
 import type { ZkSaslOptions } from '../../../shared/zk/security';
@@ -200,10 +201,20 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
   state.metaServers = sim.metaList;
 
   const ballast = o.ballast ?? profile.ballast;
-  if (ballast && ballast.droppedTables > 0) {
-    say(`seeding ${ballast.droppedTables} dropped tables of ${ballast.partitions} partitions into the old ensemble`);
-    const seed = (): Promise<unknown> => seedNodes(oldZk.connectString, ballastNodes(state.clusterRoot, ballast.droppedTables, ballast.partitions));
+  // existing-cluster.ts: the large profile's tables exist before the first start (see there why).
+  const existing = profile.existing && !o.tables ? existingTables(state.tables, (ballast?.droppedTables ?? 0) + 1, sim.replicas.map((r) => r.address), profile.replicasPerPartition, Math.floor(Date.now() / 1000) - 86400) : [];
+  if ((ballast && ballast.droppedTables > 0) || existing.length > 0) {
+    if (ballast && ballast.droppedTables > 0) say(`seeding ${ballast.droppedTables} dropped tables of ${ballast.partitions} partitions into the old ensemble`);
+    if (existing.length > 0) say(`seeding ${existing.length} existing tables (${existing.reduce((n, t) => n + t.partitions.length, 0)} partitions) into the old ensemble and onto the replica servers' disks`);
+    const nodes = function* (): Generator<{ path: string; data: Buffer }> {
+      yield* clusterRootNodes(state.clusterRoot);
+      if (ballast) yield* ballastNodes(state.clusterRoot, ballast.droppedTables, ballast.partitions);
+      yield* existingTableNodes(state.clusterRoot, existing);
+    };
+    const seed = (): Promise<unknown> => seedNodes(oldZk.connectString, nodes());
     await (sasl ? withZkSecurity(() => ({ sasl: sasl.client }), seed) : seed());
+    const held = existingReplicas(existing);
+    for (const r of sim.replicas) writeReplicaStore(sim.dataDir(r), held.get(r.address) ?? new Map());
   }
 
   say(`starting ${sim.replicas.length} replica servers`);
@@ -235,14 +246,14 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
     for (const c of clients) c.close();
   }
 
-  say('waiting for a leader, creating tables, waiting until healthy');
+  say(existing.length > 0 ? 'waiting for a leader, waiting until healthy' : 'waiting for a leader, creating tables, waiting until healthy');
   await sim.waitForLeader(60000);
   // Time scales with the partitions to place (the large profile's 10,240 take a few minutes on 2 cores).
   // A batch's allowance includes a leader failover (a new leader reloads the whole tree, ~30-40 s at
   // 100,000 znodes, and re-places what the failover disturbed), which a loaded machine can cause.
   const partitions = state.tables.reduce((n, t) => n + t.partitions, 0);
   const batch = Math.max(1, profile.createConcurrency);
-  for (let i = 0; i < state.tables.length; i += batch) {
+  for (let i = 0; existing.length === 0 && i < state.tables.length; i += batch) {
     await Promise.all(state.tables.slice(i, i + batch).map((t) => sim.createTable(t.name, t.partitions, profile.replicasPerPartition, 120000 + t.partitions * batch * 150)));
   }
   await sim.waitHealthy(120000 + partitions * 60);
@@ -286,8 +297,6 @@ function saslFiles(dir: string): { passwordFile: string; client: ZkSaslOptions; 
  * no replica server from them (fake members would show up as UNALIVE nodes and freeze the cluster).
  */
 function* ballastNodes(root: string, tables: number, partitions: number): Generator<{ path: string; data: Buffer }> {
-  yield { path: root, data: Buffer.alloc(0) };
-  yield { path: `${root}/apps`, data: Buffer.from('unlock') };
   for (let id = 1; id <= tables; id++) {
     yield { path: `${root}/apps/${id}`, data: Buffer.from(appInfoJson(id, partitions, true)) };
     for (let p = 0; p < partitions; p++) {
