@@ -58,9 +58,13 @@ test.serial('a meta restarted on an older tree looks healthy but never repairs t
   // Next replica failure: a node that is a secondary, in the old tree's view, of a partition whose
   // primary there is a live replica that went through the failover (its own ballot is ahead of the
   // tree). The restarted victim's replicas are as old as the tree, so the meta can still use them.
+  // Only partitions whose ballot moved in the failover count: one the dead node never served kept
+  // the tree's ballot on every replica, so the old meta repairs it correctly.
   const vAddr = c.replicas[victim]!.address;
-  const stuckOn = (addr: string): number[] => stale.map((pc, i) => (pc.secondaries.includes(addr) && pc.primary !== vAddr && pc.primary !== addr ? i : -1)).filter((i) => i >= 0);
+  const moved = (i: number): boolean => after[i]!.ballot > stale[i]!.ballot;
+  const stuckOn = (addr: string): number[] => stale.map((pc, i) => (moved(i) && pc.secondaries.includes(addr) && pc.primary !== vAddr && pc.primary !== addr ? i : -1)).filter((i) => i >= 0);
   const q = c.replicas.findIndex((r, i) => i !== victim && stuckOn(r.address).length > 0);
+  t.true(q >= 0, `no live secondary of a partition the failover moved: ${JSON.stringify(stale)}`);
   const qAddr = c.replicas[q]!.address;
   const touched = stuckOn(qAddr);
   await c.killReplica(q);
