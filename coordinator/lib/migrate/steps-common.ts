@@ -7,7 +7,7 @@ import type { MetaHost, PegasusCluster } from '../inventory';
 import type { ClusterInfo } from '../shell/types';
 import { metaByName, RunEnv } from './env';
 import { Journal } from './journal';
-import { metaState } from './meta-ops';
+import { controlMeta, metaState } from './meta-ops';
 import type { MigrateParams } from './params';
 import type { PreflightFacts, TableFacts } from './preflight';
 import type { StepContext } from './runner';
@@ -179,6 +179,13 @@ export async function compareTables(env: RunEnv, before: readonly TableFacts[], 
   }
   for (const n of now) if (!before.some((b) => b.appId === n.appId) && !allowExtraIds.includes(n.appId)) diffs.push(`unexpected table ${n.appName} (id ${n.appId})`);
   return diffs;
+}
+
+/** Start every meta but the leader, which already serves (copy's start-followers, recover's start-others). */
+export async function startFollowers(env: RunEnv, ctx: StepContext, none: string): Promise<{ summary: string }> {
+  const f = factsOf(ctx);
+  for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'start');
+  return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || none} started` };
 }
 
 export function requireNotCheck(env: RunEnv, ctx: StepContext, what: string): boolean {

@@ -7,7 +7,7 @@ import { comparePartitions } from './partitions';
 import { connectZk, TableFacts } from './preflight';
 import type { StepContext } from './runner';
 import { MethodStep, MethodStepName, step } from './step-types';
-import { allNames, compareTables, editConfigs, factsOf, followerNames, followersOf, leaderName, leaderOf, noDetail, noHosts, requireHealthy, requireNotCheck, secs, stayText, waitServing } from './steps-common';
+import { allNames, compareTables, editConfigs, factsOf, followerNames, followersOf, leaderName, leaderOf, noDetail, noHosts, requireHealthy, requireNotCheck, secs, startFollowers, stayText, waitServing } from './steps-common';
 import { FINAL_HEALTH_STEP } from './steps-final';
 import { copyTree } from '../zk/copy';
 import type { CopySummary } from '../zk/copy-types';
@@ -314,11 +314,7 @@ export const COPY_STEPS: readonly MethodStep[] = [
     title: () => 'Start the followers',
     hosts: followerNames,
     detail: noDetail,
-    run: async (env, ctx) => {
-      const f = factsOf(ctx);
-      for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'start');
-      return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no follower'} started` };
-    },
+    run: (env, ctx) => startFollowers(env, ctx, 'no follower'),
   }),
   FINAL_HEALTH_STEP,
 ];

@@ -6,7 +6,7 @@ import { controlMeta } from './meta-ops';
 import { connectZk } from './preflight';
 import type { StepContext } from './runner';
 import { BackupListsOut, MethodStep, MethodStepName, step } from './step-types';
-import { allNames, editConfigs, factsOf, followerNames, followersOf, leaderName, leaderOf, noDetail, noHosts, requireNotCheck, secs, shellCode, sleep, stayText, waitServing } from './steps-common';
+import { allNames, editConfigs, factsOf, followerNames, followersOf, leaderName, leaderOf, noDetail, noHosts, requireNotCheck, secs, shellCode, sleep, startFollowers, stayText, waitServing } from './steps-common';
 import { FINAL_HEALTH_STEP } from './steps-final';
 import { partitionsOf, waitTrustworthy } from './steps-trust';
 import { sizedTimeoutMs } from './timing';
@@ -208,11 +208,7 @@ export const RECOVER_STEPS: readonly MethodStep[] = [
     title: () => 'Start every other meta',
     hosts: followerNames,
     detail: noDetail,
-    run: async (env, ctx) => {
-      const f = factsOf(ctx);
-      for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'start');
-      return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no other meta'} started` };
-    },
+    run: (env, ctx) => startFollowers(env, ctx, 'no other meta'),
   }),
   step({
     name: 'wait-converged',
