@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { durationArg } from './duration';
 import { AgentPool, AgentPoolOptions, FAN_OUT_DEFAULTS } from '../lib/fleet';
 import { Inventory, INVENTORY_ENV, limitClusters, loadInventory, PegasusCluster, selectCluster } from '../lib/inventory';
-import { CliIO } from '../lib/io';
+import { CliIO, StatusLine } from '../lib/io';
 
 export interface FleetFlags {
   inventory?: string;
@@ -91,15 +91,6 @@ export function commandPool(flags: FleetFlags, extra: Partial<AgentPoolOptions> 
 
 /** `label: 12/100` redrawn on stderr when it is a terminal; nothing otherwise. */
 export function progress(io: CliIO, label: string): { update: (done: number, total: number) => void; end: () => void } {
-  if (!io.isTTY) return { update: () => undefined, end: () => undefined };
-  let shown = false;
-  return {
-    update: (done, total) => {
-      shown = true;
-      io.err(`\r${label}: ${done}/${total}`);
-    },
-    end: () => {
-      if (shown) io.err('\r\x1b[K');
-    },
-  };
+  const line = new StatusLine(io.err, io.isTTY);
+  return { update: (done, total) => line.draw(`${label}: ${done}/${total}`), end: () => line.clear() };
 }

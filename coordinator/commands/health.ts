@@ -86,7 +86,7 @@ export const registerHealth: Register = (program: Command, io: CliIO) => {
         report = await checkHealth(opts);
       }
       if (flags.json) io.out(`${JSON.stringify(wait ? { ...report, wait } : report, null, 2)}\n`);
-      else io.out(renderHealth(report) + (wait && !wait.healthy ? `still ${report.verdict} after ${Math.round(wait.waitedMs / 1000)} s (${wait.attempts} checks)\n` : ''));
+      else io.out(renderHealth(report, io.columns) + (wait && !wait.healthy ? `still ${report.verdict} after ${Math.round(wait.waitedMs / 1000)} s (${wait.attempts} checks)\n` : ''));
       io.exitCode = EXIT_OF[report.verdict];
     } finally {
       pool?.close();

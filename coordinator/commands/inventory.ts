@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { formatArgv } from '../lib/shell/argv';
 import { CliIO, EXIT } from '../lib/io';
+import { renderTable } from '../lib/table';
 import { AgentTls, Inventory, INVENTORY_DEFAULTS, INVENTORY_ENV, loadInventory, selectCluster } from '../lib/inventory';
 import type { Register } from './index';
 import { applyLimit } from './fleet-options';
@@ -60,13 +61,13 @@ export const registerInventory: Register = (program: Command, io: CliIO) => {
       const picked = opts.cluster === undefined ? inv.clusters : [selectCluster(inv, opts.cluster)];
       const shown: Inventory = { ...inv, clusters: applyLimit(inv, picked, opts, io) };
       for (const w of shown.warnings) io.err(`warning: ${w}\n`);
-      io.out(opts.json ? `${JSON.stringify(shown, null, 2)}\n` : renderInventory(shown));
+      io.out(opts.json ? `${JSON.stringify(shown, null, 2)}\n` : renderInventory(shown, io.columns));
       io.exitCode = EXIT.OK;
     });
 };
 
 /** The human-readable view: a header per cluster, a table of its metas, then agent TLS settings. */
-export function renderInventory(inv: Inventory): string {
+export function renderInventory(inv: Inventory, width?: number): string {
   const metaCount = inv.clusters.reduce((n, c) => n + c.metas.length, 0);
   const lines = [`Inventory ${inv.file} (${inv.format}): ${plural(inv.clusters.length, 'cluster')}, ${plural(metaCount, 'meta server')}`];
   for (const c of inv.clusters) {
@@ -75,7 +76,7 @@ export function renderInventory(inv: Inventory): string {
     lines.push(`  shell      ${formatArgv(c.shell.argv)}`);
     lines.push('');
     const rows = [['HOST', 'ADDRESS', 'META PORT', 'AGENT PORT', 'SERVICE', 'CONFIG'], ...c.metas.map((m) => [m.name, m.address, String(m.metaPort), String(m.agentPort), m.metaService, m.metaConfig])];
-    lines.push(...table(rows).map((l) => `  ${l}`));
+    lines.push(...renderTable(rows, { indent: '  ', ...(width !== undefined ? { width } : {}) }));
     const tls = c.metas.map((m) => describeTls(m.tls, m.address));
     if (tls.every((x) => x === tls[0])) lines.push('', `  agent TLS (every host): ${tls[0]}`);
     else {
@@ -93,10 +94,6 @@ function describeTls(t: AgentTls, address: string): string {
   return parts.join(', ');
 }
 
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
-}
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

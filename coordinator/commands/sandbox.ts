@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { CliIO, EXIT } from '../lib/io';
+import { renderTable } from '../lib/table';
 import { SANDBOX_PROFILES } from '../lib/sandbox/profiles';
 import type { Register } from './index';
 
@@ -128,7 +129,8 @@ export const registerSandbox: Register = (program: Command, io: CliIO) => {
       }
       const s = st.state!;
       const lines = [`Sandbox ${s.dir}: ${allUp ? 'up' : st.running ? 'PARTLY RUNNING' : 'DOWN'} (cluster ${s.cluster}, inventory ${s.inventory})`];
-      for (const p of st.processes) lines.push(`  ${p.name.padEnd(12)} ${String(p.pid || '-').padStart(7)}  ${p.alive ? 'running' : 'STOPPED'}  ${p.address}`);
+      const rows = st.processes.map((p) => [p.name, String(p.pid || '-'), p.alive ? 'running' : 'STOPPED', p.address]);
+      lines.push(...renderTable(rows, { indent: '  ', sep: [' ', '  ', '  '], minWidths: [12, 7], align: ['left', 'right'], ...(io.columns !== undefined ? { width: io.columns } : {}) }));
       io.out(lines.join('\n') + '\n');
     });
 };

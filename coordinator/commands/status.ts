@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { CliIO } from '../lib/io';
+import { renderTable } from '../lib/table';
 import { STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
 import { formatSummary, listRunStatus, runDetail } from '../lib/migrate';
 import type { Register } from './index';
@@ -23,6 +24,7 @@ export const registerStatus: Register = (program: Command, io: CliIO) => {
     .option('--state-dir <dir>', STATE_DIR_HELP)
     .action((run: string | undefined, o: { json?: boolean; stateDir?: string }) => {
       const stateDir = stateDirOf(o.stateDir, io);
+      const width = io.columns !== undefined ? { width: io.columns } : {};
       if (run === undefined) {
         const runs = listRunStatus(stateDir);
         if (o.json) {
@@ -33,11 +35,9 @@ export const registerStatus: Register = (program: Command, io: CliIO) => {
           io.out(`No runs in ${stateDir}.\n`);
           return;
         }
-        io.out(`${'RUN'.padEnd(42)} ${'CLUSTER'.padEnd(14)} ${'METHOD'.padEnd(8)} ${'OUTCOME'.padEnd(16)} LAST STEP\n`);
-        for (const r of runs) {
-          const step = r.inFlight ? `${r.inFlight} (in flight)` : (r.lastDone ?? '-');
-          io.out(`${r.run.padEnd(42)} ${r.cluster.padEnd(14)} ${(r.method + (r.dryRun ? '*' : '')).padEnd(8)} ${r.outcome.padEnd(16)} ${step}\n`);
-        }
+        const rows = runs.map((r) => [r.run, r.cluster, r.method + (r.dryRun ? '*' : ''), r.outcome, r.inFlight ? `${r.inFlight} (in flight)` : (r.lastDone ?? '-')]);
+        // Fixed minimum widths: the columns stay put as runs come and go.
+        io.out(renderTable([['RUN', 'CLUSTER', 'METHOD', 'OUTCOME', 'LAST STEP'], ...rows], { sep: ' ', minWidths: [42, 14, 8, 16], ...width }).join('\n') + '\n');
         if (runs.some((r) => r.dryRun)) io.out('(* dry run)\n');
         return;
       }
@@ -47,7 +47,8 @@ export const registerStatus: Register = (program: Command, io: CliIO) => {
         return;
       }
       const lines = [`Run ${d.run}: ${d.method} of cluster ${d.cluster} to ${d.to}${d.dryRun ? ' (dry run)' : ''}, started ${d.startedAt}: ${d.outcome}`, `  journal ${d.file}`, ''];
-      for (const s of d.steps) lines.push(`  ${s.status === 'done' ? 'done     ' : s.status === 'failed' ? 'FAILED   ' : 'IN FLIGHT'} ${s.step.padEnd(24)} ${s.at}${s.summary ? `  ${s.summary}` : ''}`);
+      const label = { done: 'done', failed: 'FAILED', 'in-flight': 'IN FLIGHT' } as const;
+      lines.push(...renderTable(d.steps.map((s) => [label[s.status], s.step, `${s.at}${s.summary ? `  ${s.summary}` : ''}`]), { indent: '  ', sep: ' ', minWidths: [9, 24], ...width }));
       if (d.lastError) lines.push('', `  last error: ${d.lastError}`);
       io.out(lines.join('\n') + '\n' + formatSummary(d.summary) + '\n');
     });

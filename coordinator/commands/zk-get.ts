@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../../shared/errors';
 import { CliIO, EXIT } from '../lib/io';
+import { renderTable } from '../lib/table';
 import { getZnode, ZnodeInfo } from '../lib/zk/get';
 import { addConnFlags, addJsonFlag, authFrom, ConnFlags, connFrom } from './zk-options';
 
@@ -78,7 +79,6 @@ export function renderData(data: Buffer | null, format: 'text' | 'hex' | 'json',
 }
 
 export function renderStat(n: ZnodeInfo): string {
-  const rows = Object.entries(n.stat).map(([k, v]) => `${k.padEnd(15)}${String(v)}`);
-  const acl = n.acl.map((a) => `acl            ${a.scheme}:${a.id}:${a.perms}`);
-  return `${[...rows, ...acl].join('\n')}\n`;
+  const rows = [...Object.entries(n.stat).map(([k, v]) => [k, String(v)]), ...n.acl.map((a) => ['acl', `${a.scheme}:${a.id}:${a.perms}`])];
+  return `${renderTable(rows, { sep: ' ', minWidths: [14] }).join('\n')}\n`;
 }

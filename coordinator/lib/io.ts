@@ -7,6 +7,8 @@ export interface CliIO {
   err: (text: string) => void;
   /** True when stderr is a terminal: progress bars and spinners only then. */
   isTTY: boolean;
+  /** Columns of the terminal stdout writes to; absent when it is not one (tables are never wrapped then, table.ts). */
+  columns?: number;
   env: NodeJS.ProcessEnv;
   /** Ask a yes/no question on the terminal; resolves false when there is no terminal. */
   confirm: (question: string) => Promise<boolean>;
@@ -23,6 +25,7 @@ export function processIO(): CliIO {
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),
     isTTY: Boolean(process.stderr.isTTY),
+    ...(process.stdout.isTTY && process.stdout.columns ? { columns: process.stdout.columns } : {}),
     env: process.env,
     interactive: Boolean(process.stdin.isTTY),
     ask: async (question) => {

@@ -5,6 +5,7 @@ import { CancelledError, clusterState, signalExitCode, StopRequest } from '../..
 import { Journal, JournalEntry, replay } from '../../coordinator/lib/migrate/journal';
 import type { MigrateParams } from '../../coordinator/lib/migrate/params';
 import { runSteps, StepDef } from '../../coordinator/lib/migrate/runner';
+import { StepResults } from '../../coordinator/lib/migrate/step-results';
 import { installStopHandlers } from '../../coordinator/lib/migrate/stop-signals';
 import { tempDir } from '../harness/tmp';
 
@@ -29,7 +30,7 @@ test('a stop asked during a step lets that step finish and journal its done line
         return { summary: name };
       },
     }));
-    const e = await t.throwsAsync(runSteps(steps, j, undefined, () => undefined, new Map(), { stop }), { instanceOf: CancelledError });
+    const e = await t.throwsAsync(runSteps(steps, j, undefined, () => undefined, new StepResults(), { stop }), { instanceOf: CancelledError });
     t.is(e!.code, 'CANCELLED');
     t.like(e, { signal: 'SIGTERM', nextStep: 'c' });
     j.close();
@@ -58,7 +59,7 @@ test('a transient failure is not retried once a stop was asked', async (t) => {
         throw Object.assign(new Error('agent gone'), { grpcStatus: 'UNAVAILABLE' });
       },
     };
-    await t.throwsAsync(runSteps([step], j, undefined, () => undefined, new Map(), { stop, retryDelaysMs: [1, 1, 1] }));
+    await t.throwsAsync(runSteps([step], j, undefined, () => undefined, new StepResults(), { stop, retryDelaysMs: [1, 1, 1] }));
     t.is(runs, 1);
     j.close();
   } finally {

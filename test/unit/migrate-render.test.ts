@@ -58,12 +58,23 @@ test('json: every event, one object per line, in order', (t) => {
 
 test('tty: a live step list on stderr (spinner line, then a check mark), the summary on stdout', (t) => {
   const { out, err } = render('tty');
-  t.regex(err, /\r\x1b\[2K {2}[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Copy cluster_root \(\d\.\d s\)/);
+  t.regex(err, /\r\x1b\[K {2}[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Copy cluster_root \(\d\.\d s\)/);
   t.regex(err, / {2}✓ Copy cluster_root \(1\.2 s\): 1000 nodes\n/);
   t.regex(err, / {4}changed {5}meta1: edited/);
   t.regex(err, / {2}- set-blind: skipped/);
   t.regex(out, /Run r1: SUCCEEDED/);
   t.notRegex(out, /\x1b/);
+});
+
+test('tty: the live line is the shared status line, cut to the terminal width so it never wraps', (t) => {
+  let err = '';
+  const r = makeRenderer({ out: () => undefined, err: (s) => void (err += s), columns: 40 }, 'tty');
+  r.emit({ kind: 'step-start', step: 'copy', title: 'Copy /pegasus/a-rather-long-cluster-root to zk9:2181' });
+  r.close();
+  const drawn = err.split('\r\x1b[K').filter(Boolean);
+  t.true(drawn.length > 0);
+  for (const l of drawn) t.true(l.length < 40, JSON.stringify(l));
+  t.regex(drawn[0]!, /\.\.\.$/);
 });
 
 test('the run log: one timestamped text line per event, RUN.log beside RUN.jsonl, appended', (t) => {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { AgentRpcError, AppError, VerifyError, ZkError } from '../../shared/errors';
 import { Journal, replay } from '../../coordinator/lib/migrate/journal';
 import { runSteps, StepDef, StepFailedError } from '../../coordinator/lib/migrate/runner';
+import { StepResults } from '../../coordinator/lib/migrate/step-results';
 import { isTransient } from '../../coordinator/lib/migrate/transient';
 import { MigrateEvent } from '../../coordinator/lib/migrate/events';
 import { tempDir } from '../harness/tmp';
@@ -57,7 +58,7 @@ test('a step that fails on a transient error runs again, each attempt journaled,
       { name: 'next', title: 'next', run: async () => ({}) },
     ];
     const events: MigrateEvent[] = [];
-    await runSteps(steps, j, undefined, (e) => events.push(e), new Map(), { retryDelaysMs: [1, 1, 1] });
+    await runSteps(steps, j, undefined, (e) => events.push(e), new StepResults(), { retryDelaysMs: [1, 1, 1] });
     j.close();
     t.is(calls, 3);
     const entries = Journal.read(path.join(dir, 'r.jsonl'));
@@ -87,7 +88,7 @@ test('a transient failure that outlasts the retries, or any other failure, fails
         throw unavailable();
       },
     };
-    const err = await t.throwsAsync(runSteps([always], j, undefined, () => undefined, new Map(), { retryDelaysMs: [1, 1] }), { instanceOf: StepFailedError });
+    const err = await t.throwsAsync(runSteps([always], j, undefined, () => undefined, new StepResults(), { retryDelaysMs: [1, 1] }), { instanceOf: StepFailedError });
     t.is(calls, 3);
     t.regex(err!.message, /step stop failed: .*UNAVAILABLE/);
 
@@ -100,7 +101,7 @@ test('a transient failure that outlasts the retries, or any other failure, fails
         throw new VerifyError('pegasus-meta died 0.1 s after start');
       },
     };
-    await t.throwsAsync(runSteps([verify], j, undefined, () => undefined, new Map(), { retryDelaysMs: [1, 1] }), { instanceOf: StepFailedError });
+    await t.throwsAsync(runSteps([verify], j, undefined, () => undefined, new StepResults(), { retryDelaysMs: [1, 1] }), { instanceOf: StepFailedError });
     t.is(calls, 1);
     j.close();
   } finally {

@@ -1,5 +1,6 @@
 /** Text output of `zkmig audit`: per cluster, the key values, then findings by severity; a summary; the recap. */
 import { renderRecap } from '../fleet';
+import { renderTable } from '../table';
 import type { AuditReport, ClusterAudit, Finding } from './types';
 
 function showValue(v: string | null | undefined): string {
@@ -7,22 +8,21 @@ function showValue(v: string | null | undefined): string {
 }
 
 function renderValues(c: ClusterAudit, drift: Set<string>): string[] {
-  const lines: string[] = [];
+  // Two columns (key, value); a key whose hosts differ gets a nested host/value table under it.
   const width = Math.max(...c.keys.map((k) => k.length));
+  const rows: string[][] = [];
   for (const k of c.keys) {
     const perHost = c.values[k] ?? {};
     const hosts = Object.keys(perHost);
     if (hosts.length === 0) continue;
     const distinct = new Set(hosts.map((h) => perHost[h] ?? null));
-    if (distinct.size === 1 && !drift.has(k)) {
-      lines.push(`  ${k.padEnd(width)}  ${showValue(perHost[hosts[0]!])}`);
-    } else {
-      lines.push(`  ${k.padEnd(width)}  differs:`);
-      const hw = Math.max(...hosts.map((h) => h.length));
-      for (const h of hosts) lines.push(`  ${''.padEnd(width)}    ${h.padEnd(hw)}  ${showValue(perHost[h])}`);
+    if (distinct.size === 1 && !drift.has(k)) rows.push([k, showValue(perHost[hosts[0]!])]);
+    else {
+      rows.push([k, 'differs:']);
+      for (const line of renderTable(hosts.map((h) => [h, showValue(perHost[h])]), { indent: '  ' })) rows.push(['', line]);
     }
   }
-  return lines;
+  return renderTable(rows, { indent: '  ', minWidths: [width] });
 }
 
 function renderFinding(f: Finding): string {

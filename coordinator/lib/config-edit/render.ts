@@ -1,5 +1,6 @@
 /** Text output of `zkmig config get|set`, in the shape of Ansible's task lines and recap. */
 import { HostOutcome, renderRecap } from '../fleet';
+import { renderTable } from '../table';
 import type { GetConfigResult, MetaConfig } from './read';
 import type { ConfigChange, SetConfigResult } from './set';
 
@@ -21,8 +22,7 @@ export function renderGetConfig(r: GetConfigResult): string {
     if (!drift) {
       lines.push(`  ${read.length === 1 ? read[0]!.host : `every host (${read.length})`}: ${show(read[0]!.value.values[key])}`);
     } else {
-      const width = Math.max(...read.map((h) => h.host.length));
-      for (const h of read) lines.push(`  ${h.host.padEnd(width)}: ${show(h.value.values[key])}`);
+      lines.push(...renderTable(read.map((h) => [h.host, show(h.value.values[key])]), { indent: '  ', sep: ': ' }));
     }
   }
   const misplaced = read.filter((h) => h.value.misplaced.length > 0);

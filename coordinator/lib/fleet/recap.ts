@@ -7,6 +7,7 @@
  * Counting follows Ansible's PLAY RECAP: `ok` counts every task that succeeded, changed ones
  * included, so `ok=1 changed=1` means one task that changed something.
  */
+import { renderTable } from '../table';
 import { HostOutcome, HostStatus } from './types';
 
 export interface RecapCounts {
@@ -63,17 +64,14 @@ export function recapClean(r: Recap): boolean {
 /** The recap as text, hosts aligned, ending with a newline. */
 export function renderRecap(r: Recap): string {
   if (r.hosts.length === 0) return 'RECAP (no hosts)\n';
-  const names = r.hosts.map((h) => `${h.cluster}/${h.host}`);
-  const width = Math.max(...names.map((n) => n.length));
-  const lines = r.hosts.map((h, i) => recapLine(names[i]!, width, h));
-  return `RECAP\n${lines.join('\n')}\n`;
+  return `RECAP\n${recapLines(r.hosts.map((h) => [`${h.cluster}/${h.host}`, h])).join('\n')}\n`;
 }
 
-/** One host's recap line, Ansible's order (ok, changed, unreachable, failed): every recap uses it. */
-export function recapLine(name: string, width: number, c: { ok: number; changed: number; unreachable: number; failed: number }): string {
-  return `${name.padEnd(width)}  ok=${pad(c.ok)}changed=${pad(c.changed)}unreachable=${pad(c.unreachable)}failed=${c.failed}`;
-}
-
-function pad(n: number): string {
-  return `${n}`.padEnd(4);
+/**
+ * The recap's host lines, Ansible's order (ok, changed, unreachable, failed), aligned: every recap
+ * uses it. Each count has room for 4 digits, so the columns stay put between runs.
+ */
+export function recapLines(hosts: readonly [string, { ok: number; changed: number; unreachable: number; failed: number }][], indent = ''): string[] {
+  const rows = hosts.map(([name, c]) => [name, `ok=${c.ok}`, `changed=${c.changed}`, `unreachable=${c.unreachable}`, `failed=${c.failed}`]);
+  return renderTable(rows, { indent, sep: ['  ', ' ', ' ', ' '], minWidths: [0, 'ok='.length + 3, 'changed='.length + 3, 'unreachable='.length + 3] });
 }

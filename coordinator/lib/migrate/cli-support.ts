@@ -6,13 +6,11 @@ import { CliIO, EXIT } from '../io';
 import { signalExitCode, StopRequest } from './interrupt';
 import type { RunOutcome } from './journal';
 import type { MigrateParams } from './params';
-import type { PreflightFacts } from './preflight';
-import { plannedSteps, renderPlan } from './plan';
+import { renderPlan } from './plan';
 import { UNALIVE_RISK, unaliveApplies } from './unalive';
-import { loadCluster } from './env';
 import { formatEvent } from './events';
 import { makeRenderer, Renderer } from './render';
-import type { RunResult } from './run';
+import type { RunOptions, RunResult } from './run';
 import { StepFailedError } from './runner';
 import { resolveStateDir } from './state-dir';
 
@@ -94,10 +92,9 @@ export function requireYesForJson(yes: boolean | undefined, json: boolean | unde
 }
 
 /** The confirmation step of migrate: print the plan, then ask for an exact yes (unless --yes). */
-export function planConfirm(io: CliIO, o: { yes?: boolean; json?: boolean; yesUnalive?: boolean }): (facts: PreflightFacts, params: MigrateParams) => Promise<boolean> {
-  return async (facts, params) => {
-    const cluster = loadCluster(params, io.env);
-    if (!o.json) io.out(renderPlan(params, facts, plannedSteps(params, facts, cluster)) + '\n\n');
+export function planConfirm(io: CliIO, o: { yes?: boolean; json?: boolean; yesUnalive?: boolean }): NonNullable<RunOptions['confirm']> {
+  return async ({ params, facts, steps }) => {
+    if (!o.json) io.out(renderPlan(params, facts, steps) + '\n\n');
     if (o.yes || params.dryRun) return unaliveConfirmed(io, o, params);
     const ok = await io.confirm(`Migrate cluster ${params.cluster} to ${params.to} by ${params.method} now?`);
     if (!ok) io.err('Not confirmed (answer exactly "y" or "yes", or pass --yes); nothing was changed.\n');

@@ -47,6 +47,8 @@ export interface EnvInput {
   agents?: AgentSettings;
   run: string;
   params: MigrateParams;
+  /** The cluster from the inventory, read once by the caller (loadCluster). */
+  cluster: PegasusCluster;
   journal: Journal | undefined;
   emit: Emit;
   stateDir: string;
@@ -58,7 +60,7 @@ export function loadCluster(params: Pick<MigrateParams, 'inventory' | 'cluster'>
 }
 
 export function openEnv(i: EnvInput): RunEnv {
-  const cluster = loadCluster(i.params, i.env);
+  const cluster = i.cluster;
   const t = i.agents?.timeoutMs;
   const pool = new AgentPool({
     coordinator: `zkmig migrate run ${i.run}`,

@@ -3,7 +3,7 @@
  * renderer: plain lines, a live step list on a TTY, or one JSON object per line (`--json`).
  */
 
-import { recapLine } from '../fleet/recap';
+import { recapLines } from '../fleet/recap';
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
 
@@ -83,8 +83,7 @@ export function formatSummary(s: RunSummary): string {
   // The fleet commands' recap format; no header at all when no host was touched (a refused preflight).
   const hosts = Object.entries(s.hosts).sort(([a], [b]) => a.localeCompare(b));
   if (hosts.length > 0) {
-    const width = Math.max(...hosts.map(([h]) => h.length));
-    lines.push('', 'HOST RECAP', ...hosts.map(([h, r]) => `  ${recapLine(h, width, r)}`));
+    lines.push('', 'HOST RECAP', ...recapLines(hosts, '  '));
   }
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 /** The migration: plan, migrate, resume, rollback, status and cleanup, as library functions with typed events. */
-export { migrate, resume, rollback, readRun, stepsFor, planRollback } from './run';
+export { migrate, resume, rollback, readRun, planRollback } from './run';
+export { stepsFor, methodSteps } from './steps';
 export type { RunOptions, RunResult, RollbackPlan } from './run';
 export type { AgentSettings } from './env';
 export { planMigration, plannedSteps, renderPlan } from './plan';

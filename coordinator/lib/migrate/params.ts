@@ -1,4 +1,4 @@
-import { UsageError } from '../../../shared/errors';
+import { InvalidInputError, UsageError } from '../../../shared/errors';
 import { parseHosts } from '../../../shared/zk/endpoint';
 import { cClientHostProblems } from './ensemble-guard';
 
@@ -67,8 +67,33 @@ export const PARAM_DEFAULTS = {
 
 export type MigrateInput = Pick<MigrateParams, 'inventory' | 'cluster' | 'to' | 'method'> & Partial<Omit<MigrateParams, 'inventory' | 'cluster' | 'to' | 'method'>>;
 
+/** The JavaScript type each parameter must have (a library caller or a journal edited by hand may pass anything). */
+const PARAM_TYPES: Record<keyof MigrateParams, 'string' | 'boolean' | 'number' | 'number?'> = {
+  inventory: 'string',
+  cluster: 'string',
+  to: 'string',
+  method: 'string',
+  dryRun: 'boolean',
+  autoRollback: 'boolean',
+  allowUnalive: 'boolean',
+  allowRunningJobs: 'boolean',
+  onSourceChange: 'string',
+  maxCopyAttempts: 'number',
+  leaderTimeoutMs: 'number',
+  healthTimeoutMs: 'number',
+  convergeTimeoutMs: 'number',
+  inactiveWaitMs: 'number?',
+  shellTimeoutMs: 'number',
+  stayStoppedMs: 'number',
+};
+
 /** Apply defaults and validate; UsageError naming the bad option. */
 export function resolveParams(i: MigrateInput): MigrateParams {
+  for (const [k, want] of Object.entries(PARAM_TYPES)) {
+    const v = (i as unknown as Record<string, unknown>)[k];
+    if (v === undefined) continue;
+    if (typeof v !== want.replace('?', '')) throw new UsageError(`${k} must be a ${want.replace('?', '')}, got ${JSON.stringify(v)}`);
+  }
   if (!METHODS.includes(i.method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}, got "${i.method}"`);
   if (!i.cluster) throw new UsageError('--cluster is required');
   if (!i.to) throw new UsageError('--to is required (the new ensemble, e.g. zk1:2181,zk2:2181,zk3:2181)');
@@ -94,4 +119,25 @@ export function resolveParams(i: MigrateInput): MigrateParams {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The run-start entry's copy of the parameters (journal.ts): every field, `inactiveWaitMs` only when set. */
+export function paramsToJournal(p: MigrateParams): Record<string, unknown> {
+  return { ...p };
+}
+
+/**
+ * The parameters a journal recorded, validated again exactly as the CLI's are: `resume` and
+ * `rollback` act on a cluster from them, and a journal is a file anyone with access can edit.
+ * Unknown keys are refused (a journal of a newer zkmig). A journal written by an older zkmig lacks
+ * the parameters added since (stayStoppedMs): their defaults apply.
+ */
+export function paramsFromJournal(raw: Record<string, unknown>, file: string): MigrateParams {
+  const unknown = Object.keys(raw).filter((k) => !(k in PARAM_TYPES));
+  if (unknown.length > 0) throw new InvalidInputError(`run journal ${file}: unknown parameter(s) ${unknown.join(', ')} in its run-start entry (written by a newer zkmig?); nothing was changed`);
+  try {
+    return resolveParams({ ...PARAM_DEFAULTS, ...raw } as MigrateInput);
+  } catch (e) {
+    throw new InvalidInputError(`run journal ${file}: its run-start parameters do not validate: ${(e as Error).message}; nothing was changed`, { cause: e });
+  }
 }

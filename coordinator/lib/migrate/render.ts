@@ -1,3 +1,4 @@
+import { StatusLine } from '../io';
 import { Emit, formatEvent, FormatOptions, formatSummary, MigrateEvent } from './events';
 
 /**
@@ -9,6 +10,8 @@ import { Emit, formatEvent, FormatOptions, formatSummary, MigrateEvent } from '.
 export interface Sink {
   out: (t: string) => void;
   err: (t: string) => void;
+  /** Terminal columns for the live line (StatusLine). @default process.stderr.columns, else 160 */
+  columns?: number;
 }
 
 export interface Renderer {
@@ -44,16 +47,16 @@ function ttyRenderer(sink: Sink, o: FormatOptions): Renderer {
   let current: { title: string; started: number; message: string } | undefined;
   let frame = 0;
   let timer: NodeJS.Timeout | undefined;
+  // The one terminal status line of every command: cut to the terminal's width, erased before
+  // anything else is printed.
+  const line = new StatusLine(sink.err, true, sink.columns);
   const draw = (): void => {
     if (!current) return;
     const secs = ((Date.now() - current.started) / 1000).toFixed(1);
     const msg = current.message ? ` — ${current.message}` : '';
-    const line = `  ${SPIN[frame++ % SPIN.length]} ${current.title} (${secs} s)${msg}`;
-    sink.err(`\r\x1b[2K${line.length > 160 ? line.slice(0, 157) + '...' : line}`);
+    line.draw(`  ${SPIN[frame++ % SPIN.length]} ${current.title} (${secs} s)${msg}`);
   };
-  const clear = (): void => {
-    if (current) sink.err('\r\x1b[2K');
-  };
+  const clear = (): void => line.clear();
   const above = (text: string): void => {
     clear();
     sink.err(text + '\n');

@@ -5,6 +5,7 @@ import type { Emit } from './events';
 import { Journal, replay } from './journal';
 import { controlMeta } from './meta-ops';
 import { runSteps, StepDef } from './runner';
+import type { StepResults } from './step-results';
 import { editConfigs, factsOf, followersOf, leaderOf, sleep } from './steps-common';
 import { ROLL_FORWARD_RETRY_DELAYS_MS } from './transient';
 
@@ -45,7 +46,7 @@ function repairStep(env: RunEnv, name: string): StepDef {
 }
 
 /** Repair and finish `steps` (the method's steps after the preflight); throws the last error when every round failed. */
-export async function rollForward(env: RunEnv, steps: StepDef[], emit: Emit, results: Map<string, Record<string, unknown>>, first: unknown): Promise<void> {
+export async function rollForward(env: RunEnv, steps: StepDef[], emit: Emit, results: StepResults, first: unknown): Promise<void> {
   const journal = env.journal!;
   let last: unknown = first;
   for (let round = 0; round < ROLL_FORWARD_PAUSES_MS.length; round++) {

@@ -6,18 +6,19 @@ import { NoReturn, pointOfNoReturn } from './no-return-probe';
 import { rollForward, stepsLeft } from './roll-forward';
 import { ROLL_FORWARD_RETRY_DELAYS_MS } from './transient';
 import { loadCluster, openEnv, RunEnv, AgentSettings } from './env';
+import type { PegasusCluster } from '../inventory';
 import { withZkSecurity } from '../../../shared/zk/client';
 import { runZkSecurity, withRunZkSecurity } from './zk-security';
 import { Emit, RunSummary } from './events';
 import { Journal, JournalEntry, replay, RunOutcome, RunState } from './journal';
-import { MigrateInput, MigrateParams, PARAM_DEFAULTS, resolveParams } from './params';
-import { preflight, PreflightFacts } from './preflight';
+import { MigrateInput, MigrateParams, paramsFromJournal, paramsToJournal, resolveParams } from './params';
+import type { PreflightFacts } from './preflight';
 import { rollbackScope, rollbackSteps, ROLLBACK_PREFIX } from './rollback';
 import { RunLock } from './run-lock';
-import { runSteps, StepDef } from './runner';
+import { runSteps } from './runner';
 import { newRunId, requireRun, runFile } from './state-dir';
-import { copySteps } from './steps-copy';
-import { recoverSteps } from './steps-recover';
+import { StepResults } from './step-results';
+import { plannedSteps, PlannedStep, stepsFor } from './steps';
 import { HOST_NOTE, summarize } from './summary';
 
 /**
@@ -37,10 +38,10 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv;
   emit: Emit;
   /**
-   * Asked once the preflight passed, with its facts (the plan is printed from them). Resolving
+   * Asked once the preflight passed, with the plan that will run (printed from it). Resolving
    * false ends the run as `aborted` with nothing changed. Not asked when absent.
    */
-  confirm?: (facts: PreflightFacts, params: MigrateParams) => Promise<boolean>;
+  confirm?: (plan: { params: MigrateParams; facts: PreflightFacts; steps: PlannedStep[] }) => Promise<boolean>;
   /** Called after each step's done entry is journaled (a test hook; the CLI never sets it). */
   afterStep?: (step: string) => void | Promise<void>;
   /** Set on SIGINT/SIGTERM (the CLI's handler): the run stops at the next step boundary. */
@@ -59,18 +60,6 @@ export interface RunResult {
   rolledBackBecause?: AppError;
 }
 
-export function stepsFor(env: RunEnv, onSource: (source: string) => Promise<void>): StepDef[] {
-  const pre: StepDef = {
-    name: 'preflight',
-    title: 'Preflight checks (nothing is changed)',
-    run: async (ctx) => {
-      const f = await preflight(env, { onSource }, (m) => ctx.progress(m));
-      return { ...f, summary: `${f.metas.length} metas (leader ${f.leader}), ${f.tables.length} table(s), ${f.nodes.length} replica server(s), ${f.size.nodes} znodes on ${f.source}${f.root}; target ${f.target} empty` } as unknown as Record<string, unknown>;
-    },
-  };
-  return [pre, ...(env.params.method === 'copy' ? copySteps(env) : recoverSteps(env))];
-}
-
 /** Journals host results (the recap survives a resume) and forwards every event. */
 function journaledEmit(journal: Journal, emit: Emit): Emit {
   return (e) => {
@@ -83,12 +72,14 @@ function journaledEmit(journal: Journal, emit: Emit): Emit {
 export async function migrate(input: MigrateInput, o: RunOptions): Promise<RunResult> {
   const params = resolveParams(input);
   // A bad inventory, an unknown cluster or an unreadable zk_* file is bad input: refused before any journal exists.
-  const zk = runZkSecurity(loadCluster(params, o.env), params.to);
+  // The one read of the inventory in this process: the run and the plan it asks about use it.
+  const cluster = loadCluster(params, o.env);
+  const zk = runZkSecurity(cluster, params.to);
   const run = newRunId(params.cluster);
   const file = runFile(o.stateDir, run);
   const journal = Journal.create(file);
-  journal.append({ kind: 'run-start', run, params: params as unknown as Record<string, unknown> });
-  return withZkSecurity(zk.resolve, () => drive({ run, file, journal, params, state: undefined, o, mode: 'forward' }));
+  journal.append({ kind: 'run-start', run, params: paramsToJournal(params) });
+  return withZkSecurity(zk.resolve, () => drive({ run, file, journal, params, cluster, state: undefined, o, mode: 'forward' }));
 }
 
 /** Continue a run from its journal (the step in flight when the coordinator died runs again). */
@@ -107,7 +98,8 @@ export async function resume(run: string, o: RunOptions): Promise<RunResult> {
   const rollingBack = state.outcome === 'rollback-failed' || Journal.read(file).some((e) => e.kind === 'step-intent' && e.step.startsWith(ROLLBACK_PREFIX));
   const journal = Journal.open(file);
   journal.append({ kind: 'note', text: 'resumed', data: { pid: process.pid } });
-  return withRunZkSecurity(loadCluster(params, o.env), params.to, () => drive({ run, file, journal, params, state, o, mode: rollingBack ? 'rollback' : 'forward' }));
+  const cluster = loadCluster(params, o.env);
+  return withRunZkSecurity(cluster, params.to, () => drive({ run, file, journal, params, cluster, state, o, mode: rollingBack ? 'rollback' : 'forward' }));
 }
 
 /** Return a run's cluster to the old ensemble. */
@@ -116,7 +108,8 @@ export async function rollback(run: string, o: RunOptions): Promise<RunResult> {
   requireRollbackable(run, state, params);
   const journal = Journal.open(file);
   journal.append({ kind: 'note', text: 'rollback-requested', data: { pid: process.pid } });
-  return withRunZkSecurity(loadCluster(params, o.env), params.to, () => drive({ run, file, journal, params, state, o, mode: 'rollback' }));
+  const cluster = loadCluster(params, o.env);
+  return withRunZkSecurity(cluster, params.to, () => drive({ run, file, journal, params, cluster, state, o, mode: 'rollback' }));
 }
 
 /**
@@ -132,8 +125,7 @@ function requireRollbackable(run: string, state: RunState, params: MigrateParams
 function openRun(stateDir: string, run: string): { file: string; state: RunState; params: MigrateParams } {
   const file = requireRun(stateDir, run);
   const state = replay(Journal.read(file));
-  // A journal written by an older zkmig lacks the parameters added since (stayStoppedMs): their defaults apply.
-  return { file, state, params: { ...PARAM_DEFAULTS, ...state.params } as unknown as MigrateParams };
+  return { file, state, params: paramsFromJournal(state.params, file) };
 }
 
 interface Drive {
@@ -141,6 +133,8 @@ interface Drive {
   file: string;
   journal: Journal;
   params: MigrateParams;
+  /** Read from the inventory once, before the journal was opened or written to. */
+  cluster: PegasusCluster;
   state: RunState | undefined;
   o: RunOptions;
   mode: 'forward' | 'rollback';
@@ -155,19 +149,19 @@ async function drive(d: Drive): Promise<RunResult> {
   let outcome: RunOutcome = 'failed';
   let error: AppError | undefined;
   let because: AppError | undefined;
-  const results = new Map<string, Record<string, unknown>>();
+  const results = new StepResults();
   const takeLock = async (source: string): Promise<void> => {
     if (params.dryRun || lock) return;
     lock = await RunLock.acquire(source, params.cluster, run, { resume: d.state !== undefined });
   };
   try {
-    env = openEnv({ run, params, journal, emit, stateDir: o.stateDir, env: o.env, ...(o.agents ? { agents: o.agents } : {}) });
+    env = openEnv({ run, params, cluster: d.cluster, journal, emit, stateDir: o.stateDir, env: o.env, ...(o.agents ? { agents: o.agents } : {}) });
     const e = env;
     const steps = stepsFor(e, takeLock);
     const done = new Set(d.state?.done.map((x) => x.step) ?? []);
-    for (const x of d.state?.done ?? []) results.set(x.step, x.data);
+    results.load(d.state);
     if (d.mode === 'rollback') {
-      const facts = results.get('preflight') as unknown as PreflightFacts | undefined;
+      const facts = results.facts;
       if (!facts) {
         outcome = 'aborted';
         error = new PreconditionError('the run never finished its preflight: nothing was changed, nothing to roll back');
@@ -184,9 +178,9 @@ async function drive(d: Drive): Promise<RunResult> {
           throw err;
         }
       }
-      const facts = results.get('preflight') as unknown as PreflightFacts;
+      const facts = results.requireFacts();
       await takeLock(facts.source);
-      if (o.confirm && !done.has('preflight') && !(await o.confirm(facts, params))) {
+      if (o.confirm && !done.has('preflight') && !(await o.confirm({ params, facts, steps: plannedSteps(params, facts, e.cluster) }))) {
         outcome = 'aborted';
         throw new AppError('PRECONDITION', 'not confirmed: nothing was changed');
       }
@@ -199,7 +193,7 @@ async function drive(d: Drive): Promise<RunResult> {
     error = toAppError(err);
     // Nothing changes before the preflight has passed (a bad inventory, an unreachable agent...).
     if (d.mode === 'forward' && !results.has('preflight')) outcome = 'aborted';
-    const facts = results.get('preflight') as unknown as PreflightFacts | undefined;
+    const facts = results.facts;
     const cancelled = err instanceof CancelledError;
     const noReturn = !cancelled && outcome !== 'aborted' && d.mode === 'forward' && !params.dryRun && env ? await pointOfNoReturn(Journal.read(file), params, facts) : undefined;
     if (cancelled) {
@@ -262,7 +256,7 @@ async function drive(d: Drive): Promise<RunResult> {
     ...(params.dryRun && outcome === 'succeeded' ? { message: 'dry run: every step ran in check mode; nothing was changed' } : {}),
   });
   emit({ kind: 'run-end', outcome, summary });
-  const facts = results.get('preflight') as unknown as PreflightFacts | undefined;
+  const facts = results.facts;
   return { run, journal: file, outcome, summary, ...(facts ? { facts } : {}), ...(error ? { error } : {}), ...(because ? { rolledBackBecause: because } : {}) };
 }
 
@@ -281,7 +275,7 @@ export const ROLLBACK_DECISION_NOTE = 'rollback-decision';
  * copied back first is decided once per run and journaled, so a rollback resumed after a failure
  * does the same kind of rollback even once the target tree's state has moved on.
  */
-async function doRollback(env: RunEnv, file: string, emit: Emit, results: Map<string, Record<string, unknown>>, facts: PreflightFacts | undefined, stop?: StopRequest): Promise<RunOutcome> {
+async function doRollback(env: RunEnv, file: string, emit: Emit, results: StepResults, facts: PreflightFacts | undefined, stop?: StopRequest): Promise<RunOutcome> {
   const entries: JournalEntry[] = Journal.read(file);
   if (!env.journal) throw new IllegalStateError('no-journal', 'a rollback needs the run journal');
   const nr = await rollbackDecision(env, entries, facts);
@@ -315,20 +309,20 @@ export interface RollbackPlan {
 
 /** What `zkmig rollback RUN` would do, shown before it asks: which kind of rollback, and its steps. Changes nothing. */
 export async function planRollback(run: string, o: { stateDir: string; env: NodeJS.ProcessEnv }): Promise<RollbackPlan> {
-  const { params } = openRun(o.stateDir, run);
-  return withRunZkSecurity(loadCluster(params, o.env), params.to, () => planRollbackIn(run, o));
+  const opened = openRun(o.stateDir, run);
+  const cluster = loadCluster(opened.params, o.env);
+  return withRunZkSecurity(cluster, opened.params.to, () => planRollbackIn(run, opened, cluster, o));
 }
 
-async function planRollbackIn(run: string, o: { stateDir: string; env: NodeJS.ProcessEnv }): Promise<RollbackPlan> {
-  const { file, params, state } = openRun(o.stateDir, run);
+async function planRollbackIn(run: string, { file, params, state }: ReturnType<typeof openRun>, cluster: PegasusCluster, o: { stateDir: string; env: NodeJS.ProcessEnv }): Promise<RollbackPlan> {
   requireRollbackable(run, state, params);
   const entries = Journal.read(file);
-  const facts = replay(entries).done.find((x) => x.step === 'preflight')?.data as unknown as PreflightFacts | undefined;
+  const facts = StepResults.of(state).facts;
   const prior = entries.find((e) => e.kind === 'note' && e.text === ROLLBACK_DECISION_NOTE);
   const nr: NoReturn = prior && prior.kind === 'note' ? { past: prior.data?.past === true, why: String(prior.data?.why ?? '') } : await pointOfNoReturn(entries, params, facts);
-  const env = openEnv({ run, params, journal: undefined, emit: () => undefined, stateDir: o.stateDir, env: o.env });
+  const env = openEnv({ run, params, cluster, journal: undefined, emit: () => undefined, stateDir: o.stateDir, env: o.env });
   try {
-    return { run, pastNoReturn: nr.past, why: nr.why, steps: rollbackSteps(env, { ...rollbackScope(entries), pastNoReturn: nr.past }).map((s) => ({ name: s.name, title: s.title })) };
+    return { run, pastNoReturn: nr.past, why: nr.why, steps: rollbackSteps(env, { ...rollbackScope(entries), pastNoReturn: nr.past }).map((s) => ({ name: s.name, title: typeof s.title === 'string' ? s.title : s.name })) };
   } finally {
     env.pool.close();
   }

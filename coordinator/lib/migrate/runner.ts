@@ -2,6 +2,7 @@ import { AppError, toAppError } from '../../../shared/errors';
 import { Emit, HostStatus } from './events';
 import { CancelledError, StopRequest } from './interrupt';
 import { Journal, RunState } from './journal';
+import { StepResults } from './step-results';
 import { isTransient, TRANSIENT_RETRY_DELAYS_MS } from './transient';
 
 /**
@@ -12,8 +13,8 @@ import { isTransient, TRANSIENT_RETRY_DELAYS_MS } from './transient';
  */
 
 export interface StepContext {
-  /** Data recorded by earlier steps, by step name (from this attempt or the journal). */
-  results: Map<string, Record<string, unknown>>;
+  /** Data recorded by earlier steps, typed by step name (from this attempt or the journal). */
+  results: StepResults;
   emit: Emit;
   /** The step being run. */
   step: string;
@@ -26,9 +27,10 @@ export interface StepContext {
 
 export interface StepDef {
   name: string;
-  title: string;
+  /** Shown when the step starts and ends; a method step's title reads the preflight's facts (step-types.ts). */
+  title: string | ((results: StepResults) => string);
   /** Runs the step; returns data to journal (must be JSON-serialisable). */
-  run(ctx: StepContext): Promise<Record<string, unknown> | void>;
+  run(ctx: StepContext): Promise<object | void>;
 }
 
 /** Thrown by runSteps when a step fails; `step` names it, `cause` is the step's error. */
@@ -53,11 +55,11 @@ export interface RunStepsOptions {
   stop?: StopRequest;
 }
 
-export async function runSteps(steps: StepDef[], journal: Journal, state: RunState | undefined, emit: Emit, results: Map<string, Record<string, unknown>>, opts: RunStepsOptions = {}): Promise<void> {
+export async function runSteps(steps: StepDef[], journal: Journal, state: RunState | undefined, emit: Emit, results: StepResults, opts: RunStepsOptions = {}): Promise<void> {
   const done = new Map((state?.done ?? []).map((d) => [d.step, d.data]));
   const attempts = new Map<string, number>();
   if (state?.inFlight) attempts.set(state.inFlight.step, state.inFlight.attempt);
-  for (const [k, v] of done) results.set(k, v);
+  results.load(state);
   for (const step of steps) {
     if (done.has(step.name)) {
       emit({ kind: 'step-skipped', step: step.name, reason: 'done in an earlier attempt' });
@@ -75,10 +77,11 @@ export async function runSteps(steps: StepDef[], journal: Journal, state: RunSta
  * while `delays` last: the step is idempotent, and a peer that was gone for seconds should not
  * roll a migration back. Any other failure, or the last one, is journaled and thrown.
  */
-async function runOne(step: StepDef, journal: Journal, emit: Emit, results: Map<string, Record<string, unknown>>, first: number, delays: readonly number[], stop: StopRequest | undefined): Promise<Record<string, unknown>> {
+async function runOne(step: StepDef, journal: Journal, emit: Emit, results: StepResults, first: number, delays: readonly number[], stop: StopRequest | undefined): Promise<Record<string, unknown>> {
+  const title = typeof step.title === 'string' ? step.title : step.title(results);
   for (let attempt = first, retry = 0; ; attempt++, retry++) {
     journal.append({ kind: 'step-intent', step: step.name, attempt });
-    emit({ kind: 'step-start', step: step.name, title: step.title });
+    emit({ kind: 'step-start', step: step.name, title });
     const t0 = Date.now();
     const ctx: StepContext = {
       results,
@@ -91,7 +94,8 @@ async function runOne(step: StepDef, journal: Journal, emit: Emit, results: Map<
     };
     let data: Record<string, unknown>;
     try {
-      data = (await step.run(ctx)) ?? {};
+      // Step outputs are plain JSON objects (step-types.ts): journaled as they are.
+      data = ((await step.run(ctx)) ?? {}) as Record<string, unknown>;
     } catch (err) {
       const e = toAppError(err);
       journal.append({ kind: 'step-failed', step: step.name, error: e.message, code: e.code });
@@ -103,12 +107,12 @@ async function runOne(step: StepDef, journal: Journal, emit: Emit, results: Map<
         await new Promise((r) => setTimeout(r, wait));
         continue;
       }
-      emit({ kind: 'step-failed', step: step.name, title: step.title, ms: Date.now() - t0, error: e.message });
+      emit({ kind: 'step-failed', step: step.name, title, ms: Date.now() - t0, error: e.message });
       throw new StepFailedError(step.name, err);
     }
     results.set(step.name, data);
     journal.append({ kind: 'step-done', step: step.name, data });
-    emit({ kind: 'step-done', step: step.name, title: step.title, ms: Date.now() - t0, ...(typeof data.summary === 'string' ? { summary: data.summary } : {}) });
+    emit({ kind: 'step-done', step: step.name, title, ms: Date.now() - t0, ...(typeof data.summary === 'string' ? { summary: data.summary } : {}) });
     return data;
   }
 }

@@ -1,5 +1,5 @@
 import { Journal, JournalEntry, replay, RunState } from './journal';
-import type { MigrateParams } from './params';
+import { paramsFromJournal } from './params';
 import { listRuns, requireRun } from './state-dir';
 import { freezeWindow, summarize } from './summary';
 import type { RunSummary } from './events';
@@ -31,7 +31,7 @@ export interface RunDetail extends RunListing {
 }
 
 function listing(run: string, file: string, st: RunState): RunListing {
-  const p = st.params as unknown as MigrateParams;
+  const p = paramsFromJournal(st.params, file);
   return {
     run,
     file,
@@ -74,7 +74,7 @@ export function runDetail(stateDir: string, run: string): RunDetail {
       if (s) Object.assign(s, { status: 'failed', at: e.ts, summary: e.error });
     }
   }
-  const p = st.params as unknown as MigrateParams;
+  const p = paramsFromJournal(st.params, file);
   return {
     ...base,
     steps,

@@ -3,20 +3,36 @@ import type { IniEdit } from '../../../shared/ini';
 import { readMetaConfigs, setConfig } from '../config-edit';
 import { targetsOf } from '../fleet';
 import { formatZk, sameZk, waitHealthy, ZkView } from '../health';
-import type { MetaHost } from '../inventory';
+import type { MetaHost, PegasusCluster } from '../inventory';
 import type { ClusterInfo } from '../shell/types';
 import { metaByName, RunEnv } from './env';
 import { Journal } from './journal';
-import { metaState } from './meta-ops';
+import { controlMeta, metaState } from './meta-ops';
+import type { MigrateParams } from './params';
 import type { PreflightFacts, TableFacts } from './preflight';
 import type { StepContext } from './runner';
 
 /** Helpers shared by the copy, recover and rollback steps. */
 
 export function factsOf(ctx: StepContext): PreflightFacts {
-  const f = ctx.results.get('preflight') as PreflightFacts | undefined;
-  if (!f) throw new AppError('INTERNAL', 'the preflight facts are missing from the run journal');
-  return f;
+  return ctx.results.requireFacts();
+}
+
+// What the plan shows of a step (step-types.ts MethodStep hosts and detail).
+
+export const noHosts = (): string[] => [];
+export const leaderName = (f: PreflightFacts): string[] => [f.leader];
+export const followerNames = (f: PreflightFacts, cluster: PegasusCluster): string[] => cluster.metas.filter((m) => m.name !== f.leader).map((m) => m.name);
+export const allNames = (_f: PreflightFacts, cluster: PegasusCluster): string[] => cluster.metas.map((m) => m.name);
+export const noDetail = (): string => '';
+
+export function secs(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
+}
+
+/** stay-stopped.ts: a meta a supervisor brings back stops the run. */
+export function stayText(params: MigrateParams): string {
+  return params.stayStoppedMs > 0 ? `; each stopped meta must stay down for ${secs(params.stayStoppedMs)} (a supervisor restarting it stops the run)` : '';
 }
 
 export function leaderOf(env: RunEnv, f: PreflightFacts): MetaHost {
@@ -163,6 +179,13 @@ export async function compareTables(env: RunEnv, before: readonly TableFacts[], 
   }
   for (const n of now) if (!before.some((b) => b.appId === n.appId) && !allowExtraIds.includes(n.appId)) diffs.push(`unexpected table ${n.appName} (id ${n.appId})`);
   return diffs;
+}
+
+/** Start every meta but the leader, which already serves (copy's start-followers, recover's start-others). */
+export async function startFollowers(env: RunEnv, ctx: StepContext, none: string): Promise<{ summary: string }> {
+  const f = factsOf(ctx);
+  for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'start');
+  return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || none} started` };
 }
 
 export function requireNotCheck(env: RunEnv, ctx: StepContext, what: string): boolean {

@@ -1,18 +1,19 @@
-import { PreconditionError, VerifyError } from '../../../shared/errors';
+import { AppError, PreconditionError, VerifyError } from '../../../shared/errors';
 import type { ZkSession } from '../../../shared/zk/client';
 import { formatZk } from '../health';
 import { metaByAddress, RunEnv } from './env';
 import { controlMeta } from './meta-ops';
 import { comparePartitions } from './partitions';
 import { connectZk, TableFacts } from './preflight';
-import type { StepContext, StepDef } from './runner';
-import { compareTables, editConfigs, factsOf, followersOf, leaderOf, requireHealthy, requireNotCheck, waitServing } from './steps-common';
-import { finalHealthStep } from './steps-final';
+import type { StepContext } from './runner';
+import { MethodStep, MethodStepName, step } from './step-types';
+import { allNames, compareTables, editConfigs, factsOf, followerNames, followersOf, leaderName, leaderOf, noDetail, noHosts, requireHealthy, requireNotCheck, secs, startFollowers, stayText, waitServing } from './steps-common';
+import { FINAL_HEALTH_STEP } from './steps-final';
 import { copyTree } from '../zk/copy';
 import type { CopySummary } from '../zk/copy-types';
 import { fingerprint, readTree } from '../zk/tree-read';
 import { partitionsOf, tablesOf, waitTrustworthy } from './steps-trust';
-import { sizedTimeoutMs } from './timing';
+import { sizedTimeoutMs, trustAfterStartMs } from './timing';
 import { finishStaysStopped, requireStaysStopped, startStaysStopped } from './stay-stopped';
 
 /**
@@ -28,11 +29,11 @@ import { finishStaysStopped, requireStaysStopped, startStaysStopped } from './st
  */
 
 /** Steps whose start means some meta config may name the new ensemble (a rollback must stop every meta). */
-export const COPY_CUTOVER_STEPS = ['update-configs'];
+export const COPY_CUTOVER_STEPS: readonly MethodStepName[] = ['update-configs'];
 /** Steps after which the leader may be stopped (a rollback starts it again on the old ensemble). */
-export const COPY_LEADER_STOPPED_STEPS = ['stop-leader'];
+export const COPY_LEADER_STOPPED_STEPS: readonly MethodStepName[] = ['stop-leader'];
 /** Steps that write into the target ensemble. */
-export const COPY_TARGET_STEPS = ['copy'];
+export const COPY_TARGET_STEPS: readonly MethodStepName[] = ['copy'];
 
 async function withZk<T>(hosts: [string, string], fn: (src: ZkSession, dst: ZkSession) => Promise<T>): Promise<T> {
   const src = await connectZk(hosts[0], 'source');
@@ -109,193 +110,211 @@ async function requireStillBlind(env: RunEnv, ctx: StepContext, when: string): P
   await env.shell.setMetaLevel('blind');
 }
 
-export function copySteps(env: RunEnv): StepDef[] {
-  const p = env.params;
-  return [
-    {
-      name: 'stop-followers',
-      title: 'Stop every follower meta (no split brain)',
-      run: async (ctx) => {
-        const f = factsOf(ctx);
-        if (!env.check) {
-          // The preflight's leader must still lead: stopping "followers" of a moved leadership would stop the leader.
-          const info = await env.shell.clusterInfo();
-          const now = metaByAddress(env.cluster, info.primaryMetaServer);
-          if (now?.name !== f.leader) throw new PreconditionError(`the leader moved from ${f.leader} to ${now?.name ?? info.primaryMetaServer} since the preflight; nothing was stopped`);
-        }
-        for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'stop');
-        env.freeze('start', `followers of ${f.leader} stopped`);
-        await requireStaysStopped(env, ctx, followersOf(env, f));
-        return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no follower'} stopped; ${f.leader} leads alone` };
-      },
+/** The copy method's steps after the preflight, in order: planned and run from this one list. */
+export const COPY_STEPS: readonly MethodStep[] = [
+  step({
+    name: 'stop-followers',
+    title: () => 'Stop every follower meta',
+    hosts: followerNames,
+    detail: (params, f) => `${f.leader} keeps leading alone; the write freeze starts here${stayText(params)}`,
+    run: async (env, ctx) => {
+      const f = factsOf(ctx);
+      if (!env.check) {
+        // The preflight's leader must still lead: stopping "followers" of a moved leadership would stop the leader.
+        const info = await env.shell.clusterInfo();
+        const now = metaByAddress(env.cluster, info.primaryMetaServer);
+        if (now?.name !== f.leader) throw new PreconditionError(`the leader moved from ${f.leader} to ${now?.name ?? info.primaryMetaServer} since the preflight; nothing was stopped`);
+      }
+      for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'stop');
+      env.freeze('start', `followers of ${f.leader} stopped`);
+      await requireStaysStopped(env, ctx, followersOf(env, f));
+      return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no follower'} stopped; ${f.leader} leads alone` };
     },
-    {
-      name: 'set-blind',
-      title: 'Set the leader to meta level blind (no partition-config writes)',
-      run: async (ctx) => {
-        const f = factsOf(ctx);
-        if (!requireNotCheck(env, ctx, `run set_meta_level blind on ${f.leader} (now ${f.level})`)) return {};
-        const r = await env.shell.setMetaLevel('blind');
-        const now = await env.shell.getMetaLevel();
-        if (now !== 'blind') throw new VerifyError(`set_meta_level blind answered ok but get_meta_level says ${now}`);
-        ctx.hostResult(f.leader, r.changed ? 'changed' : 'ok', `meta level blind (was ${r.oldLevel})`);
-        ctx.warn('blind stops partition-config writes only: DDL, duplication and bulk-load writes still reach ZooKeeper (docs/pegasus-internals.md §6); avoid them until the cutover');
-        return { summary: `level blind (was ${r.oldLevel})` };
-      },
+  }),
+  step({
+    name: 'set-blind',
+    title: () => 'set_meta_level blind on the leader',
+    hosts: leaderName,
+    detail: (_p, f) => `stored level now ${f.level}; blind stops partition-config writes (not DDL)`,
+    run: async (env, ctx) => {
+      const f = factsOf(ctx);
+      if (!requireNotCheck(env, ctx, `run set_meta_level blind on ${f.leader} (now ${f.level})`)) return {};
+      const r = await env.shell.setMetaLevel('blind');
+      const now = await env.shell.getMetaLevel();
+      if (now !== 'blind') throw new VerifyError(`set_meta_level blind answered ok but get_meta_level says ${now}`);
+      ctx.hostResult(f.leader, r.changed ? 'changed' : 'ok', `meta level blind (was ${r.oldLevel})`);
+      ctx.warn('blind stops partition-config writes only: DDL, duplication and bulk-load writes still reach ZooKeeper (docs/pegasus-internals.md §6); avoid them until the cutover');
+      return { summary: `level blind (was ${r.oldLevel})` };
     },
-    {
-      name: 'copy',
-      title: 'Copy cluster_root to the new ensemble (ephemeral nodes skipped, verified by digest)',
-      run: async (ctx) => {
-        const f = factsOf(ctx);
-        // Before a single node is written: a bulk load started since set-blind lifted blind, and a
-        // copy taken at steady would be refused after the copy anyway, leaving a tree to clean up.
-        if (!env.check) await requireStillBlind(env, ctx, 'before the copy');
-        const r = await copyOnce(env, ctx, f, ctx.attempt === 1 ? 'fail' : 'sync');
-        if (env.check) {
-          return { summary: `would create ${r.plan?.create.count ?? 0} node(s) (${r.bytes} bytes) and skip ${r.skippedEphemeral.count} ephemeral node(s): ${r.skippedEphemeral.paths.join(', ')}` };
-        }
-        return {
-          nodes: r.nodes,
-          bytes: r.bytes,
-          created: r.created,
-          updated: r.updated,
-          deleted: r.deleted,
-          skippedEphemeral: r.skippedEphemeral.paths,
-          // The source as the copy read it, and the target as read back: equal, or copyOnce threw.
-          digest: r.digest,
-          targetDigest: r.verify?.targetDigest ?? '',
-          summary: `${r.nodes} nodes (${r.bytes} bytes) in ${r.copyMs} ms, verified (digest ${r.digest.slice(0, 19)}); ${r.skippedEphemeral.count} ephemeral node(s) skipped`,
-        };
-      },
+  }),
+  step({
+    name: 'copy',
+    title: (f) => `Copy ${f.root} to ${f.target}`,
+    hosts: noHosts,
+    detail: (_p, f) => `${f.size.nodes} znodes, ${f.size.bytes} bytes; ${f.size.ephemeral} ephemeral node(s) (LOCKNODEs) skipped; verified by digest`,
+    run: async (env, ctx) => {
+      const f = factsOf(ctx);
+      // Before a single node is written: a bulk load started since set-blind lifted blind, and a
+      // copy taken at steady would be refused after the copy anyway, leaving a tree to clean up.
+      if (!env.check) await requireStillBlind(env, ctx, 'before the copy');
+      const r = await copyOnce(env, ctx, f, ctx.attempt === 1 ? 'fail' : 'sync');
+      if (env.check) {
+        return { summary: `would create ${r.plan?.create.count ?? 0} node(s) (${r.bytes} bytes) and skip ${r.skippedEphemeral.count} ephemeral node(s): ${r.skippedEphemeral.paths.join(', ')}` };
+      }
+      return {
+        nodes: r.nodes,
+        bytes: r.bytes,
+        created: r.created,
+        updated: r.updated,
+        deleted: r.deleted,
+        skippedEphemeral: r.skippedEphemeral.paths,
+        // The source as the copy read it, and the target as read back: equal, or copyOnce threw.
+        digest: r.digest,
+        targetDigest: r.verify?.targetDigest ?? '',
+        summary: `${r.nodes} nodes (${r.bytes} bytes) in ${r.copyMs} ms, verified (digest ${r.digest.slice(0, 19)}); ${r.skippedEphemeral.count} ephemeral node(s) skipped`,
+      };
     },
-    {
-      name: 'check-source',
-      title: 'Check that the source did not change during the copy',
-      run: async (ctx) => {
-        const f = factsOf(ctx);
-        if (!requireNotCheck(env, ctx, 'compare the source digest with the copy')) return {};
-        // Again after the copy: a bulk load may have started while it ran. The recheck after the
-        // leader stops copies whatever moved meanwhile.
-        await requireStillBlind(env, ctx, 'after the copy');
-        const copied = ctx.results.get('copy') as { digest: string; targetDigest: string };
-        let digest = copied.digest;
-        let target = copied.targetDigest;
-        let copies = 1;
-        let now = await fingerprint(f.source, f.root);
-        // The digest covers every persistent node's path, data and ACL: any DDL, duplication or
-        // bulk-load write that changed the tree changes it (a write of identical bytes, which
-        // would only move the mzxid, leaves the copy correct).
-        while (now.digest !== digest) {
-          const what = await withZk([f.source, f.target], (src, dst) => describeChange(src, dst, f.root));
-          const msg = `the source changed during the copy (digest ${digest.slice(7, 19)} → ${now.digest.slice(7, 19)}, max mzxid now ${now.maxMzxid}): ${what}. blind does not stop DDL, duplication or bulk-load writes (docs/pegasus-internals.md §6)`;
-          ctx.warn(msg);
-          if (p.onSourceChange === 'abort') throw new PreconditionError(`${msg}; aborting (--on-source-change abort)`);
-          if (copies >= p.maxCopyAttempts) throw new PreconditionError(`${msg}; still changing after ${copies} copies, giving up`);
-          ctx.progress(`copying again (copy ${copies + 1} of at most ${p.maxCopyAttempts})`);
-          const r = await copyOnce(env, ctx, f, 'sync');
-          digest = r.digest;
-          target = r.verify?.targetDigest ?? '';
-          copies++;
-          now = await fingerprint(f.source, f.root);
-        }
-        if (target !== digest) throw new VerifyError(`the target's digest ${target} is not the source's ${digest}`);
-        // After a recopy the tables to expect are the ones copied last, not the preflight's (a drop
-        // or rename went through meanwhile, and it is in the copy).
-        const tables = copies > 1 ? await currentTables(env) : undefined;
-        return { digest, maxMzxid: now.maxMzxid, copies, ...(tables ? { tables } : {}), summary: `source unchanged since the copy read it (digest ${digest.slice(7, 19)}, max mzxid ${now.maxMzxid})${copies > 1 ? ` after ${copies} copies` : ''}` };
-      },
-    },
-    {
-      name: 'stop-leader',
-      title: 'Stop the leader (nothing writes the source tree any more)',
-      run: async (ctx) => {
-        const f = factsOf(ctx);
-        // blind does not stop drops, renames, app envs, duplication progress, bulk-load or backup
-        // state (src/meta/server_state.cpp update_configuration_on_remote is the only gate): with
-        // the leader stopped nothing writes the tree, so the recheck below is final.
-        await controlMeta(env, ctx, leaderOf(env, f), 'stop');
-        // The followers again too (a supervisor with a longer restart delay than the last window),
-        // alongside recheck-source and update-configs: waiting here would lengthen the freeze.
-        startStaysStopped(env, ctx, [...followersOf(env, f), leaderOf(env, f)]);
-        return { summary: `${f.leader} stopped; no meta runs` };
-      },
-    },
-    {
-      name: 'recheck-source',
-      title: 'Fingerprint the source again with every meta stopped; copy what changed since the check',
-      run: async (ctx) => {
-        const f = factsOf(ctx);
-        if (!requireNotCheck(env, ctx, 'compare the source digest with the copy once more')) return {};
-        const checked = ctx.results.get('check-source') as { digest: string };
-        let now = await fingerprint(f.source, f.root);
-        if (now.digest === checked.digest) return { digest: now.digest, maxMzxid: now.maxMzxid, summary: `source unchanged (digest ${now.digest.slice(7, 19)})` };
+  }),
+  step({
+    name: 'check-source',
+    title: () => 'Check the source did not change',
+    hosts: noHosts,
+    detail: (params) => `digest and max mzxid; on a change: ${params.onSourceChange === 'recopy' ? `copy again (at most ${params.maxCopyAttempts} copies)` : 'abort and roll back'}`,
+    run: async (env, ctx) => {
+      const f = factsOf(ctx);
+      if (!requireNotCheck(env, ctx, 'compare the source digest with the copy')) return {};
+      // Again after the copy: a bulk load may have started while it ran. The recheck after the
+      // leader stops copies whatever moved meanwhile.
+      await requireStillBlind(env, ctx, 'after the copy');
+      const copied = ctx.results.get('copy');
+      if (copied?.digest === undefined) throw new AppError('INTERNAL', 'the copy step recorded no digest (a check-mode copy?)');
+      let digest = copied.digest;
+      let target = copied.targetDigest ?? '';
+      let copies = 1;
+      let now = await fingerprint(f.source, f.root);
+      // The digest covers every persistent node's path, data and ACL: any DDL, duplication or
+      // bulk-load write that changed the tree changes it (a write of identical bytes, which
+      // would only move the mzxid, leaves the copy correct).
+      while (now.digest !== digest) {
         const what = await withZk([f.source, f.target], (src, dst) => describeChange(src, dst, f.root));
-        const msg = `the source changed between the check and the leader's stop (digest ${checked.digest.slice(7, 19)} → ${now.digest.slice(7, 19)}): ${what}`;
+        const msg = `the source changed during the copy (digest ${digest.slice(7, 19)} → ${now.digest.slice(7, 19)}, max mzxid now ${now.maxMzxid}): ${what}. blind does not stop DDL, duplication or bulk-load writes (docs/pegasus-internals.md §6)`;
         ctx.warn(msg);
-        if (p.onSourceChange === 'abort') throw new PreconditionError(`${msg}; aborting (--on-source-change abort)`);
+        if (env.params.onSourceChange === 'abort') throw new PreconditionError(`${msg}; aborting (--on-source-change abort)`);
+        if (copies >= env.params.maxCopyAttempts) throw new PreconditionError(`${msg}; still changing after ${copies} copies, giving up`);
+        ctx.progress(`copying again (copy ${copies + 1} of at most ${env.params.maxCopyAttempts})`);
         const r = await copyOnce(env, ctx, f, 'sync');
+        digest = r.digest;
+        target = r.verify?.targetDigest ?? '';
+        copies++;
         now = await fingerprint(f.source, f.root);
-        // Nothing runs that may write it: a second change means someone else does (a supervisor restarted a meta?).
-        if (now.digest !== r.digest) throw new PreconditionError(`the source changed again with every meta stopped (digest ${r.digest.slice(7, 19)} → ${now.digest.slice(7, 19)}): something else writes ${f.source}${f.root}; find it before migrating`);
-        const tables = await tablesOf(f.source, f.root);
-        return { digest: r.digest, maxMzxid: now.maxMzxid, tables, recopied: true, summary: `copied the difference again; source and copy agree (digest ${r.digest.slice(7, 19)})` };
-      },
+      }
+      if (target !== digest) throw new VerifyError(`the target's digest ${target} is not the source's ${digest}`);
+      // After a recopy the tables to expect are the ones copied last, not the preflight's (a drop
+      // or rename went through meanwhile, and it is in the copy).
+      const tables = copies > 1 ? await currentTables(env) : undefined;
+      return { digest, maxMzxid: now.maxMzxid, copies, ...(tables ? { tables } : {}), summary: `source unchanged since the copy read it (digest ${digest.slice(7, 19)}, max mzxid ${now.maxMzxid})${copies > 1 ? ` after ${copies} copies` : ''}` };
     },
-    {
-      name: 'update-configs',
-      title: 'Point every meta at the new ensemble ([zookeeper] hosts_list, backups kept)',
-      run: async (ctx) => {
-        const f = factsOf(ctx);
-        const backups = await editConfigs(env, ctx, env.cluster.metas, [{ section: 'zookeeper', key: 'hosts_list', value: f.target }], f);
-        // Nothing may run on the old config when the leader starts on the new ensemble.
-        await finishStaysStopped(env, ctx, env.cluster.metas);
-        return { backups, summary: `hosts_list = ${f.target} on ${env.cluster.metas.length} meta(s)` };
-      },
+  }),
+  step({
+    name: 'stop-leader',
+    title: () => 'Stop the leader',
+    hosts: leaderName,
+    detail: (params) => `no meta runs: nothing writes the source tree (blind does not stop drops, renames, envs, duplication, bulk load, backup)${stayText(params)}`,
+    run: async (env, ctx) => {
+      const f = factsOf(ctx);
+      // blind does not stop drops, renames, app envs, duplication progress, bulk-load or backup
+      // state (src/meta/server_state.cpp update_configuration_on_remote is the only gate): with
+      // the leader stopped nothing writes the tree, so the recheck below is final.
+      await controlMeta(env, ctx, leaderOf(env, f), 'stop');
+      // The followers again too (a supervisor with a longer restart delay than the last window),
+      // alongside recheck-source and update-configs: waiting here would lengthen the freeze.
+      startStaysStopped(env, ctx, [...followersOf(env, f), leaderOf(env, f)]);
+      return { summary: `${f.leader} stopped; no meta runs` };
     },
-    {
-      name: 'start-leader',
-      title: 'Start the leader on the new ensemble',
-      run: async (ctx) => {
-        const f = factsOf(ctx);
-        await controlMeta(env, ctx, leaderOf(env, f), 'start');
-        return { startedAt: Date.now(), summary: `${f.leader} started` };
-      },
+  }),
+  step({
+    name: 'recheck-source',
+    title: () => 'Fingerprint the source again',
+    hosts: noHosts,
+    detail: (params) => `compare with the copied digest; on a change: ${params.onSourceChange === 'recopy' ? 'copy the difference' : 'abort and roll back'}`,
+    run: async (env, ctx) => {
+      const f = factsOf(ctx);
+      if (!requireNotCheck(env, ctx, 'compare the source digest with the copy once more')) return {};
+      const checked = ctx.results.get('check-source');
+      if (checked?.digest === undefined) throw new AppError('INTERNAL', 'the check-source step recorded no digest');
+      let now = await fingerprint(f.source, f.root);
+      if (now.digest === checked.digest) return { digest: now.digest, maxMzxid: now.maxMzxid, summary: `source unchanged (digest ${now.digest.slice(7, 19)})` };
+      const what = await withZk([f.source, f.target], (src, dst) => describeChange(src, dst, f.root));
+      const msg = `the source changed between the check and the leader's stop (digest ${checked.digest.slice(7, 19)} → ${now.digest.slice(7, 19)}): ${what}`;
+      ctx.warn(msg);
+      if (env.params.onSourceChange === 'abort') throw new PreconditionError(`${msg}; aborting (--on-source-change abort)`);
+      const r = await copyOnce(env, ctx, f, 'sync');
+      now = await fingerprint(f.source, f.root);
+      // Nothing runs that may write it: a second change means someone else does (a supervisor restarted a meta?).
+      if (now.digest !== r.digest) throw new PreconditionError(`the source changed again with every meta stopped (digest ${r.digest.slice(7, 19)} → ${now.digest.slice(7, 19)}): something else writes ${f.source}${f.root}; find it before migrating`);
+      const tables = await tablesOf(f.source, f.root);
+      return { digest: r.digest, maxMzxid: now.maxMzxid, tables, recopied: true, summary: `copied the difference again; source and copy agree (digest ${r.digest.slice(7, 19)})` };
     },
-    {
-      name: 'wait-leader',
-      title: 'Wait until the leader serves from the new ensemble, healthy, with the same tables and partitions',
-      run: async (ctx) => {
-        const f = factsOf(ctx);
-        const zk = { hosts: f.target, root: f.root };
-        if (!requireNotCheck(env, ctx, `wait until ${f.leader} serves from ${formatZk(zk)}`)) return {};
-        const info = await waitServing(env, ctx, zk, [leaderOf(env, f)], p.leaderTimeoutMs);
-        if (info === 'under-recovery') throw new VerifyError('the leader is in recovery mode');
-        env.pointOfNoReturn(`${f.leader} serves from ${formatZk(zk)}`);
-        env.freeze('end', `${f.leader} serves from ${formatZk(zk)}`);
-        const startedAt = Number((ctx.results.get('start-leader') as { startedAt?: number } | undefined)?.startedAt ?? Date.now());
-        await waitTrustworthy(ctx, f, startedAt);
-        // The followers are stopped on purpose until the next step.
-        await requireHealthy(env, ctx, zk, sizedTimeoutMs(p.healthTimeoutMs, partitionsOf(f)), { allMetas: false });
-        const expected = (ctx.results.get('recheck-source') as { tables?: TableFacts[] } | undefined)?.tables ?? (ctx.results.get('check-source') as { tables?: TableFacts[] } | undefined)?.tables ?? f.tables;
-        const tables = await compareTables(env, expected);
-        if (tables.length > 0) throw new VerifyError(`the tables differ from before the migration: ${tables.join('; ')}`);
-        // Against the old tree, which nothing wrote since the leader stopped: a partition may only
-        // have moved on with a newer ballot (partitions.ts).
-        const parts = await withZk([f.source, f.target], (src, dst) => comparePartitions(src, dst, f.root));
-        if (parts.length > 0) throw new VerifyError(`the partition configurations differ from before the migration: ${parts.slice(0, 10).join('; ')}`);
-        return { summary: `${info.primaryMetaServer} serves from ${formatZk(zk)}; ${expected.length} table(s) and their partitions as before` };
-      },
+  }),
+  step({
+    name: 'update-configs',
+    title: (f) => `[zookeeper] hosts_list = ${f.target}`,
+    hosts: allNames,
+    detail: () => 'through the agents, backups kept (diffs below)',
+    run: async (env, ctx) => {
+      const f = factsOf(ctx);
+      const backups = await editConfigs(env, ctx, env.cluster.metas, [{ section: 'zookeeper', key: 'hosts_list', value: f.target }], f);
+      // Nothing may run on the old config when the leader starts on the new ensemble.
+      await finishStaysStopped(env, ctx, env.cluster.metas);
+      return { backups, summary: `hosts_list = ${f.target} on ${env.cluster.metas.length} meta(s)` };
     },
-    {
-      name: 'start-followers',
-      title: 'Start the followers on the new ensemble',
-      run: async (ctx: StepContext) => {
-        const f = factsOf(ctx);
-        for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'start');
-        return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no follower'} started` };
-      },
+  }),
+  step({
+    name: 'start-leader',
+    title: () => 'Start the leader on the new ensemble',
+    hosts: leaderName,
+    detail: noDetail,
+    run: async (env, ctx) => {
+      const f = factsOf(ctx);
+      await controlMeta(env, ctx, leaderOf(env, f), 'start');
+      return { startedAt: Date.now(), summary: `${f.leader} started` };
     },
-    finalHealthStep(env),
-  ];
-}
+  }),
+  step({
+    name: 'wait-leader',
+    title: (f) => `Wait until ${f.leader} serves from ${f.target}${f.root}`,
+    hosts: leaderName,
+    detail: (params, f) =>
+    `deadline ${secs(params.leaderTimeoutMs)}; the write freeze ends; POINT OF NO RETURN once it serves; health trusted after fd_grace_seconds + a beacon (${secs(trustAfterStartMs(f.timing))}), within ${secs(sizedTimeoutMs(params.healthTimeoutMs, partitionsOf(f)))}; tables and partitions as before`,
+    pointOfNoReturn: true,
+    run: async (env, ctx) => {
+      const f = factsOf(ctx);
+      const zk = { hosts: f.target, root: f.root };
+      if (!requireNotCheck(env, ctx, `wait until ${f.leader} serves from ${formatZk(zk)}`)) return {};
+      const info = await waitServing(env, ctx, zk, [leaderOf(env, f)], env.params.leaderTimeoutMs);
+      if (info === 'under-recovery') throw new VerifyError('the leader is in recovery mode');
+      env.pointOfNoReturn(`${f.leader} serves from ${formatZk(zk)}`);
+      env.freeze('end', `${f.leader} serves from ${formatZk(zk)}`);
+      const startedAt = ctx.results.get('start-leader')?.startedAt ?? Date.now();
+      await waitTrustworthy(ctx, f, startedAt);
+      // The followers are stopped on purpose until the next step.
+      await requireHealthy(env, ctx, zk, sizedTimeoutMs(env.params.healthTimeoutMs, partitionsOf(f)), { allMetas: false });
+      const expected = ctx.results.get('recheck-source')?.tables ?? ctx.results.get('check-source')?.tables ?? f.tables;
+      const tables = await compareTables(env, expected);
+      if (tables.length > 0) throw new VerifyError(`the tables differ from before the migration: ${tables.join('; ')}`);
+      // Against the old tree, which nothing wrote since the leader stopped: a partition may only
+      // have moved on with a newer ballot (partitions.ts).
+      const parts = await withZk([f.source, f.target], (src, dst) => comparePartitions(src, dst, f.root));
+      if (parts.length > 0) throw new VerifyError(`the partition configurations differ from before the migration: ${parts.slice(0, 10).join('; ')}`);
+      return { summary: `${info.primaryMetaServer} serves from ${formatZk(zk)}; ${expected.length} table(s) and their partitions as before` };
+    },
+  }),
+  step({
+    name: 'start-followers',
+    title: () => 'Start the followers',
+    hosts: followerNames,
+    detail: noDetail,
+    run: (env, ctx) => startFollowers(env, ctx, 'no follower'),
+  }),
+  FINAL_HEALTH_STEP,
+];

@@ -1,7 +1,6 @@
 import { formatZk } from '../health';
-import type { RunEnv } from './env';
-import type { StepDef } from './runner';
-import { factsOf, requireHealthy } from './steps-common';
+import { step } from './step-types';
+import { factsOf, noHosts, requireHealthy } from './steps-common';
 import { partitionsOf } from './steps-trust';
 import { sizedTimeoutMs } from './timing';
 
@@ -11,24 +10,24 @@ import { sizedTimeoutMs } from './timing';
  * lively), and the meta level the operator had before is back (a restart starts every meta at
  * meta_function_level_on_start, docs/pegasus-internals.md §6).
  */
-export function finalHealthStep(env: RunEnv): StepDef {
-  return {
-    name: 'final-health',
-    title: 'Final health check on the new ensemble',
-    run: async (ctx) => {
-      const f = factsOf(ctx);
-      const zk = { hosts: f.target, root: f.root };
-      if (env.check) {
-        ctx.progress(`(check mode) would require the cluster healthy on ${formatZk(zk)}`);
-        return {};
-      }
-      await requireHealthy(env, ctx, zk, sizedTimeoutMs(env.params.healthTimeoutMs, partitionsOf(f)));
-      const stored = await env.shell.getMetaLevel();
-      if (stored !== f.level) {
-        const r = await env.shell.setMetaLevel(f.level);
-        ctx.hostResult(f.leader, 'changed', `meta level ${f.level} restored (was ${r.oldLevel})`);
-      }
-      return { summary: `healthy on ${formatZk(zk)}, meta level ${f.level}` };
-    },
-  };
-}
+export const FINAL_HEALTH_STEP = step({
+  name: 'final-health',
+  title: () => 'Final health check',
+  hosts: noHosts,
+  detail: (_p, f) => `meta level back to ${f.level}`,
+  run: async (env, ctx) => {
+    const f = factsOf(ctx);
+    const zk = { hosts: f.target, root: f.root };
+    if (env.check) {
+      ctx.progress(`(check mode) would require the cluster healthy on ${formatZk(zk)}`);
+      return {};
+    }
+    await requireHealthy(env, ctx, zk, sizedTimeoutMs(env.params.healthTimeoutMs, partitionsOf(f)));
+    const stored = await env.shell.getMetaLevel();
+    if (stored !== f.level) {
+      const r = await env.shell.setMetaLevel(f.level);
+      ctx.hostResult(f.leader, 'changed', `meta level ${f.level} restored (was ${r.oldLevel})`);
+    }
+    return { summary: `healthy on ${formatZk(zk)}, meta level ${f.level}` };
+  },
+});

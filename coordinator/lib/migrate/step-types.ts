@@ -1,0 +1,114 @@
+import type { PegasusCluster } from '../inventory';
+import type { RunEnv } from './env';
+import type { MigrateParams } from './params';
+import type { NodeFacts, PreflightFacts, TableFacts } from './preflight';
+import type { StepContext } from './runner';
+
+/**
+ * The steps of the two methods as one definition each: what the plan shows (title, hosts,
+ * detail) and what the run does, with the typed data each step journals. `plan` and the run both
+ * map over the same arrays (steps.ts), so a step added to a method is planned and run, or neither.
+ */
+
+/** Every step journals a one-line summary, except in check mode where some do nothing. */
+export interface Summary {
+  summary?: string;
+}
+
+/** The `preflight` step: the facts every later step reads. */
+export type PreflightOut = PreflightFacts & Summary;
+
+export interface CopyOut extends Summary {
+  nodes?: number;
+  bytes?: number;
+  created?: number;
+  updated?: number;
+  deleted?: number;
+  skippedEphemeral?: string[];
+  /** The source as the copy read it (absent in check mode). */
+  digest?: string;
+  /** The target as read back; equal to `digest`, or the step failed. */
+  targetDigest?: string;
+}
+
+export interface SourceCheckOut extends Summary {
+  /** Absent in check mode (nothing compared). */
+  digest?: string;
+  maxMzxid?: string;
+  copies?: number;
+  /** The tables to expect after a recopy (a drop or rename went through meanwhile). */
+  tables?: TableFacts[];
+  recopied?: boolean;
+}
+
+export interface BackupsOut extends Summary {
+  /** Per host, the agent's backup of the config it edited. */
+  backups: Record<string, string>;
+}
+
+export interface StartedOut extends Summary {
+  /** ms since the epoch; absent in check mode. */
+  startedAt?: number;
+}
+
+/** `backup-lists` (recover): what recovery must bring back, and from which nodes. */
+export interface BackupListsOut extends Summary {
+  tables: TableFacts[];
+  dropped: TableFacts[];
+  nodes: NodeFacts[];
+  recoverNodes: string[];
+  files: { apps: string; nodes: string; recoverNodes: string };
+}
+
+/** What each named step journals. A step's `run` must return this type; readers get it typed. */
+export interface StepOutputs {
+  preflight: PreflightOut;
+  // copy
+  'stop-followers': Summary;
+  'set-blind': Summary;
+  copy: CopyOut;
+  'check-source': SourceCheckOut;
+  'stop-leader': Summary;
+  'recheck-source': SourceCheckOut;
+  'update-configs': BackupsOut;
+  'start-leader': StartedOut;
+  'wait-leader': Summary;
+  'start-followers': Summary;
+  // recover
+  'backup-lists': BackupListsOut;
+  'stop-metas': Summary & { stoppedAt?: number };
+  'wait-inactive': Summary;
+  'configure-recovery': BackupsOut | Summary;
+  'start-recovery-meta': Summary;
+  recover: Summary & { hints?: string[] };
+  'disable-recovery': Summary;
+  'restart-recovered-meta': StartedOut;
+  'start-others': Summary;
+  'wait-converged': Summary & { extraTables?: string[] };
+  // both
+  'final-health': Summary;
+}
+
+export type StepName = keyof StepOutputs;
+/** The steps of a method (every named step but the preflight, which `plan` runs on its own). */
+export type MethodStepName = Exclude<StepName, 'preflight'>;
+
+/** One step of a method: described for the plan from the preflight's facts, and run. */
+export interface MethodStep<K extends MethodStepName = MethodStepName> {
+  name: K;
+  /** One line, shown in the plan and in the run's step-start and step-done events. */
+  title(f: PreflightFacts): string;
+  /** Inventory hosts the step acts on (empty: the cluster through the shell, or ZooKeeper). */
+  hosts(f: PreflightFacts, cluster: PegasusCluster): string[];
+  /** The plan's second line: what to expect (deadlines, what is checked); '' for none. */
+  detail(params: MigrateParams, f: PreflightFacts): string;
+  /** The point of no return is passed during this step (no-return.ts). */
+  pointOfNoReturn?: boolean;
+  /** Re-reads the real state first, so running it twice is safe (runner.ts). */
+  run(env: RunEnv, ctx: StepContext): Promise<StepOutputs[K]>;
+}
+
+/** Checks each step's output type against its name at the definition. */
+export function step<K extends MethodStepName>(def: MethodStep<K>): MethodStep<K> {
+  return def;
+}

@@ -1,0 +1,99 @@
+/**
+ * The method step lists are single-source: the plan the operator confirms and the steps the run
+ * runs are the same definitions (steps.ts), and each step's journaled output is typed.
+ */
+import test from 'ava';
+import type { RunEnv } from '../../coordinator/lib/migrate/env';
+import { PARAM_DEFAULTS, resolveParams } from '../../coordinator/lib/migrate/params';
+import type { PreflightFacts } from '../../coordinator/lib/migrate/preflight';
+import { StepResults } from '../../coordinator/lib/migrate/step-results';
+import { step } from '../../coordinator/lib/migrate/step-types';
+import { COPY_CUTOVER_STEPS, COPY_LEADER_STOPPED_STEPS, COPY_TARGET_STEPS } from '../../coordinator/lib/migrate/steps-copy';
+import { RECOVER_CUTOVER_STEPS, RECOVER_TARGET_STEPS } from '../../coordinator/lib/migrate/steps-recover';
+import { plannedSteps, stepsFor } from '../../coordinator/lib/migrate/steps';
+import type { PegasusCluster } from '../../coordinator/lib/inventory';
+
+const facts = {
+  method: 'copy',
+  source: 'zk1:2181',
+  target: 'zk9:2181',
+  root: '/pegasus/c1',
+  leader: 'm1',
+  level: 'steady',
+  size: { nodes: 10, bytes: 100, ephemeral: 2, digest: 'sha256:x', maxMzxid: '0x1' },
+  timing: { configSyncIntervalMs: 30000, fdLeaseSeconds: 9, fdGraceSeconds: 10, fdBeaconIntervalSeconds: 3, fdCheckIntervalSeconds: 2 },
+  tables: [{ appId: 1, name: 't', partitionCount: 8, status: 'AVAILABLE' }],
+  dropped: [],
+  nodes: [{ address: 'r1:34801', status: 'ALIVE', replicaCount: 8 }],
+  inactiveWaitMs: 45000,
+} as unknown as PreflightFacts;
+const cluster = { name: 'c1', metas: [{ name: 'm1' }, { name: 'm2' }, { name: 'm3' }] } as unknown as PegasusCluster;
+
+// The journal's names (journal.ts): a run started by an earlier zkmig resumes by them, and the
+// rollback scope reads them. Renaming one is a journal format change.
+const NAMES = {
+  copy: ['stop-followers', 'set-blind', 'copy', 'check-source', 'stop-leader', 'recheck-source', 'update-configs', 'start-leader', 'wait-leader', 'start-followers', 'final-health'],
+  recover: ['backup-lists', 'stop-metas', 'wait-inactive', 'configure-recovery', 'start-recovery-meta', 'recover', 'disable-recovery', 'restart-recovered-meta', 'start-others', 'wait-converged', 'final-health'],
+} as const;
+
+for (const method of ['copy', 'recover'] as const) {
+  test(`${method}: the plan and the run list the same steps, in the same order, with the same titles`, (t) => {
+    const params = resolveParams({ inventory: '/i.yml', cluster: 'c1', to: 'zk9:2181', method });
+    // stepsFor only binds the definitions to the environment; nothing of it is touched here.
+    const run = stepsFor({ params } as RunEnv, async () => undefined);
+    const plan = plannedSteps(params, facts, cluster);
+    t.is(run[0]!.name, 'preflight');
+    t.deepEqual(run.slice(1).map((s) => s.name), plan.map((s) => s.name));
+    t.deepEqual(plan.map((s) => s.name), [...NAMES[method]]);
+    const results = new StepResults();
+    results.set('preflight', facts);
+    t.deepEqual(
+      run.slice(1).map((s) => (typeof s.title === 'string' ? s.title : s.title(results))),
+      plan.map((s) => s.title),
+      'the run announces each step by the title the operator confirmed',
+    );
+    t.is(plan.filter((s) => s.pointOfNoReturn).length, 1, 'exactly one step passes the point of no return');
+  });
+}
+
+test('the steps the rollback scope names exist in their method', (t) => {
+  for (const s of [...COPY_CUTOVER_STEPS, ...COPY_LEADER_STOPPED_STEPS, ...COPY_TARGET_STEPS]) t.true((NAMES.copy as readonly string[]).includes(s), s);
+  for (const s of [...RECOVER_CUTOVER_STEPS, ...RECOVER_TARGET_STEPS]) t.true((NAMES.recover as readonly string[]).includes(s), s);
+});
+
+test('the plan text of a step follows the parameters and the facts', (t) => {
+  const base = { inventory: '/i.yml', cluster: 'c1', to: 'zk9:2181', method: 'copy' as const };
+  const recopy = plannedSteps(resolveParams(base), facts, cluster);
+  const abort = plannedSteps(resolveParams({ ...base, onSourceChange: 'abort', stayStoppedMs: 0 }), facts, cluster);
+  const by = (l: typeof recopy, n: string) => l.find((s) => s.name === n)!;
+  t.is(by(recopy, 'check-source').detail, `digest and max mzxid; on a change: copy again (at most ${PARAM_DEFAULTS.maxCopyAttempts} copies)`);
+  t.is(by(abort, 'check-source').detail, 'digest and max mzxid; on a change: abort and roll back');
+  t.deepEqual(by(recopy, 'stop-followers').hosts, ['m2', 'm3']);
+  t.regex(by(recopy, 'stop-followers').detail, /must stay down for 5 s/);
+  t.notRegex(by(abort, 'stop-followers').detail, /stay down/);
+  t.is(by(recopy, 'copy').title, 'Copy /pegasus/c1 to zk9:2181');
+  t.deepEqual(by(recopy, 'update-configs').hosts, ['m1', 'm2', 'm3']);
+});
+
+test('step outputs are typed by step name', (t) => {
+  const r = new StepResults();
+  r.set('copy', { digest: 'sha256:abc', targetDigest: 'sha256:abc', summary: 'copied' });
+  const digest: string | undefined = r.get('copy')?.digest;
+  t.is(digest, 'sha256:abc');
+  t.is(r.get('check-source'), undefined);
+  t.throws(() => r.requireFacts(), { message: /preflight facts are missing/ });
+  // The compiler refuses what the record would not hold (the build fails if these lines compile).
+  // @ts-expect-error: no step is called so
+  r.get('no-such-step');
+  // @ts-expect-error: stoppedAt is a number (ms since the epoch)
+  const _bad: string | undefined = r.get('stop-metas')?.stoppedAt;
+  step({
+    name: 'start-leader',
+    title: () => 't',
+    hosts: () => [],
+    detail: () => '',
+    // @ts-expect-error: start-leader journals startedAt as a number
+    run: async () => ({ startedAt: 'now' }),
+  });
+  t.pass();
+});
