@@ -3,14 +3,6 @@
  * is false inside agent/main.ts (every file becomes a closure with its own `module`), so this file
  * runs `main` the way main.ts does when node starts it directly: same exit codes, same error line.
  */
-import { main } from './main';
+import { runMain } from './main';
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 2;
-  },
-);
+runMain();

@@ -16,6 +16,7 @@ import type { ControlDeps } from './ops/service-control';
 import type { ServiceBackend } from './ops/service-types';
 import { SystemdBackend } from './ops/systemd';
 import type { RpcDeps } from './rpc';
+import { sleep } from '../shared/process';
 
 export interface ManagedService {
   svc: ResolvedService;
@@ -35,7 +36,7 @@ export interface AgentContext {
   version: string;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 export function buildContext(config: ResolvedConfig, rpc: RpcDeps, lifecycle: Lifecycle, exec: Exec = execArgv): AgentContext {
   const allow = new FileAllowlist(config.files);

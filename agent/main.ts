@@ -102,7 +102,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   });
 }
 
-if (require.main === module) {
+/** Run `main` on this process's arguments: its code becomes the exit code; a throw prints one error line, exit 2. */
+export function runMain(): void {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
@@ -113,3 +114,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runMain();

@@ -4,19 +4,11 @@
  * On SIGUSR2 it runs a full GC and prints `HEAP <bytes>` on stderr. RSS alone cannot tell a leak
  * from garbage V8 has not collected yet (old space grows until a major GC).
  */
-import { main } from '../agent/main';
+import { runMain } from '../agent/main';
 
 process.on('SIGUSR2', () => {
   (globalThis as { gc?: () => void }).gc?.();
   process.stderr.write(`HEAP ${process.memoryUsage().heapUsed}\n`);
 });
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 2;
-  },
-);
+runMain();

@@ -15,7 +15,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cleanupOld, migrate, MigrateEvent, RunResult } from '../coordinator/lib/migrate';
-import { sandboxDown, sandboxUp } from '../coordinator/lib/sandbox';
+import { sandboxUp } from '../coordinator/lib/sandbox';
+import { teardownBenchSandbox } from './_sandbox-teardown';
 
 function flag(args: string[], name: string, def: number): number {
   const a = args.find((x) => x.startsWith(`--${name}=`));
@@ -63,9 +64,6 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       machine: { cpus: os.cpus().length, loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100) },
     };
   } finally {
-    if (!args.includes('--keep')) {
-      await sandboxDown(dir).catch(() => undefined);
-      fs.rmSync(base, { recursive: true, force: true });
-    } else say(`sandbox left running in ${dir}`);
+    await teardownBenchSandbox(args, dir, base, say);
   }
 }

@@ -235,12 +235,19 @@ export function toAppError(err: unknown): AppError {
   return new AppError('INTERNAL', String(err));
 }
 
-function walk(err: unknown, pred: (e: unknown) => boolean): boolean {
+/** The first error in `err`'s `cause` chain (itself included, at most 16 deep) that `pred` accepts. */
+export function findCause<T>(err: unknown, pred: (e: unknown) => e is T): T | undefined;
+export function findCause(err: unknown, pred: (e: unknown) => boolean): unknown;
+export function findCause(err: unknown, pred: (e: unknown) => boolean): unknown {
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 16; depth++) {
-    if (pred(e)) return true;
+    if (pred(e)) return e;
     e = (e as { cause?: unknown }).cause;
   }
-  return false;
+  return undefined;
+}
+
+function walk(err: unknown, pred: (e: unknown) => boolean): boolean {
+  return findCause(err, pred) !== undefined;
 }
 
 /** True when `err` or any error in its `cause` chain carries `code`. */

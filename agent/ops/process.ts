@@ -3,28 +3,9 @@
  * tell our process from a later one that reused its pid), and pid files.
  */
 import * as fs from 'node:fs';
+import { isAlive, procStatFields as statFields } from '../../shared/process';
 
-/** Fields of /proc/PID/stat after the `(comm)` field, which may itself contain spaces and parentheses. */
-function statFields(pid: number): string[] | undefined {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-/** True when `pid` exists and is not a zombie. */
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const state = statFields(pid)?.[0];
-  return state !== undefined && state !== 'Z' && state !== 'X';
-}
+export { isAlive };
 
 /** Start time of `pid` in clock ticks since boot (proc(5) field 22), or undefined. */
 export function startTime(pid: number): string | undefined {

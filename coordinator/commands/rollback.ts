@@ -1,14 +1,11 @@
 import { Command } from 'commander';
 import type { CliIO } from '../lib/io';
-import { finish, rendererFor, requireYesForJson, STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
+import { finish, rendererFor, requireYesForJson, stateDirOf } from '../lib/migrate/cli-support';
 import { planRollback, rollback, runDetail } from '../lib/migrate';
 import type { Register } from './index';
 import { installStopHandlers } from '../lib/migrate/stop-signals';
 import { confirmOrStop } from './confirm';
-import { AgentCallFlags, agentSettings } from './conventions';
-import { durationArg } from './duration';
-import { positiveIntArg } from './fleet-options';
-import { FAN_OUT_DEFAULTS } from '../lib/fleet';
+import { AgentCallFlags, agentSettings, runCommandOptions } from './conventions';
 
 const HELP = `
 Return the cluster of a migration run to its old ensemble: stop every meta that may run on the
@@ -34,18 +31,13 @@ Exit codes: 1 rolled back (the cluster is as before the run); 2 the rollback fai
 again once the cause is fixed).`;
 
 export const registerRollback: Register = (program: Command, io: CliIO) => {
-  program
-    .command('rollback')
-    .summary('return the cluster of a migration run to the old ensemble')
-    .description('Return the cluster of a migration run to its old ensemble.')
-    .addHelpText('after', `${HELP}\n`)
-    .argument('<run>', 'the run id (see "zkmig status")')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .option('--diff', 'print the unified diff of every config file the run changes (JSON events always carry it)')
-    .option('--json', 'print events as JSON lines')
-    .option('--state-dir <dir>', STATE_DIR_HELP)
-    .option('-f, --forks <n>', `agents contacted at once (default: ${FAN_OUT_DEFAULTS.limit})`, positiveIntArg('--forks'))
-    .option('--timeout <duration>', 'deadline of each agent read call; edits get at least 30s (default: 10s)', durationArg('--timeout'))
+  runCommandOptions(
+    program
+      .command('rollback')
+      .summary('return the cluster of a migration run to the old ensemble')
+      .description('Return the cluster of a migration run to its old ensemble.')
+      .addHelpText('after', `${HELP}\n`)
+  )
     .action(async (run: string, o: { yes?: boolean; json?: boolean; diff?: boolean; stateDir?: string } & AgentCallFlags) => {
       requireYesForJson(o.yes, o.json, 'rollback');
       const stateDir = stateDirOf(o.stateDir, io);

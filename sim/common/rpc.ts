@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import { sleep } from '../../shared/process';
 
 /**
  * The simulator's RPC: JSON over HTTP/1.1 on loopback, one POST per call (`POST /<method>`, body and
@@ -147,6 +148,4 @@ function send(address: string, method: string, body: string, deadline: number, h
   });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+export { sleep };

@@ -3,7 +3,7 @@
  * between "could not talk to the host" and "the host said no".
  */
 import * as grpc from '@grpc/grpc-js';
-import { AgentRpcError, toAppError } from '../../../shared/errors';
+import { AgentRpcError, findCause, toAppError } from '../../../shared/errors';
 import { HostError, HostStatus } from './types';
 
 /** gRPC codes meaning the agent never gave an answer about the request itself. */
@@ -20,11 +20,7 @@ export function classifyError(err: unknown): { status: Extract<HostStatus, 'fail
 }
 
 function findGrpcCode(err: unknown): number | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 8; depth++) {
-    if (e instanceof AgentRpcError) return e.grpcCode;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
+  return findCause(err, (e): e is AgentRpcError => e instanceof AgentRpcError)?.grpcCode;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { AppError, ShellCommandError, VerifyError, toAppError } from '../../../shared/errors';
+import { AppError, findCause, ShellCommandError, VerifyError, toAppError } from '../../../shared/errors';
 import type { IniEdit } from '../../../shared/ini';
 import { readMetaConfigs, setConfig } from '../config-edit';
 import { targetsOf } from '../fleet';
@@ -11,6 +11,7 @@ import { controlMeta, metaState } from './meta-ops';
 import type { MigrateParams } from './params';
 import type { PreflightFacts, TableFacts } from './preflight';
 import type { StepContext } from './runner';
+import { sleep } from '../../../shared/process';
 
 /** Helpers shared by the copy, recover and rollback steps. */
 
@@ -45,13 +46,10 @@ export function followersOf(env: RunEnv, f: PreflightFacts): MetaHost[] {
 
 /** The Pegasus error code a shell command printed (ERR_UNDER_RECOVERY...), walking `cause`. */
 export function shellCode(e: unknown): string | undefined {
-  for (let x: unknown = e, i = 0; x && i < 8; i++, x = (x as { cause?: unknown }).cause) if (x instanceof ShellCommandError) return x.errorCode;
-  return undefined;
+  return findCause(e, (x): x is ShellCommandError => x instanceof ShellCommandError)?.errorCode;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+export { sleep };
 
 export const CONFIG_EDITS_NOTE = 'config-edits';
 

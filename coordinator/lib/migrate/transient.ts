@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { AgentRpcError, ZkError } from '../../../shared/errors';
+import { AgentRpcError, findCause, ZkError } from '../../../shared/errors';
 
 /**
  * Which step failures are worth running the step again in the same coordinator, and how long to
@@ -22,17 +22,17 @@ export const TRANSIENT_RETRY_DELAYS_MS: readonly number[] = [1000, 2000, 4000];
 const CONNECTION_LOSS = -4;
 
 export function isTransient(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 16; depth++) {
-    if (e instanceof AgentRpcError && e.grpcCode === grpc.status.UNAVAILABLE) return true;
-    if (e instanceof ZkError && e.zkCode === CONNECTION_LOSS) return true;
-    // The copy engine's raw node-zookeeper-client Exception (not wrapped): { name: 'CONNECTION_LOSS', code: -4 }.
-    const raw = e as { name?: unknown; code?: unknown; getCode?: unknown; grpcStatus?: unknown };
-    // A fleet fan-out HostError (fleet/types.ts) keeps the agent call's gRPC status by name.
-    if (raw.grpcStatus === 'UNAVAILABLE') return true;
-    if (raw.name === 'CONNECTION_LOSS' && raw.code === CONNECTION_LOSS && typeof raw.getCode === 'function') return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
+  return (
+    findCause(err, (e) => {
+      if (e instanceof AgentRpcError && e.grpcCode === grpc.status.UNAVAILABLE) return true;
+      if (e instanceof ZkError && e.zkCode === CONNECTION_LOSS) return true;
+      // The copy engine's raw node-zookeeper-client Exception (not wrapped): { name: 'CONNECTION_LOSS', code: -4 }.
+      const raw = e as { name?: unknown; code?: unknown; getCode?: unknown; grpcStatus?: unknown };
+      // A fleet fan-out HostError (fleet/types.ts) keeps the agent call's gRPC status by name.
+      if (raw.grpcStatus === 'UNAVAILABLE') return true;
+      return raw.name === 'CONNECTION_LOSS' && raw.code === CONNECTION_LOSS && typeof raw.getCode === 'function';
+    }) !== undefined
+  );
 }
 
 /**

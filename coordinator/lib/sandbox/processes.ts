@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { isAlive, sleep } from '../../../shared/process';
 
 /**
  * Process plumbing for the sandbox: start programs detached (so they outlive `zkmig sandbox up`),
@@ -10,21 +11,7 @@ import * as fs from 'node:fs';
 /** Environment variable carried by every node process a sandbox starts; its value is the sandbox id. */
 export const SANDBOX_ENV = 'ZKMIG_SANDBOX';
 
-export function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = s.slice(s.lastIndexOf(')') + 2)[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
+export { isAlive, sleep };
 
 export interface DetachedOptions {
   /** Appended stdout and stderr. */
@@ -111,6 +98,3 @@ export async function terminate(pids: number[], graceMs = 3000): Promise<number[
   return live.filter(isAlive);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
