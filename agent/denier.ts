@@ -1,7 +1,8 @@
 /**
  * The gRPC server that connections from a certificate the CA signed but whose CN is not in
- * tls.allowedClients are handed to (listener.ts). Every method of every service answers
- * PERMISSION_DENIED, health included, so such a client learns nothing (security review, low 10).
+ * tls.allowedClients are handed to (listener.ts). Every method of the agent's services answers
+ * PERMISSION_DENIED; only the health service answers, with the status alone (health.ts says why),
+ * so such a client learns nothing else (security review, low 10).
  * It is a separate server so that its limits can be tiny: a request body over 16 KiB is refused
  * from its length prefix, before the agent buffers or parses it, and a connection may hold only a
  * few streams and little memory (review, medium 6: 400 × 1 MB requests from such a client took
@@ -14,7 +15,7 @@ import type { AuditLog } from './audit';
 import { AuditThrottle } from './audit-throttle';
 
 /** `onDenied` counts each refusal (the agent's rpc metrics, by method and PERMISSION_DENIED). */
-export function createDenier(audit: AuditLog, allowedClients: string[], onDenied?: (method: string) => void): grpc.Server {
+export function createDenier(audit: AuditLog, allowedClients: string[], health: grpc.UntypedServiceImplementation, onDenied?: (method: string) => void): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 16 * 1024,
     'grpc.max_send_message_length': 16 * 1024,
@@ -25,8 +26,10 @@ export function createDenier(audit: AuditLog, allowedClients: string[], onDenied
     'grpc.max_connection_age_grace_ms': 5 * 1000,
   });
   const throttle = new AuditThrottle(audit, 1000, 20);
-  const { agent, health } = loadProtos();
-  const defs = [agent.FactsService.service, agent.ConfigService.service, agent.ServiceControlService.service, health.Health.service];
+  const protos = loadProtos();
+  const { agent } = protos;
+  server.addService(protos.health.Health.service, health);
+  const defs = [agent.FactsService.service, agent.ConfigService.service, agent.ServiceControlService.service];
   for (const def of defs) {
     const handlers: grpc.UntypedServiceImplementation = {};
     for (const [name, m] of Object.entries(def)) {

@@ -87,12 +87,13 @@ export class AgentServer {
       'grpc.keepalive_time_ms': 60 * 1000,
       'grpc.keepalive_timeout_ms': 20 * 1000,
     });
-    new HealthService(this.lifecycle).addToServer(this.grpcServer);
+    const health = new HealthService(this.lifecycle, this.deniedSerials);
+    health.addToServer(this.grpcServer);
     new FactsService(this.ctx).addToServer(this.grpcServer);
     new ConfigService(this.ctx).addToServer(this.grpcServer);
     new ServiceControlService(this.ctx).addToServer(this.grpcServer);
     const allowed = config.tls?.allowedClients ?? [];
-    this.denier = config.tls && allowed.length > 0 ? createDenier(opts.audit, allowed, (method) => this.metrics.rpc(method, 'PERMISSION_DENIED', 0)) : undefined;
+    this.denier = config.tls && allowed.length > 0 ? createDenier(opts.audit, allowed, health.handlers(), (method) => this.metrics.rpc(method, 'PERMISSION_DENIED', 0)) : undefined;
     for (const s of config.tls?.deniedSerials ?? []) this.deniedSerials.add(s);
     this.listener = new Listener(this.grpcServer, { tls: config.tls, maxConnections: config.limits.maxConnections, allowedClients: allowed, deniedSerials: this.deniedSerials, unlisted: this.denier, audit: opts.audit, onRejected: (reason) => this.metrics.connectionRejected(reason) });
   }

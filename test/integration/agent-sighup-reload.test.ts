@@ -62,6 +62,7 @@ test('a certificate serial denied by SIGHUP is refused at once, on open and on n
   const open = agent.client({ token: 'new-token', retry: { maxAttempts: 1 } });
   t.teardown(() => open.close());
   t.is((await open.readConfig(conf)).path, conf);
+  t.is(await open.health(), 'SERVING');
   const cfg = YAML.parse(fs.readFileSync(agent.configPath, 'utf8')) as { tls: Record<string, unknown> };
   // As `openssl x509 -noout -serial` prints it, in lower case with colons: normalised by the agent.
   cfg.tls.deniedSerials = [serial.toLowerCase().match(/../g)?.join(':')];
@@ -69,6 +70,9 @@ test('a certificate serial denied by SIGHUP is refused at once, on open and on n
   t.regex(await hup(agent), /tls\.deniedSerials \(1 serial/);
   const e1 = await t.throwsAsync(open.readConfig(conf));
   t.regex(e1?.message ?? '', /PERMISSION_DENIED: client certificate serial [0-9A-F]+ is in tls\.deniedSerials/);
+  // Not even the health status (health.ts).
+  const e2 = await t.throwsAsync(open.health());
+  t.regex(e2?.message ?? '', /PERMISSION_DENIED: client certificate serial is in tls\.deniedSerials/);
   const fresh = agent.client({ token: 'new-token', retry: { maxAttempts: 1 }, deadlines: { readMs: 3000 } });
   t.teardown(() => fresh.close());
   await t.throwsAsync(fresh.readConfig(conf));

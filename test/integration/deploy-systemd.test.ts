@@ -122,6 +122,30 @@ test.serial('install-agent.sh installs a running hardened agent, and a second ru
   }
 });
 
+// The README's exposure figure, measured on the installed unit by the host's own systemd (not
+// `--offline` on the file): the live analysis also sees the drop-ins and the manager's defaults.
+const EXPOSURE_MAX = 2.5;
+
+test.serial('systemd-analyze security rates the installed, running agent at most 2.5 while it serves', async (t) => {
+  for (const h of t.context.hosts) {
+    t.is((await h.sd.show('zkmig-agent.service')).ActiveState, 'active');
+    const r = await h.sd.exec(['systemd-analyze', 'security', '--no-pager', 'zkmig-agent.service']);
+    t.is(r.code, 0, r.stderr);
+    const m = /Overall exposure level for zkmig-agent\.service: (\d+(?:\.\d+)?)/.exec(r.stdout);
+    t.truthy(m, r.stdout.slice(-400));
+    const exposure = Number(m?.[1]);
+    t.log(`host${h.spec.index}: exposure ${exposure}`);
+    t.true(exposure <= EXPOSURE_MAX, `host${h.spec.index}: exposure ${exposure} > ${EXPOSURE_MAX}:\n${r.stdout}`);
+    // ... while it serves the coordinator.
+    const c = client(t, h);
+    try {
+      t.regex((await c.readConfig(h.metaConfig)).sha256, /^[0-9a-f]{64}$/);
+    } finally {
+      c.close();
+    }
+  }
+});
+
 test.serial('a unit that exits one second after start is reported as failed, not started', async (t) => {
   const h = t.context.hosts[0]!;
   const c = client(t, h);

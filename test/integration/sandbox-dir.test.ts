@@ -14,7 +14,12 @@ const CLI = path.join(__dirname, '..', '..', 'coordinator', 'cli.js');
 const NOBODY = 65534;
 
 function up(tmpdir: string): { code: number | null; err: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmpdir };
+  // PATH names an empty directory: the directory check comes before `up` needs any tool, and were
+  // it missing, `up` fails at its first tool (openssl, java) instead of starting a whole fleet in
+  // the victim's directory (so the test can be run without the fix, and fails fast).
+  const noTools = path.join(tmpdir, 'no-tools');
+  fs.mkdirSync(noTools, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmpdir, PATH: noTools };
   delete env.ZKMIG_SANDBOX_DIR;
   const r = spawnSync(process.execPath, [CLI, 'sandbox', 'up'], { encoding: 'utf8', timeout: 60000, env });
   return { code: r.status, err: r.stderr };

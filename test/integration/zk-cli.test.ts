@@ -3,7 +3,7 @@ import { digestTree, holdLeaderLock, seedPegasusTree } from '../../coordinator/l
 import { digestId, PERM } from '../../coordinator/lib/zk/acl';
 import { zk } from '../../shared/zk/client';
 import { startZk, ZkEnsemble } from '../harness/zookeeper';
-import { createRaw, withSession, zkmig } from './zk-helpers';
+import { aclOf, createRaw, withSession, zkmig } from './zk-helpers';
 
 /** `zkmig zk copy|diff|ls|rm` end to end (in-process CLI, captured output) against real ZooKeeper. */
 
@@ -198,4 +198,30 @@ test.serial('auth from $ZKMIG_ZK_AUTH reads and writes a protected tree', async 
   const ok = await zkmig(['zk', 'copy', A(t, '/prot'), B(t, '/prot')], { env: { ZKMIG_ZK_AUTH: carol } });
   t.is(ok.code, 0, ok.err);
   t.regex(ok.out, /Verify \(target\): OK, 2 nodes/);
+});
+
+test.serial('a digest ACL the source session sees masked (user:x) is refused before anything is written; with --source-auth it is copied exactly', async (t) => {
+  const alice = 'alice:wonderland';
+  const aliceAll = { perms: PERM.ALL, scheme: 'digest', id: digestId(alice) };
+  const worldRead = { perms: PERM.READ, scheme: 'world', id: 'anyone' };
+  await withSession(
+    t.context.a.connectString,
+    async (s) => {
+      await s.mkdirp('/masked/open');
+      // World-readable, but ADMIN only for alice: another session reads it with her id as `alice:x`.
+      await createRaw(s, '/masked/open/guarded', Buffer.from('g'), [worldRead, aliceAll]);
+    },
+    alice,
+  );
+  // What an unauthenticated session sees (the reason for the refusal).
+  await withSession(t.context.a.connectString, async (s) => t.deepEqual(await aclOf(s, '/masked/open/guarded'), [worldRead, { perms: PERM.ALL, scheme: 'digest', id: 'alice:x' }]));
+  const refused = await zkmig(['zk', 'copy', A(t, '/masked'), B(t, '/masked')]);
+  t.is(refused.code, 2, refused.err);
+  t.regex(refused.err, /1 node\(s\) masked as "user:x".*: \/masked\/open\/guarded\. .*nothing was written.*--source-auth/s);
+  await withSession(t.context.b.connectString, async (s) => t.is(await s.exists('/masked'), null, 'nothing was created on the target'));
+
+  const ok = await zkmig(['zk', 'copy', A(t, '/masked'), B(t, '/masked'), '--source-auth', alice, '--target-auth', alice]);
+  t.is(ok.code, 0, ok.err);
+  t.regex(ok.out, /Verify \(target\): OK, 3 nodes/);
+  await withSession(t.context.b.connectString, async (s) => t.deepEqual(await aclOf(s, '/masked/open/guarded'), [worldRead, aliceAll]), alice);
 });

@@ -6,6 +6,7 @@ import type { ZkConn } from './conn';
 import { COPY_DEFAULTS, CopyOptions, CopyPhase, CopyProgress, CopySummary, PathList } from './copy-types';
 import { Excludes, refuseSystemTree } from './excludes';
 import { closeLanes, indexTree, openLanes, syncLanes } from './index-tree';
+import { findMaskedAcls } from './masked-acl';
 import { mkdirpOpen, statOf } from './ops';
 import { absPath, IndexEntry, relPath, TreeIndex, treeDigest } from './tree-index';
 import { verifyCopy } from './verify';
@@ -17,7 +18,8 @@ import { applyAcls, BatchWriter } from './writer';
  * `copyTree`: copy a ZooKeeper subtree to another path or ensemble, then verify it.
  *
  * 1. Preflight, before anything is written: both endpoints parse, neither is inside /zookeeper, the
- *    trees do not overlap, the source exists, and with `fail` the target path is missing or empty.
+ *    trees do not overlap, the source exists, with `fail` the target path is missing or empty, and
+ *    no source ACL is masked to this session (masked-acl.ts).
  * 2. With `overwrite`/`sync`, the target subtree is indexed first (hashes and ACLs only).
  * 3. The source is walked with pipelined reads; each node streams to the batch writer as a create
  *    (missing), a setData (data differs) or nothing (identical), so memory holds the node index and a
@@ -78,6 +80,17 @@ export async function copyTree(o: CopyOptions): Promise<CopySummary> {
           { context: { path: dst.path } },
         );
       }
+    }
+    // A digest ACL this session may not see in full (no ADMIN on the node) reads as `user:x`;
+    // copying it would write a wrong ACL. Found by an ACL-only walk before anything is written.
+    const masked = await findMaskedAcls(srcLanes, src.path, srcExcl, { ...walkOpts(o), limit: 10 });
+    if (masked.count > 0) {
+      throw new PreconditionError(
+        `the source session sees the digest ACL of ${masked.count} node(s) masked as "user:x" (ZooKeeper hides digest ids from a session without ADMIN on the node): ` +
+          `${masked.paths.join(', ')}${masked.count > masked.paths.length ? ', ...' : ''}. Copying them would write a wrong ACL; nothing was written. ` +
+          'Read the source as a user with ADMIN on these nodes (zk copy: --source-auth or --source-auth-file).',
+        { context: { path: masked.paths[0] } },
+      );
     }
     // ---- 2. what the target already has
     let target: TreeIndex = new Map();

@@ -1,0 +1,44 @@
+import type { ZkConn } from './conn';
+import type { Excludes } from './excludes';
+import { relPath } from './tree-index';
+import { walkTree } from './walker';
+import type { RawAcl } from './wire';
+
+/**
+ * ZooKeeper hides the password hash of a digest ACL from a session without ADMIN on the node: it
+ * answers getACL with the id cut to `user:x` (FinalRequestProcessor, GET_ACL: `id.replaceAll(":.*",
+ * ":x")` when the session lacks ADMIN; the fix for CVE-2019-0201, ZooKeeper 3.4.14/3.5.5 on). A real
+ * digest id is `user:` plus 28 base64 characters, so `:x` at the end can only be this mask. Copied
+ * as read, such an ACL would name an identity nobody has and lock the node's owner out.
+ */
+export function isMaskedDigest(a: RawAcl): boolean {
+  return a.scheme === 'digest' && a.id.endsWith(':x');
+}
+
+export interface MaskedAcls {
+  count: number;
+  /** The first `limit` paths, in walk order. */
+  paths: string[];
+}
+
+/**
+ * The persistent nodes under `root` whose ACL this session sees masked: an ACL-only walk (getChildren2
+ * and getACL per node, no data), run before a copy writes anything.
+ */
+export async function findMaskedAcls(lanes: ZkConn[], root: string, excludes: Excludes, o: { window?: number; signal?: AbortSignal; limit: number }): Promise<MaskedAcls> {
+  const out: MaskedAcls = { count: 0, paths: [] };
+  await walkTree(root, {
+    lanes,
+    readData: false,
+    readAcl: true,
+    ...(o.window !== undefined ? { window: o.window } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    skip: (p) => excludes.hasExact(relPath(root, p)),
+    onRecord: (r) => {
+      if (r.ephemeralOwner !== 0n || !(r.rawAcl ?? []).some(isMaskedDigest)) return;
+      out.count++;
+      if (out.paths.length < o.limit) out.paths.push(r.path);
+    },
+  });
+  return out;
+}
