@@ -50,6 +50,8 @@ export interface RunRecord {
   asExpected: boolean | null;
   /** A replica server killed after the run is repaired (repairable.ts). */
   repairable: boolean;
+  /** How long that check took (kill, noticed, back, healthy). */
+  repairMs: number;
   oldTreeUnchanged: boolean;
   tablesKept: boolean;
   newTreeEqual: boolean | null;
@@ -225,6 +227,7 @@ export async function runCell(f: RelFleet, cell: Cell): Promise<RunRecord> {
     expected: exp?.text ?? null,
     asExpected: exp || mismatch.length > 0 ? mismatch.length === 0 : null,
     repairable: repair.ok,
+    repairMs: repair.ms,
     oldTreeUnchanged: data.oldTreeUnchanged,
     tablesKept: data.tablesKept,
     newTreeEqual: data.newTreeEqual ?? null,
