@@ -7,15 +7,10 @@
  * agent's own start command (same argv, cwd and env, without the agent's mark) whenever the meta
  * port goes quiet.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import anyTest, { TestFn } from 'ava';
-import YAML from 'yaml';
-import type { MetaHost } from '../../coordinator/lib/inventory';
 import type { MigrateEvent } from '../../coordinator/lib/migrate';
-import { portAnswers } from '../../coordinator/lib/migrate/stay-stopped';
 import { PegasusShell } from '../../coordinator/lib/shell';
+import { agentCommand, supervise, Supervisor } from '../reliability/supervisor';
 import { cli, currentZk, Fleet, health, journals, readJournal, startFleet, treeFingerprint } from './migrate-support';
 
 interface Ctx {
@@ -33,54 +28,6 @@ test.after.always(async (t) => {
   await sup?.stop();
   await t.context.fleet?.close();
 });
-
-interface Supervisor {
-  restarts: () => number;
-  stop: () => Promise<void>;
-}
-
-/** Restart the meta with the agent's command whenever its port stops answering (after restartMs). */
-function supervise(cmd: { start: string[]; cwd: string; env: Record<string, string> }, host: MetaHost, restartMs = 300): Supervisor {
-  let stopped = false;
-  let child: ChildProcess | undefined;
-  let restarts = 0;
-  const alive = (): boolean => child !== undefined && child.exitCode === null && child.signalCode === null;
-  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-  const loop = (async () => {
-    while (!stopped) {
-      await sleep(100);
-      if (alive() || (await portAnswers(host.address, host.metaPort, 500))) continue;
-      await sleep(restartMs);
-      if (stopped || (await portAnswers(host.address, host.metaPort, 500))) continue;
-      const [bin, ...args] = cmd.start;
-      child = spawn(bin!, args, { cwd: cmd.cwd, env: { ...process.env, ...cmd.env }, stdio: 'ignore' });
-      restarts++;
-    }
-  })();
-  return {
-    restarts: () => restarts,
-    stop: async () => {
-      stopped = true;
-      await loop;
-      if (alive()) {
-        const exited = new Promise((r) => child!.once('exit', r));
-        child!.kill('SIGKILL');
-        await exited;
-      }
-    },
-  };
-}
-
-/** The agent's command for the meta whose config is `metaConfig` (the sandbox's agent.yaml files). */
-function agentCommand(fleet: Fleet, metaConfig: string): { start: string[]; cwd: string; env: Record<string, string> } {
-  const dir = path.join(fleet.info.dir, 'agents');
-  for (const d of fs.readdirSync(dir)) {
-    const cfg = YAML.parse(fs.readFileSync(path.join(dir, d, 'agent.yaml'), 'utf8')) as { services: { configFile: string; command: { start: string[]; cwd: string; env: Record<string, string> } }[] };
-    const s = cfg.services.find((x) => x.configFile === metaConfig);
-    if (s) return s.command;
-  }
-  throw new Error(`no agent runs ${metaConfig}`);
-}
 
 test.serial('a supervisor restarts a stopped follower: the run stops at stop-followers naming it, rolls back, healthy on the old ensemble, nothing left on the target', async (t) => {
   const f = t.context.fleet;

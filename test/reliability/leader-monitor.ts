@@ -24,19 +24,23 @@ export interface LeaderWatch {
   leaderless: number;
   /** Distinct ensembles a leader named during the run. */
   ensembles: string[];
+  /** Ensemble → when (epoch ms, as the round started) a leader was last seen serving from it. */
+  lastServed: Record<string, number>;
 }
 
 export function watchLeaders(metas: string[], everyMs = 100): { peek: () => LeaderWatch; stop: () => Promise<LeaderWatch> } {
   const start = Date.now();
-  const w: LeaderWatch = { rounds: 0, overlaps: [], leaderless: 0, ensembles: [] };
+  const w: LeaderWatch = { rounds: 0, overlaps: [], leaderless: 0, ensembles: [], lastServed: {} };
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
+      const began = Date.now();
       const s = await sampleLeaders(metas);
       w.rounds++;
       if (s.length === 0) w.leaderless++;
       if (s.length > 1 && w.overlaps.length < 20) w.overlaps.push({ t: Date.now() - start, leaders: s });
       for (const l of s) if (l.zk && !w.ensembles.includes(l.zk)) w.ensembles.push(l.zk);
+      for (const l of s) if (l.zk) w.lastServed[l.zk] = began;
       await new Promise((r) => setTimeout(r, everyMs));
     }
   })();

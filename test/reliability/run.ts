@@ -2,9 +2,11 @@
 /**
  * `npm run reliability [-- options]`: the fault matrix of issue 9. Real migrations on sandbox
  * fleets (real 3-member ZooKeeper quorums, real agents over mutual TLS, simulated metas and replica
- * servers), one fault injected per run as its step starts, then resume/rollback as an operator
- * would and every check (checks.ts). Exit 0 when every run kept the data, ended healthy on one
- * ensemble and never had two leaders; 1 otherwise; 2 on bad options or a harness failure.
+ * servers), one fault (or a few) injected per run as its step starts, then resume/rollback as an
+ * operator would and every check (checks.ts, repairable.ts, jobs.ts). Exit 0 when every run kept the
+ * data, ended healthy on one ensemble, never had two leaders, never went back to a stale tree after
+ * the point of no return, ended as its cell requires and repaired a replica death afterwards; 1
+ * otherwise; 2 on bad options or a harness failure.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,7 +14,7 @@ import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { UsageError } from '../../shared/errors';
 import { RelFleet, startRelFleet } from './fleet';
-import { Cell, cells, FAULTS, parseFilter } from './matrix';
+import { Cell, cellName, cells, expectedOf, FAULTS, parseFilter } from './matrix';
 import { RunRecord, runCell } from './one-run';
 import { renderTable, report } from './table';
 
@@ -26,13 +28,14 @@ function program(): Command {
         Object.entries(FAULTS)
           .map(([k, v]) => `  ${k.padEnd(18)} ${v}`)
           .join('\n') +
+        '\n\nSteps are the method\'s, plus no-return: the moment the point of no return is journaled (inside wait-leader, or recover).' +
         '\n\nNot for production clusters: it starts its own sandbox fleets on loopback. Needs ZooKeeper (Debian package) and a built tree (npm run build).',
     )
     .option('--method <m>', 'copy and/or recover (repeat or comma-separate)', list)
     .option('--fault <f>', 'only these faults (repeat or comma-separate)', list)
     .option('--step <s>', 'only these steps (repeat or comma-separate)', list)
     .option('--quick', 'one representative step per fault and method (for CI)')
-    .option('--cell <method/fault/step>', 'exactly these runs, e.g. copy/agent-kill/update-configs (repeat or comma-separate; overrides the other filters)', list)
+    .option('--cell <method/fault/step>', 'exactly these runs, e.g. copy/agent-kill/update-configs, or several faults in one run: copy/agent-kill@update-configs+zk-target-restart@copy (repeat or comma-separate; overrides the other filters)', list)
     .addOption(new Option('--parallel <n>', 'fleets running at once (the machine has 2 cores)').default('2').choices(['1', '2']))
     .option('--json', 'print the report as JSON instead of a table')
     .option('--out <file>', 'also write the JSON report to this file')
@@ -58,7 +61,7 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
   const todo = selected.filter((c) => !c.na);
   const na = selected.filter((c) => c.na);
   if (o.list) {
-    for (const c of selected) out(`${c.method} ${c.fault} ${c.step}${c.na ? ` n/a: ${c.na}` : ''}\n`);
+    for (const c of selected) out(`${c.na ? `${c.method} ${c.fault} *` : cellName(c)}${c.na ? ` n/a: ${c.na}` : (expectedOf(c) ? ` expected: ${expectedOf(c)!.text}` : '')}\n`);
     return 0;
   }
   if (todo.length === 0) {
