@@ -203,8 +203,9 @@ export function secureClient(client: zk.Client, hosts: string, security: ZkSecur
       s.write(b);
     };
     const as = sasl.mechanism === 'GSSAPI' ? `as ${sasl.principal}` : `as "${sasl.user}"`;
+    // `answered`: the server had sent a token before refusing (for DIGEST-MD5, a challenge: its SASL server runs DIGEST-MD5).
     const refused = (why: string, cause?: unknown, reason = 'refused'): void =>
-      fail(new PermissionDeniedError(`SASL ${sasl.mechanism} login ${as} to ${who} failed: ${why}`, { cause, context: { hosts, side: security.side, reason } }));
+      fail(new PermissionDeniedError(`SASL ${sasl.mechanism} login ${as} to ${who} failed: ${why}`, { cause, context: { hosts, side: security.side, reason, answered: mech?.answered ?? false } }));
     const refusedHint = sasl.mechanism === 'GSSAPI' ? 'the server refused the Kerberos login (does it run DIGEST-MD5 instead, or another realm?)' : 'the server refused the credentials (wrong user or password?)';
     const mechFailed = (e: unknown): void => {
       const reason = e instanceof GssapiError ? e.reason : 'refused';
