@@ -15,7 +15,8 @@ import { sideName, ZkSaslOptions, ZkSecurity } from './security';
  *   - `onSocketData` holds the server's ConnectResponse back from the client and runs the SASL
  *     exchange (OpCode.sasl = 102, GetSASLRequest/SetSASLResponse, as ZooKeeper's own
  *     ClientCnxn/ZooKeeperSaslClient do) on every new connection before the client sees the session
- *     as connected. Nothing queued by the caller is sent before the login succeeded, which a server
+ *     as connected. The mechanism is DIGEST-MD5 (digest-md5.ts) or GSSAPI (gssapi.ts, whose steps
+ *     are asynchronous: replies wait in the buffer while one runs). Nothing queued by the caller is sent before the login succeeded, which a server
  *     with `enforce.auth.enabled=true` requires (it closes the session on any other request).
  * A definite authentication failure (bad certificate, refused login) is fatal: the client stops
  * reconnecting and `failure()` gives the error, naming the side.
