@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PERM } from '../../coordinator/lib/zk/acl';
+import { ZkConn } from '../../coordinator/lib/zk/conn';
+import { getChildren } from '../../coordinator/lib/zk/wire';
 import { ZkSession, zk } from '../../shared/zk/client';
 import type { ZkSecurity } from '../../shared/zk/security';
 import { REPO_ROOT } from '../harness/certs';
@@ -202,5 +204,31 @@ test.serial('a missing keytab, an unknown principal, a keytab whose key was chan
     t.is(await pl.exists('/from-krb'), null, 'nothing written to the plain target');
   } finally {
     pl.close();
+  }
+});
+
+test('a Kerberos session logs in again after a dropped connection (the copy engine\'s fast path) and keeps working on an enforce.auth server', async (t) => {
+  const conn = await ZkConn.open(t.context.krb.connectString, { security: krbSecurity(t) });
+  const ls = (): Promise<string[]> => new Promise((resolve, reject) => getChildren(conn.client, '/', (err, r) => (err ? reject(err) : resolve(r!.children))));
+  try {
+    t.true(conn.fast);
+    t.true((await ls()).includes('zookeeper'));
+    for (let i = 0; i < 2; i++) {
+      conn.kick();
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          t.true((await ls()).includes('zookeeper'));
+          break;
+        } catch (e) {
+          // CONNECTION_LOSS while the client reconnects; anything else (a -124 close) fails the test.
+          t.is((e as { code?: number }).code, -4, String(e));
+          if (Date.now() > deadline) throw e;
+          await conn.whenConnected();
+        }
+      }
+    }
+  } finally {
+    conn.close();
   }
 });
