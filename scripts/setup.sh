@@ -3,6 +3,8 @@
 #   - ZooKeeper 3.8 from Debian (tests, benchmarks and the sandbox run real servers), with the Netty
 #     and slf4j jars its secured (TLS, SASL) servers need
 #   - libsystemd-dev and g++ for the native journald binding (systemd-journald)
+#   - MIT Kerberos: libkrb5-dev for the GSSAPI binding (kerberos), kinit (krb5-user) for zkmig's
+#     Kerberos logins, and the KDC (krb5-kdc, krb5-admin-server) the tests start on loopback
 #   - systemd itself, for the tests that boot a private systemd
 #   - ansible, for the test that runs deploy/ansible's role against those private systemd hosts
 #   - npm ci and npm run build
@@ -18,6 +20,10 @@ need=()
 [ -f /usr/share/java/slf4j-simple.jar ] || need+=(libslf4j-java)
 dpkg -s libsystemd-dev >/dev/null 2>&1 || need+=(libsystemd-dev)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
+dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
+command -v kinit >/dev/null 2>&1 || need+=(krb5-user)
+[ -x /usr/sbin/krb5kdc ] || need+=(krb5-kdc)
+[ -x /usr/sbin/kadmin.local ] || need+=(krb5-admin-server)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /lib/systemd/systemd ] || need+=(systemd)

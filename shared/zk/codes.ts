@@ -47,7 +47,7 @@ export const ZK_CODES: Readonly<Record<number, ZkCodeInfo>> = {
   [-123]: { name: 'RECONFIGDISABLED' },
   [-124]: {
     name: 'SESSIONCLOSEDREQUIRESASLAUTH',
-    hint: 'the server requires SASL authentication (enforce.auth.enabled) and closed the session: give --sasl-user and --sasl-password-file',
+    hint: 'the server requires SASL authentication (enforce.auth.enabled) and closed the session: give --sasl-user and --sasl-password-file (DIGEST-MD5) or --krb-principal and --krb-keytab (Kerberos)',
   },
   [-125]: { name: 'QUOTAEXCEEDED', hint: 'a ZooKeeper quota (zookeeper.enforceQuota) forbids the write' },
   [-126]: { name: 'THROTTLEDOP', hint: 'the server is overloaded and throttled the request; retry later' },

@@ -4,7 +4,8 @@ import type * as zk from 'node-zookeeper-client';
 import { PermissionDeniedError } from '../errors';
 import { describeZkCode, zkCodeName } from './codes';
 import { DigestMd5Client } from './digest-md5';
-import { sideName, ZkSecurity } from './security';
+import { GssapiClient, GssapiError } from './gssapi';
+import { sideName, ZkSaslOptions, ZkSecurity } from './security';
 
 /**
  * TLS and SASL for node-zookeeper-client 1.1.3, which has neither. Both are added per client by
@@ -14,7 +15,8 @@ import { sideName, ZkSecurity } from './security';
  *   - `onSocketData` holds the server's ConnectResponse back from the client and runs the SASL
  *     exchange (OpCode.sasl = 102, GetSASLRequest/SetSASLResponse, as ZooKeeper's own
  *     ClientCnxn/ZooKeeperSaslClient do) on every new connection before the client sees the session
- *     as connected. Nothing queued by the caller is sent before the login succeeded, which a server
+ *     as connected. The mechanism is DIGEST-MD5 (digest-md5.ts) or GSSAPI (gssapi.ts, whose steps
+ *     are asynchronous: replies wait in the buffer while one runs). Nothing queued by the caller is sent before the login succeeded, which a server
  *     with `enforce.auth.enabled=true` requires (it closes the session on any other request).
  * A definite authentication failure (bad certificate, refused login) is fatal: the client stops
  * reconnecting and `failure()` gives the error, naming the side.
@@ -39,6 +41,48 @@ interface Cm {
   onSocketError(e: Error): void;
   onSocketConnectTimeout(): void;
   connect(): void;
+}
+
+/** One login's client side, whatever the mechanism: the first token, then an answer per server token (undefined: logged in). */
+interface SaslMechanism {
+  /** True once a server token has been answered (a server without SASL answers the first request with nothing). */
+  readonly answered: boolean;
+  start(): Promise<Buffer>;
+  step(token: Buffer): Promise<Buffer | undefined>;
+}
+
+function saslMechanism(sasl: ZkSaslOptions, host: string): SaslMechanism {
+  if (sasl.mechanism === 'GSSAPI') {
+    const g = new GssapiClient(sasl.principal, sasl.keytab, host);
+    let answered = false;
+    return {
+      get answered() {
+        return answered;
+      },
+      start: () => g.start(),
+      step: (t) => {
+        answered = true;
+        return g.step(t);
+      },
+    };
+  }
+  const d = new DigestMd5Client(sasl.user, sasl.password);
+  return {
+    get answered() {
+      return d.started;
+    },
+    // DIGEST-MD5 has no initial response: an empty token asks for the challenge.
+    start: () => Promise.resolve(Buffer.alloc(0)),
+    step: (t) => {
+      try {
+        const answer = d.step(t);
+        // Complete once the server's rspauth checked out: nothing more to send.
+        return Promise.resolve(d.complete ? undefined : answer);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+  };
 }
 
 export interface SecureClientState {
@@ -134,11 +178,22 @@ export function secureClient(client: zk.Client, hosts: string, security: ZkSecur
   if (security.sasl) {
     const sasl = security.sasl;
     const inner = cm.onSocketData;
+    // The host of the server being connected to: GSSAPI asks for a ticket to zookeeper/<host>.
+    let host = '';
+    const findNext = cm.findNextServer;
+    cm.findNextServer = function (this: Cm, cb): void {
+      findNext.call(this, (server) => {
+        host = String(server.host);
+        cb(server);
+      });
+    };
     let sock: Socket | undefined;
     let phase: 'connect' | 'sasl' | 'done' = 'done';
     let buf: Buffer | null = null;
     let held: Buffer | null = null;
-    let mech: DigestMd5Client | undefined;
+    let mech: SaslMechanism | undefined;
+    // Replies wait here while a (GSSAPI: asynchronous) step runs; the server sends nothing new meanwhile.
+    let busy = false;
     const send = (s: Socket, token: Buffer): void => {
       const b = Buffer.alloc(4 + 4 + 4 + 4 + token.length);
       b.writeInt32BE(b.length - 4, 0);
@@ -148,71 +203,107 @@ export function secureClient(client: zk.Client, hosts: string, security: ZkSecur
       token.copy(b, 16);
       s.write(b);
     };
+    const as = sasl.mechanism === 'GSSAPI' ? `as ${sasl.principal}` : `as "${sasl.user}"`;
+    // `answered`: the server had sent a token before refusing (for DIGEST-MD5, a challenge: its SASL server runs DIGEST-MD5).
     const refused = (why: string, cause?: unknown, reason = 'refused'): void =>
-      fail(new PermissionDeniedError(`SASL ${sasl.mechanism} login as "${sasl.user}" to ${who} failed: ${why}`, { cause, context: { hosts, side: security.side, reason } }));
-    cm.onSocketData = function (this: Cm, chunk: Buffer): void {
-      if (this.socket !== sock) {
-        sock = this.socket;
-        phase = 'connect';
-        buf = null;
-        held = null;
-        mech = new DigestMd5Client(sasl.user, sasl.password);
-      }
-      if (phase === 'done') return inner.call(this, chunk);
-      buf = buf ? Buffer.concat([buf, chunk]) : chunk;
-      while (buf && buf.length >= 4 && phase !== 'done') {
+      fail(new PermissionDeniedError(`SASL ${sasl.mechanism} login ${as} to ${who} failed: ${why}`, { cause, context: { hosts, side: security.side, reason, answered: mech?.answered ?? false } }));
+    const refusedHint = sasl.mechanism === 'GSSAPI' ? 'the server refused the Kerberos login (does it run DIGEST-MD5 instead, or another realm?)' : 'the server refused the credentials (wrong user or password?)';
+    const mechFailed = (e: unknown): void => {
+      const reason = e instanceof GssapiError ? e.reason : 'refused';
+      // A kinit or library failure is ours, not the server's answer: keep "refused" for what the server said.
+      refused((e as Error).message, e, reason === 'kinit' || reason === 'no-library' ? reason : 'refused');
+    };
+
+    const drive = (cmx: Cm, s: Socket): void => {
+      while (!busy && buf && buf.length >= 4 && phase !== 'done' && !fatal && cmx.socket === s) {
         const len = buf.readInt32BE(0);
         if (buf.length < 4 + len) return;
         const pkt = buf.subarray(0, 4 + len);
         buf = buf.length > 4 + len ? buf.subarray(4 + len) : null;
         if (phase === 'connect') {
           // ConnectResponse: int protocolVersion, int timeOut, long sessionId, buffer passwd.
-          if (this.state !== STATE_CONNECTING || pkt.readInt32BE(8) <= 0) {
+          if (cmx.state !== STATE_CONNECTING || pkt.readInt32BE(8) <= 0) {
             phase = 'done';
-            inner.call(this, pkt);
+            inner.call(cmx, pkt);
             continue;
           }
           held = pkt;
           phase = 'sasl';
-          // DIGEST-MD5 has no initial response: an empty token asks for the challenge.
-          send(sock!, Buffer.alloc(0));
-          continue;
+          busy = true;
+          mech!.start().then(
+            (first) => {
+              busy = false;
+              if (cmx.socket !== s || fatal) return;
+              send(s, first);
+              drive(cmx, s);
+            },
+            (e) => {
+              busy = false;
+              if (cmx.socket === s) mechFailed(e);
+            },
+          );
+          return;
         }
         // ReplyHeader: int xid, long zxid, int err; then SetSASLResponse: buffer token.
         const err = pkt.readInt32BE(16);
         if (err !== 0) {
-          refused(err === -115 || err === -124 ? `the server refused the credentials (wrong user or password?) [${zkCodeName(err)} ${err}]` : describeZkCode(err));
+          refused(err === -115 || err === -124 ? `${refusedHint} [${zkCodeName(err)} ${err}]` : describeZkCode(err));
           return;
         }
         const tlen = pkt.length >= 24 ? pkt.readInt32BE(20) : -1;
         const token = tlen > 0 ? Buffer.from(pkt.subarray(24, 24 + tlen)) : Buffer.alloc(0);
         // A server without a SASL provider (no authProvider.sasl, no JAAS "Server" section) answers
-        // the first SASL request with an empty token instead of a DIGEST-MD5 challenge.
-        if (token.length === 0 && !mech!.started) {
+        // the first SASL request with an empty token instead of a challenge.
+        if (token.length === 0 && !mech!.answered) {
           refused('the server offers no SASL login (no authProvider.sasl or no JAAS "Server" section on it)', undefined, 'no-sasl');
           return;
         }
-        let answer: Buffer;
-        try {
-          answer = mech!.step(token);
-        } catch (e) {
-          refused((e as Error).message, e);
-          return;
-        }
-        if (mech!.complete) {
-          phase = 'done';
-          const h = held!;
-          held = null;
-          inner.call(this, h);
-        } else {
-          send(sock!, answer);
-        }
+        busy = true;
+        mech!.step(token).then(
+          (answer) => {
+            busy = false;
+            if (cmx.socket !== s || fatal) return;
+            if (answer === undefined) {
+              phase = 'done';
+              const h = held!;
+              held = null;
+              inner.call(cmx, h);
+              if (buf) {
+                const rest = buf;
+                buf = null;
+                inner.call(cmx, rest);
+              }
+              return;
+            }
+            send(s, answer);
+            drive(cmx, s);
+          },
+          (e) => {
+            busy = false;
+            if (cmx.socket === s) mechFailed(e);
+          },
+        );
+        return;
       }
-      if (phase === 'done' && buf) {
+      if (phase === 'done' && buf && cmx.socket === s) {
         const rest = buf;
         buf = null;
-        inner.call(this, rest);
+        inner.call(cmx, rest);
       }
+    };
+
+    cm.onSocketData = function (this: Cm, chunk: Buffer): void {
+      if (this.socket !== sock) {
+        sock = this.socket;
+        phase = 'connect';
+        buf = null;
+        held = null;
+        busy = false;
+        mech = saslMechanism(sasl, host);
+      }
+      if (phase === 'done') return inner.call(this, chunk);
+      buf = buf ? Buffer.concat([buf, chunk]) : chunk;
+      drive(this, sock!);
     };
   }
   return state;

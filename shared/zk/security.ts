@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { InvalidInputError } from '../errors';
 
 /**
  * How zkmig authenticates to one ensemble beyond digest ACL credentials: TLS to the server's
- * `secureClientPort` (with a client certificate for x509 auth) and a SASL login (DIGEST-MD5, the
- * equivalent of a JAAS `Client` section with DigestLoginModule). Secrets are read from files, never
- * taken on the command line, so they do not show in `ps`.
+ * `secureClientPort` (with a client certificate for x509 auth) and a SASL login: DIGEST-MD5 (the
+ * equivalent of a JAAS `Client` section with DigestLoginModule) or GSSAPI (Krb5LoginModule with a
+ * keytab). Secrets are read from files, never taken on the command line, so they do not show in `ps`.
  */
 export interface ZkTlsOptions {
   /** PEM CA bundle the server certificate must chain to (default: the system's CAs). */
@@ -20,11 +21,25 @@ export interface ZkTlsOptions {
   serverName?: string | false;
 }
 
-export interface ZkSaslOptions {
+export interface ZkDigestSaslOptions {
   mechanism: 'DIGEST-MD5';
   user: string;
   password: string;
 }
+
+/**
+ * Kerberos: a keytab and a principal (the JAAS `Client` section's Krb5LoginModule with useKeyTab),
+ * the server's service principal `zookeeper/<host>` (see gssapi.ts).
+ */
+export interface ZkGssapiSaslOptions {
+  mechanism: 'GSSAPI';
+  /** The id ZooKeeper authenticates the session as (`sasl:` ACLs): the whole principal, as a server without kerberos.remove*FromPrincipal sees it. */
+  user: string;
+  principal: string;
+  keytab: string;
+}
+
+export type ZkSaslOptions = ZkDigestSaslOptions | ZkGssapiSaslOptions;
 
 export interface ZkSecurity {
   tls?: ZkTlsOptions;
@@ -46,6 +61,9 @@ export interface ZkSecuritySpec {
   tls?: boolean;
   saslUser?: string;
   saslPasswordFile?: string;
+  /** Kerberos principal (`zkmig@REALM`) and the keytab holding its key. */
+  krbPrincipal?: string;
+  krbKeytab?: string;
 }
 
 function readFile(file: string, what: string, flag: string): Buffer {
@@ -92,6 +110,20 @@ export function loadSecurity(spec: ZkSecuritySpec, prefix = '--', side?: string,
   if (spec.saslUser !== undefined && spec.saslPasswordFile !== undefined) {
     if (spec.saslUser === '' || /[\s"\\,]/.test(spec.saslUser)) throw new InvalidInputError(`${flag('sasl-user')} "${spec.saslUser}" must be a non-empty name without blanks, quotes, commas or backslashes`);
     out.sasl = { mechanism: 'DIGEST-MD5', user: spec.saslUser, password: readSecretFile(spec.saslPasswordFile, 'SASL password file', flag('sasl-password-file')) };
+  }
+  if ((spec.krbPrincipal === undefined) !== (spec.krbKeytab === undefined)) {
+    throw new InvalidInputError(`${flag('krb-principal')} and ${flag('krb-keytab')} go together: give both or neither`);
+  }
+  if (spec.krbPrincipal !== undefined && spec.krbKeytab !== undefined) {
+    if (out.sasl) throw new InvalidInputError(`${flag('sasl-user')} (DIGEST-MD5) and ${flag('krb-principal')} (Kerberos) exclude each other: a session logs in one way`);
+    const p = spec.krbPrincipal;
+    if (!/^[^\s@/"\\,]+(\/[^\s@/"\\,]+)?@[^\s@/"\\,]+$/.test(p)) {
+      // The realm is required: it is part of the id ZooKeeper gives the session (sasl: ACLs), which zkmig must know.
+      throw new InvalidInputError(`${flag('krb-principal')} "${p}" is not a Kerberos principal with its realm (name@REALM or name/host@REALM)`);
+    }
+    // Read up front, so a missing or unreadable keytab is bad input before anything connects.
+    readFile(spec.krbKeytab, 'Kerberos keytab', flag('krb-keytab'));
+    out.sasl = { mechanism: 'GSSAPI', user: p, principal: p, keytab: path.resolve(spec.krbKeytab) };
   }
   return out.tls || out.sasl ? out : undefined;
 }

@@ -27,7 +27,14 @@ export interface SecureZkOptions {
   tls?: { key: string; cert: string; ca: string };
   /** SASL DIGEST-MD5 users (name → password) and `enforce.auth.enabled=true` with `enforce.auth.schemes=sasl`. */
   saslUsers?: Record<string, string>;
-  /** Enforce SASL (default true when saslUsers is given). */
+  /**
+   * SASL GSSAPI (Kerberos): the JAAS `Server` section logs in with Krb5LoginModule from this keytab
+   * as this principal (`zookeeper/localhost@REALM`), against the KDC of `krb5Conf` (see kdc.ts).
+   * Exclusive with saslUsers: ZooKeeper's SASL server takes GSSAPI when the login has a Kerberos
+   * principal, DIGEST-MD5 otherwise (ZooKeeperSaslServer.createSaslServer).
+   */
+  kerberos?: { keytab: string; principal: string; krb5Conf: string };
+  /** Enforce SASL (default true when saslUsers or kerberos is given). */
   enforce?: boolean;
 }
 
@@ -51,6 +58,20 @@ export async function startSecureZk(o: SecureZkOptions, extra: Partial<ZkServerO
     fs.writeFileSync(jaas, `Server {\n org.apache.zookeeper.server.auth.DigestLoginModule required\n${users.join('\n')};\n};\n`, { mode: 0o600 });
     opts.extraJvmArgs = [...(opts.extraJvmArgs ?? []), `-Djava.security.auth.login.config=${jaas}`];
     opts.extraConfig = [...(opts.extraConfig ?? []), 'authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider'];
+    if (o.enforce ?? true) opts.extraConfig.push('enforce.auth.enabled=true', 'enforce.auth.schemes=sasl');
+  }
+  if (o.kerberos) {
+    if (o.saslUsers) throw new Error('startSecureZk: saslUsers and kerberos exclude each other (one JAAS Server section)');
+    const k = o.kerberos;
+    const jaas = path.join(tmp.dir, 'jaas.conf');
+    fs.writeFileSync(
+      jaas,
+      `Server {\n com.sun.security.auth.module.Krb5LoginModule required\n useKeyTab=true\n keyTab="${k.keytab}"\n storeKey=true\n useTicketCache=false\n principal="${k.principal}";\n};\n`,
+      { mode: 0o600 },
+    );
+    opts.extraJvmArgs = [...(opts.extraJvmArgs ?? []), `-Djava.security.auth.login.config=${jaas}`, `-Djava.security.krb5.conf=${k.krb5Conf}`];
+    // The authenticated id of a client is its whole principal (zkmig@REALM): sasl: ACLs name it so.
+    opts.extraConfig = [...(opts.extraConfig ?? []), 'authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider', 'kerberos.removeHostFromPrincipal=false', 'kerberos.removeRealmFromPrincipal=false'];
     if (o.enforce ?? true) opts.extraConfig.push('enforce.auth.enabled=true', 'enforce.auth.schemes=sasl');
   }
   const zk = await ZkEnsemble.start(opts);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import YAML from 'yaml';
 import { probeEnsembleAuth } from '../../coordinator/lib/migrate/zk-auth-check';
 import { ZkSession } from '../../shared/zk/client';
+import { Kdc } from '../harness/kdc';
 import { startSecureZk, ZkEnsemble } from '../harness/zookeeper';
 import { cli, Fleet, startFleet, treeFingerprint } from './migrate-support';
 
@@ -18,6 +19,10 @@ interface Ctx {
   fleet: Fleet;
   enforced: ZkEnsemble;
   offered: ZkEnsemble;
+  /** Kerberos (GSSAPI, enforced) against a real MIT KDC on loopback; zkmig@ZKMIG.TEST's keytab. */
+  krb: ZkEnsemble;
+  kdc: Kdc;
+  keytab: string;
   cleanups: (() => Promise<void>)[];
 }
 const test = anyTest as TestFn<Ctx>;
@@ -27,8 +32,18 @@ test.before(async (t) => {
   // One after the other: on a loaded machine five JVMs starting at once can miss their start deadline.
   const fleet = await startFleet('zkmig-mig-auth-');
   t.context = { fleet, cleanups: [() => fleet.close()] } as unknown as Ctx;
-  const [enforced, offered] = await Promise.all([startSecureZk({ saslUsers: USERS }), startSecureZk({ saslUsers: USERS, enforce: false })]);
-  t.context = { fleet, enforced: enforced.zk, offered: offered.zk, cleanups: [enforced.cleanup, offered.cleanup, () => fleet.close()] };
+  const kdc = await Kdc.start();
+  t.context.cleanups.push(() => kdc.cleanup());
+  const serverKeytab = await kdc.addPrincipal('zookeeper/localhost');
+  const keytab = await kdc.addPrincipal('zkmig');
+  // The in-process CLI's kinit and libgssapi read the test realm's krb5.conf.
+  process.env.KRB5_CONFIG = kdc.krb5Conf;
+  const [enforced, offered, krb] = await Promise.all([
+    startSecureZk({ saslUsers: USERS }),
+    startSecureZk({ saslUsers: USERS, enforce: false }),
+    startSecureZk({ kerberos: { keytab: serverKeytab, principal: kdc.principal('zookeeper/localhost'), krb5Conf: kdc.krb5Conf } }),
+  ]);
+  t.context = { fleet, enforced: enforced.zk, offered: offered.zk, krb: krb.zk, kdc, keytab, cleanups: [enforced.cleanup, offered.cleanup, krb.cleanup, () => kdc.cleanup(), () => fleet.close()] };
 });
 
 test.after.always(async (t) => {
@@ -38,12 +53,12 @@ test.after.always(async (t) => {
 const plan = (f: Fleet, to: string): string[] => ['plan', '--cluster', f.info.cluster, '--to', to, '--method', 'copy'];
 
 /** Append SASL settings to the configs of `hosts` (the metas read them only at start); returns a restore function. */
-function withSasl(f: Fleet, hosts: string[], user = 'pegasus'): () => void {
+function withSasl(f: Fleet, hosts: string[], user = 'pegasus', keys = `sasl_mechanisms_type = DIGEST-MD5\nsasl_user_name = ${user}\nsasl_password_file = /etc/pegasus/zk.pw`): () => void {
   const saved = new Map<string, string>();
   for (const m of f.cluster.metas.filter((x) => hosts.includes(x.name))) {
     const text = fs.readFileSync(m.metaConfig, 'utf8');
     saved.set(m.metaConfig, text);
-    const body = text.replace(/^\[zookeeper\]\s*$/m, `[zookeeper]\nsasl_mechanisms_type = DIGEST-MD5\nsasl_user_name = ${user}\nsasl_password_file = /etc/pegasus/zk.pw`);
+    const body = text.replace(/^\[zookeeper\]\s*$/m, `[zookeeper]\n${keys}`);
     if (body === text) throw new Error(`no [zookeeper] section in ${m.metaConfig}`);
     fs.writeFileSync(m.metaConfig, body);
   }
@@ -149,6 +164,33 @@ test.serial('inventory zk_new_sasl_*: zkmig logs in to the SASL-enforcing new en
 
     const typo = await cli(f, ['inventory', '-i', inventoryWith(f, { zk_new_sasl_usr: 'pegasus' })]);
     t.regex(typo.out + typo.err, /unknown variable "zk_new_sasl_usr" \(did you mean zk_new_sasl_user\?\)/);
+  } finally {
+    restore();
+  }
+});
+
+test.serial('metas with Kerberos ([zookeeper] sasl_mechanisms_type = GSSAPI): plan --to the Kerberos ensemble passes with zk_new_krb_*, names them without; --to a DIGEST-MD5 ensemble is refused', async (t) => {
+  const { fleet: f, krb, enforced, keytab } = t.context;
+  t.like(await probeEnsembleAuth(krb.connectString), { enforced: true, sasl: 'offered', digest: false });
+  t.like(await probeEnsembleAuth(enforced.connectString), { enforced: true, sasl: 'offered', digest: true });
+  const restore = withSasl(f, f.cluster.metas.map((m) => m.name), '', 'sasl_mechanisms_type = GSSAPI\nsasl_service_name = zookeeper');
+  try {
+    const bare = await cli(f, plan(f, krb.connectString));
+    t.is(bare.code, 1, bare.out + bare.err);
+    t.regex(bare.err, /requires SASL and zkmig has no login for it: .*zk_new_krb_principal and zk_new_krb_keytab/);
+
+    const inv = inventoryWith(f, { zk_new_krb_principal: 'zkmig@ZKMIG.TEST', zk_new_krb_keytab: keytab });
+    const ok = await cli(f, [...plan(f, krb.connectString), '-i', inv]);
+    t.is(ok.code, 0, ok.out + ok.err);
+    t.regex(ok.out, /Plan: migrate cluster/);
+    t.notRegex(ok.out + ok.err, /cannot check|no Kerberos login/);
+
+    // The DIGEST-MD5 ensemble answers a DIGEST-MD5 login with a challenge: Kerberos metas could not log in to it.
+    const pw = path.join(f.stateDir, '..', 'zk-krb-digest.pw');
+    fs.writeFileSync(pw, `${USERS.pegasus}\n`, { mode: 0o600 });
+    const digest = await cli(f, [...plan(f, enforced.connectString), '-i', inventoryWith(f, { zk_new_sasl_user: 'pegasus', zk_new_sasl_password_file: pw })]);
+    t.is(digest.code, 1, digest.out + digest.err);
+    t.regex(digest.err, /metas log in with GSSAPI .* runs SASL DIGEST-MD5 .* would not start/s);
   } finally {
     restore();
   }

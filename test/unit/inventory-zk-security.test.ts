@@ -62,3 +62,33 @@ test('runZkSecurity: zk_new_* for --to, zk_* elsewhere; an unreadable password f
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('zk_krb_principal / zk_krb_keytab (and zk_new_*): Kerberos for the coordinator, paired, exclusive with DIGEST-MD5, near-misses warned', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkmig-invkrb-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'zkmig.keytab'), 'not really a keytab, but not empty');
+    const inv = resolve([...GOOD_VARS, 'zk_krb_principal=zkmig@EXAMPLE.COM', 'zk_krb_keytab=zkmig.keytab', 'zk_new_krb_principl=x', '[c1]', 'm1'], path.join(dir, 'inv.ini'));
+    t.deepEqual(inv.clusters[0]!.zk, { all: { krbPrincipal: 'zkmig@EXAMPLE.COM', krbKeytab: path.join(dir, 'zkmig.keytab') } });
+    t.deepEqual(inv.warnings, [`${path.join(dir, 'inv.ini')}:9: group "all": unknown variable "zk_new_krb_principl" (did you mean zk_new_krb_principal?); zkmig ignores it`]);
+    const s = runZkSecurity(inv.clusters[0]!, 'zk1:2181');
+    t.like(s.resolve('zk1:2181'), { side: 'target', sasl: { mechanism: 'GSSAPI', user: 'zkmig@EXAMPLE.COM', principal: 'zkmig@EXAMPLE.COM', keytab: path.join(dir, 'zkmig.keytab') } });
+    t.deepEqual(s.saslFor, { target: true, other: true });
+
+    const missing = resolve([...GOOD_VARS, 'zk_new_krb_principal=zkmig@EXAMPLE.COM', 'zk_new_krb_keytab=nope.keytab', '[c1]', 'm1'], path.join(dir, 'inv.ini'));
+    const e = t.throws(() => runZkSecurity(missing.clusters[0]!, 'zk1:2181'));
+    t.true(isInvalidInput(e));
+    t.regex(e!.message, /cannot read Kerberos keytab .*nope\.keytab \(inventory variable zk_new_krb_keytab\): ENOENT/);
+    const noRealm = resolve([...GOOD_VARS, 'zk_krb_principal=zkmig', 'zk_krb_keytab=zkmig.keytab', '[c1]', 'm1'], path.join(dir, 'inv.ini'));
+    t.regex(t.throws(() => runZkSecurity(noRealm.clusters[0]!, 'zk1:2181'))!.message, /inventory variable zk_krb_principal "zkmig" is not a Kerberos principal with its realm/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  for (const [lines, re] of [
+    [['zk_krb_principal=zkmig@EXAMPLE.COM'], /zk_krb_principal and zk_krb_keytab go together/],
+    [['zk_new_krb_principal=a@B', 'zk_new_krb_keytab=/k', 'zk_new_sasl_user=a', 'zk_new_sasl_password_file=/pw'], /zk_new_krb_principal and zk_new_sasl_user exclude each other/],
+  ] as const) {
+    const e = t.throws(() => resolve([...GOOD_VARS, ...lines, '[c1]', 'm1']));
+    t.true(isInvalidInput(e));
+    t.regex(e!.message, re);
+  }
+});

@@ -26,7 +26,7 @@ test('judgeZkAuth: each refusal and warning, and a clean pass', (t) => {
   t.regex(judgeZkAuth(none, plain('old:1'), enforced('new:1'), 0, { target: true, other: false }).problems.join('\n'), /requires SASL .* metas would not start/);
   t.regex(judgeZkAuth(digest, offered('old:1'), plain('new:1')).problems.join('\n'), /offers no SASL login/);
   t.regex(judgeZkAuth(none, plain('old:1'), plain('new:1'), 3).problems.join('\n'), /3 znode\(s\) of the tree have sasl: ACLs/);
-  t.regex(judgeZkAuth(kerberos, offered('old:1'), offered('new:1')).warnings.join('\n'), /cannot check Kerberos/);
+  t.regex(judgeZkAuth(kerberos, offered('old:1'), offered('new:1')).warnings.join('\n'), /zkmig has no Kerberos login to check that it accepts GSSAPI/);
   const down = judgeZkAuth(digest, enforced('old:1'), offered('new:1'), 0, { target: true, other: true });
   t.deepEqual(down.problems, []);
   t.regex(down.warnings.join('\n'), /old ensemble old:1 requires SASL .* new:1 does not/);
@@ -34,4 +34,20 @@ test('judgeZkAuth: each refusal and warning, and a clean pass', (t) => {
   t.regex(creds.problems.join('\n'), /new ensemble new:1 requires SASL and zkmig has no login for it: set zk_new_sasl_user/);
   t.regex(creds.problems.join('\n'), /old ensemble old:1 requires SASL and zkmig has no login for it: set zk_sasl_user/);
   t.regex(judgeZkAuth(digest, plain('old:1'), { hosts: 'new:1', enforced: undefined, sasl: undefined, error: 'no answer' }).warnings.join('\n'), /could not tell .*\(no answer\)/);
+});
+
+test('judgeZkAuth with Kerberos metas: a DIGEST-MD5 ensemble or a refused Kerberos login refuses the migration; an accepted one passes', (t) => {
+  const krbEnsemble = (hosts: string, gssapi?: EnsembleAuth['gssapi']): EnsembleAuth => ({ hosts, enforced: true, sasl: 'offered', digest: false, ...(gssapi ? { gssapi } : {}) });
+  const login = { target: true, other: true };
+  t.deepEqual(judgeZkAuth(kerberos, krbEnsemble('old:1', { ok: true }), krbEnsemble('new:1', { ok: true }), 0, login), { problems: [], warnings: [] });
+  const digestTarget = judgeZkAuth(kerberos, krbEnsemble('old:1'), { hosts: 'new:1', enforced: true, sasl: 'offered', digest: true }, 0, login);
+  t.regex(digestTarget.problems.join('\n'), /metas log in with GSSAPI .* new:1 runs SASL DIGEST-MD5 .* would not start/);
+  const refused = judgeZkAuth(kerberos, krbEnsemble('old:1'), krbEnsemble('new:1', { ok: false, error: 'kinit failed' }), 0, login);
+  t.regex(refused.problems.join('\n'), /zkmig's own Kerberos login to the new ensemble new:1 failed \(kinit failed\)/);
+  const unchecked = judgeZkAuth(kerberos, krbEnsemble('old:1'), krbEnsemble('new:1'), 0, login);
+  t.deepEqual(unchecked.problems, []);
+  t.regex(unchecked.warnings.join('\n'), /zkmig has no Kerberos login .* principal is zookeeper\/<host>/);
+  // DIGEST-MD5 metas against a Kerberos ensemble (refused before any challenge).
+  t.regex(judgeZkAuth(digest, krbEnsemble('old:1'), krbEnsemble('new:1'), 0, login).problems.join('\n'), /refused a DIGEST-MD5 login before any challenge/);
+  t.regex(judgeZkAuth(kerberos, krbEnsemble('old:1'), krbEnsemble('new:1')).problems.join('\n'), /zk_new_krb_principal and zk_new_krb_keytab/);
 });

@@ -79,6 +79,9 @@ export interface ZkSecurityVars {
   tlsServerName?: string;
   saslUser?: string;
   saslPasswordFile?: string;
+  /** Kerberos (SASL GSSAPI): principal name@REALM and the keytab with its key. */
+  krbPrincipal?: string;
+  krbKeytab?: string;
 }
 
 export interface ClusterZkSecurity {

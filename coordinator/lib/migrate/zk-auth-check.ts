@@ -16,8 +16,15 @@ export interface EnsembleAuth {
   hosts: string;
   /** A plain session's first request is refused with SESSIONCLOSEDREQUIRESASLAUTH (`enforce.auth.enabled=true`). */
   enforced: boolean | undefined;
-  /** The server answers a SASL request with a DIGEST-MD5 challenge (`authProvider.sasl` and a JAAS `Server` section). */
+  /** The server answers a SASL request (`authProvider.sasl` and a JAAS `Server` section). */
   sasl: 'offered' | 'absent' | undefined;
+  /**
+   * Its SASL server runs DIGEST-MD5 (it answered the probe's login with a challenge; one whose JAAS
+   * `Server` login holds a Kerberos principal runs GSSAPI and refuses a DIGEST-MD5 login at once).
+   */
+  digest?: boolean;
+  /** zkmig's own Kerberos login (zk_new_krb_* / zk_krb_*), when it has one: accepted, or why not. */
+  gssapi?: { ok: true } | { ok: false; error: string };
   /** Why a field is undefined (the ensemble did not answer, ...). */
   error?: string;
 }
@@ -54,11 +61,27 @@ export async function probeEnsembleAuth(hosts: string, security?: ZkSecurity): P
     out.sasl = 'offered'; // a server that accepts any password (no JAAS users?) still offers SASL
   } catch (e) {
     const reason = e instanceof AppError ? (e.context as { reason?: string } | undefined)?.reason : undefined;
+    const answered = e instanceof AppError ? (e.context as { answered?: boolean } | undefined)?.answered : undefined;
     if (reason === 'no-sasl') out.sasl = 'absent';
-    else if (reason === 'refused') out.sasl = 'offered';
-    else out.error = toAppError(e).message;
+    else if (reason === 'refused') {
+      out.sasl = 'offered';
+      out.digest = answered === true;
+    } else out.error = toAppError(e).message;
   } finally {
     p?.close();
+  }
+  if (out.digest === undefined && out.sasl === 'offered') out.digest = true; // the random password was accepted
+  if (out.sasl !== 'offered' || security?.sasl?.mechanism !== 'GSSAPI') return out;
+  // A real Kerberos login as zkmig's principal: the server runs GSSAPI, in a realm zkmig's KDC serves.
+  let g: ZkSession | undefined;
+  try {
+    g = await ZkSession.connect(hosts, { sessionTimeoutMs: PROBE_MS, connectTimeoutMs: PROBE_MS, security: { ...(base ?? {}), sasl: security.sasl } });
+    await g.exists('/');
+    out.gssapi = { ok: true };
+  } catch (e) {
+    out.gssapi = { ok: false, error: toAppError(e).message };
+  } finally {
+    g?.close();
   }
   return out;
 }
@@ -79,10 +102,10 @@ export function judgeZkAuth(metas: MetaZkAuth, source: EnsembleAuth, target: Ens
   const warnings: string[] = [];
   // zkmig's own sessions (copy, checks, run lock) need a login too: from the inventory, never the command line.
   if (target.enforced && !coordinator.target) {
-    problems.push(`the new ensemble ${target.hosts} requires SASL and zkmig has no login for it: set zk_new_sasl_user and zk_new_sasl_password_file (or zk_sasl_*) in the inventory`);
+    problems.push(`the new ensemble ${target.hosts} requires SASL and zkmig has no login for it: set zk_new_sasl_user and zk_new_sasl_password_file, or zk_new_krb_principal and zk_new_krb_keytab (or the zk_* ones), in the inventory`);
   }
   if (source.enforced && !coordinator.other) {
-    problems.push(`the old ensemble ${source.hosts} requires SASL and zkmig has no login for it: set zk_sasl_user and zk_sasl_password_file in the inventory`);
+    problems.push(`the old ensemble ${source.hosts} requires SASL and zkmig has no login for it: set zk_sasl_user and zk_sasl_password_file, or zk_krb_principal and zk_krb_keytab, in the inventory`);
   }
   const how = describeZkAuth(metas);
   const t = `the new ensemble ${target.hosts}`;
@@ -95,6 +118,12 @@ export function judgeZkAuth(metas: MetaZkAuth, source: EnsembleAuth, target: Ens
           '([zookeeper] sasl_mechanisms_type, or [security] enable_zookeeper_kerberos in v2.5.0): the metas would not start on it. Configure SASL on the metas first, or migrate to an ensemble without enforce.auth',
       );
     }
+    if (metas.mechanisms.includes('DIGEST-MD5') && !metas.mechanisms.includes('GSSAPI') && target.sasl === 'offered' && target.digest === false) {
+      problems.push(
+        `the metas log in with ${how} but ${t} refused a DIGEST-MD5 login before any challenge (its SASL server runs another mechanism, Kerberos?): their login would fail and they would not start. ` +
+          'Configure the same SASL on the new ensemble first',
+      );
+    }
     if (metas.mechanisms.length > 0 && target.sasl === 'absent') {
       problems.push(
         `the metas log in to ZooKeeper with ${how} but ${t} offers no SASL login (no authProvider.sasl or no JAAS "Server" section): their login would fail and they would not start. ` +
@@ -102,7 +131,20 @@ export function judgeZkAuth(metas: MetaZkAuth, source: EnsembleAuth, target: Ens
       );
     }
     if (metas.mechanisms.includes('GSSAPI') && target.sasl === 'offered') {
-      warnings.push(`the metas log in with ${how}; ${t} offers SASL, but zkmig cannot check Kerberos (that its JAAS "Server" section uses Krb5LoginModule and its principal matches the metas' service name): check it before the cutover`);
+      if (target.gssapi?.ok === false) {
+        problems.push(`the metas log in with ${how} but zkmig's own Kerberos login to ${t} failed (${target.gssapi.error}): fix Kerberos for the new ensemble first`);
+      } else if (target.digest && !metas.mechanisms.includes('DIGEST-MD5')) {
+        problems.push(
+          `the metas log in with ${how} but ${t} runs SASL DIGEST-MD5 (it answered a DIGEST-MD5 login with a challenge: its JAAS "Server" section holds no Kerberos principal): their login would fail and they would not start. ` +
+            'Give the new ensemble a Krb5LoginModule "Server" section first',
+        );
+      } else if (target.gssapi === undefined) {
+        warnings.push(
+          `the metas log in with ${how}; ${t} offers SASL and does not run DIGEST-MD5, but zkmig has no Kerberos login to check that it accepts GSSAPI (set zk_new_krb_principal and zk_new_krb_keytab): ` +
+            `check that its principal is ${metas.serviceName}/<host> before the cutover`,
+        );
+      }
+      // gssapi ok: zkmig logged in with Kerberos as a client of the same service; nothing to say.
     }
     if (sourceSaslAcls > 0 && target.sasl === 'absent') {
       problems.push(`${sourceSaslAcls} znode(s) of the tree have sasl: ACLs, which ${t} cannot honour (it offers no SASL login): after the copy no client could be granted them`);
