@@ -341,3 +341,21 @@ test.serial('copying from / leaves /zookeeper out; copying into / works with wha
   t.is(into.created, 2);
   await withSession(t.context.b.connectString, async (s) => t.is((await s.getData('/top-b')).data.toString(), 'b'));
 });
+
+test.serial('a caller that checked ACLs already (sourceAclsChecked) skips the ACL walk, yet a masked ACL still stops the copy before that node is written', async (t) => {
+  const alice = 'alice:wonderland';
+  const worldRead = { perms: PERM.READ, scheme: 'world', id: 'anyone' };
+  const aliceAll = { perms: PERM.ALL, scheme: 'digest', id: digestId(alice) };
+  await withSession(
+    t.context.a.connectString,
+    async (s) => {
+      await s.mkdirp('/checked/open');
+      await createRaw(s, '/checked/open/guarded', Buffer.from('g'), [worldRead, aliceAll]);
+    },
+    alice,
+  );
+  const err = await t.throwsAsync(copyTree({ source: A(t, '/checked'), target: B(t, '/checked'), sourceAclsChecked: true }));
+  t.true(isPrecondition(err), String(err));
+  t.regex(err!.message, /masked as "user:x".*\/checked\/open\/guarded.*the copy stopped before writing it/s);
+  await withSession(t.context.b.connectString, async (s) => t.is(await s.exists('/checked/open/guarded'), null, 'the masked node was never written'));
+});

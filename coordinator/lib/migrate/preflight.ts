@@ -12,6 +12,7 @@ import { cClientHostProblems, sameEnsembleProblems } from './ensemble-guard';
 import { lossesOf, runningJobsOf, TreeLosses } from './losses';
 import { estimateMs, inactiveWaitMs, ReplicationTiming, timingFrom } from './timing';
 import { fingerprint, isEmptyRoot, readTree, TreeRead } from '../zk/tree-read';
+import { isMaskedDigest } from '../zk/masked-acl';
 import { judgeZkAuth, probeEnsembleAuth } from './zk-auth-check';
 import { runZkSecurity } from './zk-security';
 import { commandBackendWarnings } from './stay-stopped';
@@ -215,6 +216,13 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
     size = { nodes: t.nodes, bytes: t.bytes, ephemeral: t.ephemeral.length, digest: t.digest, maxMzxid: t.maxMzxid };
     if (t.exists) {
       saslAcls = t.list.filter((n) => n.acl.some((a) => a.scheme === 'sasl')).length;
+      // What the copy would refuse (coordinator/lib/zk/masked-acl.ts), found here, before any change.
+      const masked = t.list.filter((n) => n.acl.some(isMaskedDigest)).map((n) => `${root}${n.rel}`);
+      if (masked.length > 0) {
+        problems.push(
+          `the source session sees the digest ACL of ${masked.length} node(s) masked as "user:x" (no ADMIN on them): ${masked.slice(0, 5).join(', ')}${masked.length > 5 ? ', ...' : ''}; the copy would write wrong ACLs. Give the inventory's zk_sasl_* or zk_krb_* variables an identity with ADMIN on these nodes`,
+        );
+      }
       if (params.method === 'recover') losses = lossesOf(t.list);
       const jobs = runningJobsOf(t.list);
       if (jobs.length > 0 && !params.allowRunningJobs) {

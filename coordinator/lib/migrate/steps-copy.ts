@@ -82,6 +82,9 @@ async function copyOnce(env: RunEnv, ctx: StepContext, f: { source: string; targ
     onExists,
     dryRun: env.check,
     verify: 'target',
+    // The preflight read every source ACL and refused masked ones (preflight.ts), outside the write
+    // freeze; the copy need not walk the tree once more for them.
+    sourceAclsChecked: true,
     sessionTimeoutMs: 10000,
     onProgress: (pr) => ctx.progress(`${pr.phase}: ${pr.nodes}${pr.total ? `/${pr.total}` : ''} nodes`, pr.total ? Math.min(1, pr.nodes / pr.total) : undefined),
   });

@@ -30,6 +30,13 @@ export interface CopyOptions {
   verify?: VerifyMode;
   /** Subtrees to leave out, absolute (under the source path) or relative to it. `/zookeeper` is always left out. */
   excludes?: readonly string[];
+  /**
+   * The caller has checked already, outside any write freeze, that the source session sees no
+   * digest ACL masked (the migration's preflight reads every ACL): skip the ACL-only walk before
+   * the copy. A masked ACL met during the copy still stops it before that node is written.
+   * @default false
+   */
+  sourceAclsChecked?: boolean;
   /** Digest `user:password` for the source session. */
   sourceAuth?: string;
   /** Digest `user:password` for the target session. */

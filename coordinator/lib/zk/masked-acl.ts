@@ -1,3 +1,4 @@
+import { PreconditionError } from '../../../shared/errors';
 import type { ZkConn } from './conn';
 import type { Excludes } from './excludes';
 import { relPath } from './tree-index';
@@ -13,6 +14,16 @@ import type { RawAcl } from './wire';
  */
 export function isMaskedDigest(a: RawAcl): boolean {
   return a.scheme === 'digest' && a.id.endsWith(':x');
+}
+
+/** The refusal of a copy that would write masked ACLs (exit 2: read the source with ADMIN rights). */
+export function maskedAclError(masked: MaskedAcls, written: string): PreconditionError {
+  return new PreconditionError(
+    `the source session sees the digest ACL of ${masked.count} node(s) masked as "user:x" (ZooKeeper hides digest ids from a session without ADMIN on the node): ` +
+      `${masked.paths.join(', ')}${masked.count > masked.paths.length ? ', ...' : ''}. Copying them would write a wrong ACL; ${written}. ` +
+      'Read the source as a user with ADMIN on these nodes (zk copy: --source-auth or --source-auth-file).',
+    { context: { path: masked.paths[0] } },
+  );
 }
 
 export interface MaskedAcls {
