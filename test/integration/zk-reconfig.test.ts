@@ -136,6 +136,8 @@ test.serial('move an ensemble onto new servers: observers, one promotion at a ti
   for (const id of [4, 5, 6]) await e.startJoiner(id, committed.text, 'observer');
   for (const id of [4, 5, 6]) await e.waitServing(id);
   const watch = leaderWatch(e);
+  // A failing assertion must not leave the sampling loop running (it would keep the worker alive).
+  t.context.cleanups.push(async () => void (await watch.stop()));
   const facts = await reconfigPreflight({ source: e.connectString([1, 2, 3]), to: e.connectString([4, 5, 6]), auth: SUPER });
   t.is(facts.joiners.length, 3);
   const moves = planMoves(facts);

@@ -1,5 +1,5 @@
 import { AppError, InvalidInputError, TimeoutError, ZkError } from '../../../shared/errors';
-import { wrapZkError, zk, zkCodeOf } from '../../../shared/zk/client';
+import { wrapZkError, zk, ZK_CODE, zkCodeOf } from '../../../shared/zk/client';
 import { fastReplies, installFastReplies, manager } from './client-internals';
 import { Dec, Enc, RawRequest, strLen } from './jute';
 import { syncPath } from './wire';
@@ -133,11 +133,25 @@ function withDeadline<T>(what: string, ms: number, run: (cb: (err: unknown, v?: 
   });
 }
 
-/** Read /zookeeper/config (after a `sync`, so a follower's view is not behind the leader's). */
+/**
+ * Read /zookeeper/config (after a `sync`, so a follower's view is not behind the leader's). A lost
+ * connection is ridden out until the deadline: a reconfig that removes the server this session is
+ * on drops it (the server stops serving clients as a voter), and the client moves to another
+ * server of its connect string by itself. Reading is idempotent, so reading again is safe.
+ */
 export async function readConfig(client: zk.Client, timeoutMs = 15000): Promise<DynamicConfig> {
-  await withDeadline<boolean>(`sync ${CONFIG_NODE}`, timeoutMs, (cb) => syncPath(client, CONFIG_NODE, (e, v) => (e ? cb(wrapZkError('sync', CONFIG_NODE, e)) : cb(null, v))));
-  const data = await withDeadline<Buffer>(`get ${CONFIG_NODE}`, timeoutMs, (cb) => client.getData(CONFIG_NODE, (e, d) => (e ? cb(wrapZkError('get', CONFIG_NODE, e)) : cb(null, d ?? Buffer.alloc(0)))));
-  return parseDynamicConfig(data.toString('utf8'));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = Math.max(1, deadline - Date.now());
+    try {
+      await withDeadline<boolean>(`sync ${CONFIG_NODE}`, left, (cb) => syncPath(client, CONFIG_NODE, (e, v) => (e ? cb(wrapZkError('sync', CONFIG_NODE, e)) : cb(null, v))));
+      const data = await withDeadline<Buffer>(`get ${CONFIG_NODE}`, left, (cb) => client.getData(CONFIG_NODE, (e, d) => (e ? cb(wrapZkError('get', CONFIG_NODE, e)) : cb(null, d ?? Buffer.alloc(0)))));
+      return parseDynamicConfig(data.toString('utf8'));
+    } catch (e) {
+      if (!(e instanceof ZkError && e.zkCode === ZK_CODE.CONNECTION_LOSS) || Date.now() + 250 >= deadline) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 export interface ReconfigArgs {
