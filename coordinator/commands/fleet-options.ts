@@ -21,9 +21,15 @@ export const DEFAULT_AGENT_TIMEOUT_MS = 10_000;
 
 export { durationArg, parseDuration } from './duration';
 
+/** The one rule for integer flags: digits only (surrounding blanks allowed), else undefined. */
+export function wholeNumber(v: string): number | undefined {
+  return /^\d+$/.test(v.trim()) ? Number(v) : undefined;
+}
+
 export const positiveIntArg = (what: string) => (v: string): number => {
-  if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got "${v}"`);
-  return Number(v);
+  const n = wholeNumber(v);
+  if (n === undefined || n < 1) throw new InvalidArgumentError(`${what} must be a positive integer, got "${v}"`);
+  return n;
 };
 
 export const collect = (v: string, prev: string[] = []): string[] => [...prev, v];

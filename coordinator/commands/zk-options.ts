@@ -6,6 +6,7 @@ import { CONN_DEFAULTS } from '../lib/zk/conn';
 import type { CliIO } from '../lib/io';
 import { loadSecurity, readSecretFile, ZkSecurity, ZkSecuritySpec } from '../../shared/zk/security';
 import { parseDuration } from './duration';
+import { wholeNumber } from './fleet-options';
 
 /** Flags every `zkmig zk` sub-command shares, and their conversion into library options. */
 
@@ -70,8 +71,8 @@ export function addJsonFlag(cmd: Command, what: string): Command {
 /** A positive integer flag, or undefined when absent. */
 export function intFlag(value: string | undefined, flag: string, min = 1, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim())) throw new UsageError(`${flag} must be a whole number, got "${value}"`);
-  const n = Number(value);
+  const n = wholeNumber(value);
+  if (n === undefined) throw new UsageError(`${flag} must be a whole number, got "${value}"`);
   if (n < min || n > max) throw new UsageError(`${flag} must be between ${min} and ${max}, got ${n}`);
   return n;
 }

@@ -7,6 +7,7 @@ import { UsageError } from '../../../shared/errors';
 import { PegasusShell } from '../shell';
 import { checkHealth, CheckHealthOptions, HEALTH_DEFAULTS } from './check';
 import type { HealthReport } from './types';
+import { sleep as realSleep } from '../../../shared/process';
 
 export interface WaitHealthyOptions {
   /** Epoch milliseconds after which no new round starts. */
@@ -35,7 +36,7 @@ export async function waitHealthy(o: CheckHealthOptions, w: WaitHealthyOptions):
   if (!Number.isFinite(w.deadline)) throw new UsageError('waitHealthy: deadline must be a time in epoch milliseconds');
   const started = Date.now();
   const interval = w.intervalMs ?? WAIT_DEFAULTS.intervalMs;
-  const sleep = w.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = w.sleep ?? realSleep;
   for (let attempt = 1; ; attempt++) {
     // A shell we build ourselves never outlives the deadline by more than a few seconds.
     const remaining = w.deadline - Date.now();

@@ -1,7 +1,7 @@
 import { AppError, TimeoutError, VerifyError } from '../../../shared/errors';
 import { zk } from '../../../shared/zk/client';
 import { adminView } from '../zk/admin-words';
-import { ConfigMember, connectAdmin, DynamicConfig, formatMember, parseMemberLine, readConfig, reconfig } from '../zk/reconfig';
+import { ConfigMember, connectAdmin, DynamicConfig, endpointOf, formatMember, parseMemberLine, readConfig, reconfig } from '../zk/reconfig';
 import type { ReconfigFacts } from './reconfig-preflight';
 
 /**
@@ -39,10 +39,6 @@ export function moveDone(c: DynamicConfig, m: Move): boolean {
   const x = c.members.find((y) => y.id === m.id);
   if (!x) return false;
   return m.kind === 'add-observer' ? true : x.role === 'participant';
-}
-
-function endpointOf(m: ConfigMember): string {
-  return `${m.clientHost === '0.0.0.0' ? m.host : m.clientHost}:${m.clientPort}`;
 }
 
 async function poll<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined>): Promise<T> {

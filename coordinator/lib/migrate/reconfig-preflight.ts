@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { zk } from '../../../shared/zk/client';
 import { superDigest } from '../zk-dynamic';
 import { adminView, AdminView } from '../zk/admin-words';
-import { ConfigMember, connectAdmin, DynamicConfig, formatMember, parseMemberLine, readConfig, reconfig, RECONFIG_CODE } from '../zk/reconfig';
+import { ConfigMember, connectAdmin, DynamicConfig, endpointOf, formatMember, parseMemberLine, readConfig, reconfig, RECONFIG_CODE } from '../zk/reconfig';
 
 /**
  * The checks `--method reconfig` runs before it changes anything, each from ZooKeeper's own view
@@ -50,10 +50,6 @@ const MIN_VERSION: [number, number, number] = [3, 5, 3];
 function atLeast(v: [number, number, number], min: [number, number, number]): boolean {
   for (let i = 0; i < 3; i++) if (v[i] !== min[i]) return v[i]! > min[i]!;
   return true;
-}
-
-function endpointOf(m: ConfigMember): string {
-  return `${m.clientHost === '0.0.0.0' ? m.host : m.clientHost}:${m.clientPort}`;
 }
 
 /** A membership without roles' ordering concerns: sorted formatted lines. */

@@ -3,6 +3,7 @@ import { RestartedBySupervisorError } from '../../../shared/errors';
 import type { MetaHost } from '../inventory';
 import type { RunEnv } from './env';
 import type { StepContext } from './runner';
+import { sleep as realSleep } from '../../../shared/process';
 
 /**
  * After the run stops a meta, make sure it stays stopped. The agent's stop returns once the process
@@ -35,7 +36,7 @@ export interface WatchOptions {
  */
 export async function watchStaysStopped(hosts: readonly MetaHost[], windowMs: number, probe: RunningProbe, o: WatchOptions = {}): Promise<{ host: MetaHost; why: string } | undefined> {
   const now = o.now ?? Date.now;
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = o.sleep ?? realSleep;
   const pollMs = o.pollMs ?? 250;
   const until = now() + windowMs;
   for (;;) {

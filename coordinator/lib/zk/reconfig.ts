@@ -59,6 +59,11 @@ export function parseMemberLine(line: string): ConfigMember {
   };
 }
 
+/** Where clients reach member `m` (its client address; a wildcard listener means its quorum host). */
+export function endpointOf(m: ConfigMember): string {
+  return `${m.clientHost === '0.0.0.0' ? m.host : m.clientHost}:${m.clientPort}`;
+}
+
 export function formatMember(m: ConfigMember): string {
   return `server.${m.id}=${m.host}:${m.quorumPort}:${m.electionPort}:${m.role};${m.clientHost}:${m.clientPort}`;
 }
