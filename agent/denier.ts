@@ -2,10 +2,10 @@
  * The gRPC server that connections from a certificate the CA signed but whose CN is not in
  * tls.allowedClients are handed to (listener.ts). Every method of the agent's services answers
  * PERMISSION_DENIED; only the health service answers, with the status alone (health.ts says why),
- * so such a client learns nothing else (security review, low 10).
+ * so such a client learns nothing else (security finding 10 in docs/reliability.md).
  * It is a separate server so that its limits can be tiny: a request body over 16 KiB is refused
  * from its length prefix, before the agent buffers or parses it, and a connection may hold only a
- * few streams and little memory (review, medium 6: 400 × 1 MB requests from such a client took
+ * few streams and little memory (finding 6: 400 × 1 MB requests from such a client took
  * the agent from 61 MB to 737 MB).
  */
 import * as grpc from '@grpc/grpc-js';

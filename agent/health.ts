@@ -3,7 +3,7 @@
  * so grpc_health_probe, load balancers and the coordinator can ask "is this agent serving?".
  * Status follows the lifecycle: SERVING only in `serving`.
  *
- * Who may ask (security review, low 10; decided): any client with a certificate the agent's CA
+ * Who may ask (security finding 10 in docs/reliability.md; decided): any client with a certificate the agent's CA
  * signed, whether or not its CN is in tls.allowedClients, and without the bearer token, so a
  * monitoring probe needs a certificate but no rights on the agent. It answers nothing but
  * SERVING / NOT_SERVING (or NOT_FOUND / SERVICE_UNKNOWN for a name that is not one of the agent's

@@ -1,5 +1,5 @@
 /**
- * Security review, low 9, against a real agent process: backup names are not trusted. Backup files
+ * Security finding 9 (docs/reliability.md), against a real agent process: backup names are not trusted. Backup files
  * planted with far-future times in their names (or a host clock that was once wrong) must not make
  * the agent prune the backup it has just made, nor hide it from ListBackups.
  */

@@ -1,5 +1,5 @@
 /**
- * Security review, medium 8, against a real agent process: a FIFO, a socket or a device planted in
+ * Security finding 8 (docs/reliability.md), against a real agent process: a FIFO, a socket or a device planted in
  * place of a managed file must get a prompt, clear answer naming the path, and must not wedge the
  * agent's file operations (a blocking open of a FIFO holds one of libuv's four pool threads until a
  * writer appears, and with them every fsync of every other edit).

@@ -1,5 +1,5 @@
 /**
- * Security review, low 10: who may ask the health service, and what it tells them (decided in
+ * Security finding 10 (docs/reliability.md): who may ask the health service, and what it tells them (decided in
  * agent/health.ts). Against a real agent with mutual TLS, a bearer token and
  * `tls.allowedClients: [coordinator]`:
  * - a CA-signed client whose CN is not allowed, without the token, gets the status from

@@ -1,5 +1,5 @@
 /**
- * Security review, high 2 and low 16: deploy/install-agent.sh run by root from a checkout that an
+ * Security findings 2 and 16 (docs/reliability.md): deploy/install-agent.sh run by root from a checkout that an
  * ordinary user owns (here `nobody`) must leave nothing that user can write in the root agent's
  * code or config; a rerun repairs ownership and modes someone changed since (and says `changed`);
  * paths with shell or sed metacharacters and a shared, foreign PREFIX are refused before any change.

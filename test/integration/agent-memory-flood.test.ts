@@ -1,5 +1,5 @@
 /**
- * Security review, medium 6 (and 7): a client whose certificate the CA signed but whose CN is not
+ * Security findings 6 and 7 (docs/reliability.md): a client whose certificate the CA signed but whose CN is not
  * in tls.allowedClients, with no token, floods a real agent with 400 concurrent 1 MB EditConfig
  * requests and 20,000 Health.Watch streams. The agent must stay under 150 MB (VmHWM, the peak
  * resident set, from /proc), keep serving the coordinator, and not write a record per denied call

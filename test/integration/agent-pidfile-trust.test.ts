@@ -1,5 +1,5 @@
 /**
- * Security review, high 3, medium 4 and medium 5, against a real agent process (root, real TLS):
+ * Security findings 3, 4 and 5 (docs/reliability.md), against a real agent process (root, real TLS):
  * an unprivileged local user (`nobody`) who can write a `command` service's pid file directory
  * must not be able to make the agent signal a process of its choosing (here a root process group),
  * nor make it write through planted symlinks, nor pass a look-alike process off as the service.

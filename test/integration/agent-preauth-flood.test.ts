@@ -1,5 +1,5 @@
 /**
- * Security review, high 1: a peer with no certificate must not be able to lock the coordinator out
+ * Security finding 1 (docs/reliability.md): a peer with no certificate must not be able to lock the coordinator out
  * of an agent by holding its connection slots. The attack runs against a real agent process over
  * real TLS: 200 idle plain TCP sockets and 200 half-done TLS handshakes (a real ClientHello, then
  * silence), each reopened as soon as the agent closes it. Meanwhile an authenticated coordinator

@@ -1,5 +1,5 @@
 /**
- * Security review, low 12, against a real agent process (run as root): a `command` service with
+ * Security finding 12 (docs/reliability.md), against a real agent process (run as root): a `command` service with
  * `user: nobody` runs as nobody, not as root; an unknown user stops the agent at start with a
  * config error naming the key.
  */

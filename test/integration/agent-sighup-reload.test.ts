@@ -1,5 +1,5 @@
 /**
- * Security review, low 11, against a real agent process: SIGHUP applies a rotated bearer token and
+ * Security finding 11 (docs/reliability.md), against a real agent process: SIGHUP applies a rotated bearer token and
  * a list of revoked certificate serials (tls.deniedSerials) at once, open connections included.
  */
 import anyTest, { TestFn } from 'ava';

@@ -1,5 +1,5 @@
 /**
- * Security review, low 13, with the real CLI: the sandbox's default directory
+ * Security finding 13 (docs/reliability.md), with the real CLI: the sandbox's default directory
  * (`<tmpdir>/zkmig-sandbox-<uid>`) is predictable, so another user can plant a symlink or a
  * directory of their own there. `zkmig sandbox up` must refuse both and write nothing through them.
  * TMPDIR points the default at a private directory, so no real sandbox is touched.

@@ -1,5 +1,5 @@
 /**
- * Security review, low 15: `zk rm -r --yes` on a tree a live session uses (here a held Pegasus
+ * Security finding 15 (docs/reliability.md): `zk rm -r --yes` on a tree a live session uses (here a held Pegasus
  * leader lock on a real ZooKeeper) is refused, deletes nothing, and goes ahead only with --force.
  */
 import anyTest, { TestFn } from 'ava';

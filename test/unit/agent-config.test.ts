@@ -64,7 +64,7 @@ test('every error names the key that is wrong', (t) => {
     [{ tls, services: [{ name: 'm', backend: 'command', configFile: '/etc/other.ini', command: { start: ['/bin/true'] } }] }, /services\[0\]\.configFile: \/etc\/other\.ini is not one of the managed files/],
     [{ tls, services: [{ name: 'm', backend: 'command', graceMs: -1, command: { start: ['/bin/true'] } }] }, /services\[0\]\.graceMs: must be an integer/],
     [{ tls, services: [{ name: 'm', backend: 'systemd', unit: 'rm -rf' }] }, /services\[0\]\.unit: "rm -rf" is not a unit name/],
-    // Low 17 of the security review: read by systemctl as an option (-H: run on another host).
+    // Security finding 17 (docs/reliability.md): read by systemctl as an option (-H: run on another host).
     [{ tls, services: [{ name: 'm', backend: 'systemd', unit: '-Hroot@evil.service' }] }, /services\[0\]\.unit: "-Hroot@evil\.service" is not a unit name/],
     [{ tls, services: [{ name: 'm', backend: 'command', command: { start: ['/bin/true'] } }, { name: 'm', backend: 'command', command: { start: ['/bin/true'] } }] }, /services\[1\]\.name: "m" is listed twice/],
   ];
