@@ -32,9 +32,12 @@ test.serial('a meta restarted on an older tree looks healthy but never repairs t
   // The copy a rollback would go back to.
   await copyTree(s, `${c.opts.clusterRoot}/apps`, `${oldRoot}/apps`);
 
-  // A failover on the newer tree: the primary of partition 0 dies, the cluster heals without it, and
-  // it comes back. Ballots move on the new tree and on the replicas, not on the copy.
-  const victim = c.replicas.findIndex((r) => r.address === before[0]!.primary);
+  // A failover on the newer tree: a replica server dies, the cluster heals without it, and it comes
+  // back. Ballots move on the new tree and on the replicas, not on the copy. The victim is a
+  // secondary of partition 0, so that partition's primary lives through the failover with its ballot
+  // moved, and the partition's other secondary is a node whose death the stale meta must then repair
+  // (below); with the primary as the victim, placement decided whether such a node existed at all.
+  const victim = c.replicas.findIndex((r) => r.address === before[0]!.secondaries[0]);
   await c.killReplica(victim);
   await waitFor('the cluster to heal without the dead node', async () => {
     const pcs = await readPartitions(s, c.opts.clusterRoot, 1);
