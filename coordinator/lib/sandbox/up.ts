@@ -213,8 +213,10 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
     };
     const seed = (): Promise<unknown> => seedNodes(oldZk.connectString, nodes());
     await (sasl ? withZkSecurity(() => ({ sasl: sasl.client }), seed) : seed());
-    const held = existingReplicas(existing);
-    for (const r of sim.replicas) writeReplicaStore(sim.dataDir(r), held.get(r.address) ?? new Map());
+    if (existing.length > 0) {
+      const held = existingReplicas(existing);
+      for (const r of sim.replicas) writeReplicaStore(sim.dataDir(r), held.get(r.address) ?? new Map());
+    }
   }
 
   say(`starting ${sim.replicas.length} replica servers`);
