@@ -97,6 +97,24 @@ test.serial('recover --allow-unalive without a terminal is refused (exit 2, the 
   t.false((await treeFingerprint(newZk, root)).exists);
 });
 
+test.serial('a source node whose digest ACL the run sees masked (user:x) is refused in the preflight, named, before any change', async (t) => {
+  const f = t.context.fleet;
+  const { oldZk, newZk, clusterRoot: root } = f.info;
+  const alice = 'alice:wonderland';
+  const node = `${root}/zkmig-masked-acl`;
+  await withSession(oldZk, (s) => createRaw(s, node, Buffer.from('m'), [{ perms: PERM.READ, scheme: 'world', id: 'anyone' }, { perms: PERM.ALL, scheme: 'digest', id: digestId(alice) }]), alice);
+  try {
+    const before = await treeFingerprint(oldZk, root);
+    const r = await cli(f, base(f, newZk, 'migrate'));
+    t.is(r.code, 1, r.out + r.err);
+    t.regex(r.out + r.err, new RegExp(`digest ACL of 1 node\\(s\\) masked as "user:x" \\(no ADMIN on them\\): ${node}; the copy would write wrong ACLs`));
+    t.is((await treeFingerprint(oldZk, root)).digest, before.digest);
+    t.false((await treeFingerprint(newZk, root)).exists);
+  } finally {
+    await withZk(oldZk, (s) => s.remove(node).catch(() => undefined));
+  }
+});
+
 test.serial('a running duplication (add_dup), an enabled backup policy (add_backup_policy) and a bulk load (start_bulk_load) make migrate refuse before any change, naming them; --allow-running-jobs passes the preflight', async (t) => {
   const f = t.context.fleet;
   const { oldZk, newZk, clusterRoot: root } = f.info;
@@ -134,22 +152,4 @@ test.serial('a running duplication (add_dup), an enabled backup policy (add_back
   t.is(await shell.getMetaLevel(), 'steady');
   const h = await health(f, oldZk);
   t.true(h.checks.some((c) => c.name === 'metas' && c.status === 'pass'), h.problems.join('\n'));
-});
-
-test.serial('a source node whose digest ACL the run sees masked (user:x) is refused in the preflight, named, before any change', async (t) => {
-  const f = t.context.fleet;
-  const { oldZk, newZk, clusterRoot: root } = f.info;
-  const alice = 'alice:wonderland';
-  const node = `${root}/zkmig-masked-acl`;
-  await withSession(oldZk, (s) => createRaw(s, node, Buffer.from('m'), [{ perms: PERM.READ, scheme: 'world', id: 'anyone' }, { perms: PERM.ALL, scheme: 'digest', id: digestId(alice) }]), alice);
-  try {
-    const before = await treeFingerprint(oldZk, root);
-    const r = await cli(f, base(f, newZk, 'migrate'));
-    t.is(r.code, 1, r.out + r.err);
-    t.regex(r.out + r.err, new RegExp(`digest ACL of 1 node\\(s\\) masked as "user:x" \\(no ADMIN on them\\): ${node}; the copy would write wrong ACLs`));
-    t.is((await treeFingerprint(oldZk, root)).digest, before.digest);
-    t.false((await treeFingerprint(newZk, root)).exists);
-  } finally {
-    await withZk(oldZk, (s) => s.remove(node).catch(() => undefined));
-  }
 });
