@@ -45,10 +45,11 @@ export function addSecurityFlags(cmd: Command, prefix = '', what = 'every ensemb
     .option(`--${prefix}sasl-user <user>`, `SASL DIGEST-MD5 login to ${what} (the JAAS Client section's username)`)
     .option(`--${prefix}sasl-password-file <file>`, `the password of --${prefix}sasl-user, first line of this file`)
     .option(`--${prefix}krb-principal <principal>`, `SASL GSSAPI (Kerberos) login to ${what} as this principal, name@REALM (with --${prefix}krb-keytab)`)
-    .option(`--${prefix}krb-keytab <file>`, `keytab holding the key of --${prefix}krb-principal (kinit -k into a cache private to zkmig)`);
+    .option(`--${prefix}krb-keytab <file>`, `keytab holding the key of --${prefix}krb-principal (kinit -k into a cache private to zkmig)`)
+    .option(`--${prefix}krb-service <name>`, `Kerberos service name of ${what}'s servers: the ticket is for <name>/<host> (default: zookeeper)`);
 }
 
-const SPEC_KEYS: (keyof ZkSecuritySpec)[] = ['tls', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsServerName', 'saslUser', 'saslPasswordFile', 'krbPrincipal', 'krbKeytab'];
+const SPEC_KEYS: (keyof ZkSecuritySpec)[] = ['tls', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsServerName', 'saslUser', 'saslPasswordFile', 'krbPrincipal', 'krbKeytab', 'krbService'];
 
 /** The security of one side from its flags (`prefix` 'source'/'target' overrides the common ones when any is given). */
 export function securityFrom(f: object, side?: 'source' | 'target'): ZkSecurity | undefined {

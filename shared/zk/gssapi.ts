@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KerberosClient } from 'kerberos';
+import { isAlive } from '../process';
 
 /**
  * The client side of SASL GSSAPI (RFC 4752) as ZooKeeper's server runs it (the JDK's GssKrb5Server
@@ -39,10 +40,42 @@ export class GssapiError extends Error {
 
 let ccacheDir: string | undefined;
 
+const CCACHE_PREFIX = 'zkmig-krb5cc-';
+
+/**
+ * Remove the ticket caches of zkmig processes that are gone. A cache is removed at exit, but a
+ * process killed by SIGKILL (or a power cut) leaves its tickets behind until they expire; the next
+ * zkmig run sweeps them. Only this user's directories whose owner pid (in the name) is not alive.
+ */
+export function sweepStaleCcaches(tmp = os.tmpdir()): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp);
+  } catch {
+    return 0;
+  }
+  for (const n of names) {
+    const m = new RegExp(`^${CCACHE_PREFIX}(\\d+)-`).exec(n);
+    if (!m || isAlive(Number(m[1]))) continue;
+    const dir = path.join(tmp, n);
+    try {
+      const st = fs.lstatSync(dir);
+      if (!st.isDirectory() || st.uid !== process.getuid?.()) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed++;
+    } catch {
+      // raced with another sweeper, or not ours to remove: leave it
+    }
+  }
+  return removed;
+}
+
 /** This process's private credential cache collection (created on first use, removed at exit). */
 export function privateCcache(): string {
   if (!ccacheDir) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkmig-krb5cc-'));
+    sweepStaleCcaches();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${CCACHE_PREFIX}${process.pid}-`));
     fs.chmodSync(dir, 0o700);
     ccacheDir = dir;
     process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));

@@ -53,7 +53,7 @@ interface SaslMechanism {
 
 function saslMechanism(sasl: ZkSaslOptions, host: string): SaslMechanism {
   if (sasl.mechanism === 'GSSAPI') {
-    const g = new GssapiClient(sasl.principal, sasl.keytab, host);
+    const g = new GssapiClient(sasl.principal, sasl.keytab, host, sasl.service);
     let answered = false;
     return {
       get answered() {

@@ -37,6 +37,12 @@ export interface ZkGssapiSaslOptions {
   user: string;
   principal: string;
   keytab: string;
+  /**
+   * The server's Kerberos service name: the ticket is for `<service>/<host>`. ZooKeeper's Java
+   * client calls it zookeeper.sasl.client.username, Pegasus `[zookeeper] sasl_service_name`.
+   * @default 'zookeeper'
+   */
+  service?: string;
 }
 
 export type ZkSaslOptions = ZkDigestSaslOptions | ZkGssapiSaslOptions;
@@ -64,6 +70,8 @@ export interface ZkSecuritySpec {
   /** Kerberos principal (`zkmig@REALM`) and the keytab holding its key. */
   krbPrincipal?: string;
   krbKeytab?: string;
+  /** The servers' Kerberos service name (`zookeeper` unless the ensemble runs under another). */
+  krbService?: string;
 }
 
 function readFile(file: string, what: string, flag: string): Buffer {
@@ -124,6 +132,12 @@ export function loadSecurity(spec: ZkSecuritySpec, prefix = '--', side?: string,
     // Read up front, so a missing or unreadable keytab is bad input before anything connects.
     readFile(spec.krbKeytab, 'Kerberos keytab', flag('krb-keytab'));
     out.sasl = { mechanism: 'GSSAPI', user: p, principal: p, keytab: path.resolve(spec.krbKeytab) };
+    if (spec.krbService !== undefined) {
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(spec.krbService)) throw new InvalidInputError(`${flag('krb-service')} "${spec.krbService}" is not a Kerberos service name (letters, digits, '.', '_', '-')`);
+      out.sasl.service = spec.krbService;
+    }
+  } else if (spec.krbService !== undefined) {
+    throw new InvalidInputError(`${flag('krb-service')} needs ${flag('krb-principal')} and ${flag('krb-keytab')}: it names the service of a Kerberos login`);
   }
   return out.tls || out.sasl ? out : undefined;
 }

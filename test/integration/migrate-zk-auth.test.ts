@@ -194,4 +194,15 @@ test.serial('metas with Kerberos ([zookeeper] sasl_mechanisms_type = GSSAPI): pl
   } finally {
     restore();
   }
+  // Metas that ask for a ticket to another service than the ensemble runs under would not log in:
+  // zkmig's probe logs in for the metas' service name, so the plan is refused.
+  const restore2 = withSasl(f, f.cluster.metas.map((m) => m.name), '', 'sasl_mechanisms_type = GSSAPI\nsasl_service_name = zk-other');
+  try {
+    const inv = inventoryWith(f, { zk_new_krb_principal: 'zkmig@ZKMIG.TEST', zk_new_krb_keytab: keytab });
+    const other = await cli(f, [...plan(f, krb.connectString), '-i', inv]);
+    t.is(other.code, 1, other.out + other.err);
+    t.regex(other.err, /metas log in with GSSAPI \(service zk-other\).*zkmig's own Kerberos login .* failed/s);
+  } finally {
+    restore2();
+  }
 });

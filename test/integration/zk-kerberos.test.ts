@@ -103,6 +103,23 @@ test('zk ls and get with a keytab: the session is authenticated as the principal
   t.notRegex(none.err, /^\s+at /m);
 });
 
+test('--krb-service names the service the ticket is for: the default one works, another one is refused by the KDC, a malformed one is bad input', async (t) => {
+  const url = `${t.context.krb.connectString}/`;
+  const same = await cli(t, ['zk', 'ls', url, ...krbFlags(t.context.keytab), '--krb-service', 'zookeeper']);
+  t.is(same.code, 0, same.err);
+  // The KDC has no zk-other/<host> principal: no ticket, so no login; the error says which.
+  const other = await cli(t, ['zk', 'ls', url, ...krbFlags(t.context.keytab), '--krb-service', 'zk-other', '--connect-timeout', '20000']);
+  t.is(other.code, 2, other.out);
+  t.regex(other.err, /SASL GSSAPI login as .* failed/);
+  t.notRegex(other.err, /^\s+at /m);
+  const bad = await cli(t, ['zk', 'ls', url, ...krbFlags(t.context.keytab), '--krb-service', 'zoo keeper']);
+  t.is(bad.code, 2);
+  t.regex(bad.err, /--krb-service "zoo keeper" is not a Kerberos service name/);
+  const alone = await cli(t, ['zk', 'ls', url, '--krb-service', 'zookeeper']);
+  t.is(alone.code, 2);
+  t.regex(alone.err, /--krb-service needs --krb-principal and --krb-keytab/);
+});
+
 test('a DIGEST-MD5 login to the Kerberos ensemble is refused with a named error', async (t) => {
   const r = await cli(t, ['zk', 'ls', `${t.context.krb.connectString}/`, '--sasl-user', 'bob', '--sasl-password-file', path.join(t.context.files, 'bob.pw')]);
   t.is(r.code, 2, r.out);

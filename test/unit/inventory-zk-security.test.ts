@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { isInvalidInput } from '../../shared/errors';
 import { parseInventory, resolveInventory } from '../../coordinator/lib/inventory';
 import { runZkSecurity } from '../../coordinator/lib/migrate/zk-security';
+import { spawnSync } from 'node:child_process';
+import { sweepStaleCcaches } from '../../shared/zk/gssapi';
 
 /** zk_* / zk_new_* inventory variables: the coordinator's own ZooKeeper TLS and SASL during a migration. */
 
@@ -80,15 +82,37 @@ test('zk_krb_principal / zk_krb_keytab (and zk_new_*): Kerberos for the coordina
     t.regex(e!.message, /cannot read Kerberos keytab .*nope\.keytab \(inventory variable zk_new_krb_keytab\): ENOENT/);
     const noRealm = resolve([...GOOD_VARS, 'zk_krb_principal=zkmig', 'zk_krb_keytab=zkmig.keytab', '[c1]', 'm1'], path.join(dir, 'inv.ini'));
     t.regex(t.throws(() => runZkSecurity(noRealm.clusters[0]!, 'zk1:2181'))!.message, /inventory variable zk_krb_principal "zkmig" is not a Kerberos principal with its realm/);
+    // zk_krb_service: the service name of the servers' principals, checked like the flag.
+    const svc = resolve([...GOOD_VARS, 'zk_krb_principal=zkmig@EXAMPLE.COM', 'zk_krb_keytab=zkmig.keytab', 'zk_krb_service=zk', '[c1]', 'm1'], path.join(dir, 'inv.ini'));
+    t.like(runZkSecurity(svc.clusters[0]!, 'zk1:2181').resolve('zk0:2181'), { sasl: { mechanism: 'GSSAPI', service: 'zk' } });
+    const badSvc = resolve([...GOOD_VARS, 'zk_krb_principal=zkmig@EXAMPLE.COM', 'zk_krb_keytab=zkmig.keytab', 'zk_krb_service=zoo/keeper', '[c1]', 'm1'], path.join(dir, 'inv.ini'));
+    t.regex(t.throws(() => runZkSecurity(badSvc.clusters[0]!, 'zk1:2181'))!.message, /inventory variable zk_krb_service "zoo\/keeper" is not a Kerberos service name/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   for (const [lines, re] of [
     [['zk_krb_principal=zkmig@EXAMPLE.COM'], /zk_krb_principal and zk_krb_keytab go together/],
+    [['zk_new_krb_service=zk'], /zk_new_krb_service needs zk_new_krb_principal and zk_new_krb_keytab/],
     [['zk_new_krb_principal=a@B', 'zk_new_krb_keytab=/k', 'zk_new_sasl_user=a', 'zk_new_sasl_password_file=/pw'], /zk_new_krb_principal and zk_new_sasl_user exclude each other/],
   ] as const) {
     const e = t.throws(() => resolve([...GOOD_VARS, ...lines, '[c1]', 'm1']));
     t.true(isInvalidInput(e));
     t.regex(e!.message, re);
+  }
+});
+
+test('sweepStaleCcaches removes the ticket caches of dead zkmig processes only', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkmig-ccsweep-'));
+  try {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(dead.stdout);
+    fs.mkdirSync(path.join(dir, `zkmig-krb5cc-${deadPid}-abc`));
+    fs.writeFileSync(path.join(dir, `zkmig-krb5cc-${deadPid}-abc`, 'tkt'), 'x');
+    fs.mkdirSync(path.join(dir, `zkmig-krb5cc-${process.pid}-def`));
+    fs.mkdirSync(path.join(dir, 'zkmig-krb5cc-old-style'));
+    t.is(sweepStaleCcaches(dir), 1);
+    t.deepEqual(fs.readdirSync(dir).sort(), [`zkmig-krb5cc-${process.pid}-def`, 'zkmig-krb5cc-old-style'].sort());
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -47,7 +47,7 @@ export const INVENTORY_VARIABLES = [
 
 /** The ZooKeeper security variables under one prefix (`zk_` for every ensemble, `zk_new_` for the new one). */
 function ZK_VARIABLES<P extends string>(p: P) {
-  return [`${p}tls_ca_file`, `${p}tls_cert_file`, `${p}tls_key_file`, `${p}tls_server_name`, `${p}sasl_user`, `${p}sasl_password_file`, `${p}krb_principal`, `${p}krb_keytab`] as const;
+  return [`${p}tls_ca_file`, `${p}tls_cert_file`, `${p}tls_key_file`, `${p}tls_server_name`, `${p}sasl_user`, `${p}sasl_password_file`, `${p}krb_principal`, `${p}krb_keytab`, `${p}krb_service`] as const;
 }
 
 /** Placeholders that `pegasus_shell` may use. */
@@ -441,6 +441,8 @@ class HostResolver {
       if (v.saslUser !== undefined && /[\s"\\,]/.test(v.saslUser)) this.bad(`${p}sasl_user`, `${JSON.stringify(v.saslUser)} must be a name without blanks, quotes, commas or backslashes`);
       set('krbPrincipal', this.string(`${p}krb_principal`));
       set('krbKeytab', this.localPath(`${p}krb_keytab`, baseDir));
+      set('krbService', this.string(`${p}krb_service`));
+      if (v.krbService !== undefined && v.krbPrincipal === undefined) this.bad(`${p}krb_service`, `needs ${p}krb_principal and ${p}krb_keytab: it names the service of a Kerberos login`);
       if ((v.krbPrincipal === undefined) !== (v.krbKeytab === undefined)) this.bad(`${p}krb_principal`, `and ${p}krb_keytab go together: set both or neither`);
       if (v.krbPrincipal !== undefined && v.saslUser !== undefined) this.bad(`${p}krb_principal`, `and ${p}sasl_user exclude each other: zkmig logs in with Kerberos or with DIGEST-MD5, not both`);
       return Object.keys(v).length > 0 ? v : undefined;

@@ -82,6 +82,8 @@ export interface ZkSecurityVars {
   /** Kerberos (SASL GSSAPI): principal name@REALM and the keytab with its key. */
   krbPrincipal?: string;
   krbKeytab?: string;
+  /** The servers' Kerberos service name (default `zookeeper`). */
+  krbService?: string;
 }
 
 export interface ClusterZkSecurity {

@@ -235,8 +235,10 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
 
   say(`checking which authentication the metas, ${source} and ${params.to} use`);
   const zsec = runZkSecurity(cluster, params.to);
-  const [srcAuth, dstAuth] = await Promise.all([probeEnsembleAuth(source, zsec.resolve(source)), probeEnsembleAuth(params.to, zsec.resolve(params.to))]);
-  const auth = judgeZkAuth(metaZkAuth(c0), srcAuth, dstAuth, saslAcls, zsec.saslFor);
+  const metaAuth = metaZkAuth(c0);
+  const metaService = metaAuth.mechanisms.includes('GSSAPI') ? metaAuth.serviceName : undefined;
+  const [srcAuth, dstAuth] = await Promise.all([probeEnsembleAuth(source, zsec.resolve(source)), probeEnsembleAuth(params.to, zsec.resolve(params.to), metaService)]);
+  const auth = judgeZkAuth(metaAuth, srcAuth, dstAuth, saslAcls, zsec.saslFor);
   problems.push(...auth.problems);
   warnings.push(...auth.warnings);
 

@@ -37,7 +37,7 @@ const PROBE_MS = 8000;
  * challenge (SASL offered; the login then fails, which the server logs as one failed login) or with
  * an empty token (no SASL provider). `security` (TLS) is used for the connection when given.
  */
-export async function probeEnsembleAuth(hosts: string, security?: ZkSecurity): Promise<EnsembleAuth> {
+export async function probeEnsembleAuth(hosts: string, security?: ZkSecurity, metaService?: string): Promise<EnsembleAuth> {
   const out: EnsembleAuth = { hosts, enforced: undefined, sasl: undefined };
   const base = security?.tls ? { tls: security.tls } : undefined;
   let s: ZkSession | undefined;
@@ -75,7 +75,10 @@ export async function probeEnsembleAuth(hosts: string, security?: ZkSecurity): P
   // A real Kerberos login as zkmig's principal: the server runs GSSAPI, in a realm zkmig's KDC serves.
   let g: ZkSession | undefined;
   try {
-    g = await ZkSession.connect(hosts, { sessionTimeoutMs: PROBE_MS, connectTimeoutMs: PROBE_MS, security: { ...(base ?? {}), sasl: security.sasl } });
+    // For the service the metas ask a ticket for (`[zookeeper] sasl_service_name`): a login to
+    // another service name would prove nothing about theirs.
+    const sasl = metaService !== undefined ? { ...security.sasl, service: metaService } : security.sasl;
+    g = await ZkSession.connect(hosts, { sessionTimeoutMs: PROBE_MS, connectTimeoutMs: PROBE_MS, security: { ...(base ?? {}), sasl } });
     await g.exists('/');
     out.gssapi = { ok: true };
   } catch (e) {
