@@ -104,13 +104,17 @@ function tlsFatal(e: NodeJS.ErrnoException): boolean {
   );
 }
 
-function tlsHint(e: NodeJS.ErrnoException, hasCert: boolean): string {
+export function tlsHint(e: NodeJS.ErrnoException, hasCert: boolean): string {
   const c = e.code ?? '';
   if (!hasCert && /ALERT/.test(c)) return 'the server requires a client certificate (give --tls-cert and --tls-key)';
   if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|DEPTH_ZERO/.test(c)) return 'the server certificate is not signed by a trusted CA (check --tls-ca)';
   if (c === 'CERT_HAS_EXPIRED') return 'the server certificate has expired';
   if (c === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'the server certificate does not name the expected host (check --tls-server-name)';
-  if (/ALERT_CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE/.test(c)) return 'the server requires a client certificate (give --tls-cert and --tls-key)';
+  if (/ALERT_CERTIFICATE_REQUIRED/.test(c) || (!hasCert && /HANDSHAKE_FAILURE/.test(c))) return 'the server requires a client certificate (give --tls-cert and --tls-key)';
+  // With a certificate given, a handshake_failure alert is the server finding nothing in common
+  // with the client (protocol version, cipher suite, key type): seen here with a cipher list the
+  // server's key could not serve.
+  if (/HANDSHAKE_FAILURE|PROTOCOL_VERSION/.test(c)) return 'the server and zkmig agree on no TLS version or cipher suite (check the server\'s ssl.protocol, ssl.enabledProtocols and ssl.ciphersuites)';
   if (/ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_UNKNOWN)/.test(c)) return 'the server refused the client certificate';
   if (c === 'ERR_SSL_WRONG_VERSION_NUMBER') return 'the port does not speak TLS (a plaintext clientPort?)';
   return 'TLS handshake failed';

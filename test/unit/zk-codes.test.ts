@@ -3,6 +3,7 @@ import { zk, wrapZkError } from '../../shared/zk/client';
 import { ZK_CODES } from '../../shared/zk/codes';
 import { DigestMd5Client, parseDirectives } from '../../shared/zk/digest-md5';
 import { failQueued } from '../../coordinator/lib/zk/client-internals';
+import { tlsHint } from '../../shared/zk/secure-connect';
 
 /** The full KeeperException.Code table of ZooKeeper 3.5-3.9, as the server sends it. */
 const EXPECTED: Record<number, string> = {
@@ -51,4 +52,15 @@ test('DIGEST-MD5 answers as RFC 2831 says (the RFC\'s own example) and checks rs
   d.step(Buffer.from('realm="elwood.innosoft.com",nonce="OA6MG9tEQGm2hh",qop="auth",algorithm=md5-sess,charset=utf-8'));
   d.step(Buffer.from('rspauth=ea40f60335c427b5527b84dbabcdfffd'));
   t.true(d.complete);
+});
+
+test('TLS alerts get the hint that fits: a missing client certificate, a refused one, nothing in common, an untrusted server', (t) => {
+  const e = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
+  t.regex(tlsHint(e('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE'), false), /requires a client certificate/);
+  t.regex(tlsHint(e('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), true), /requires a client certificate/);
+  // With a certificate given, handshake_failure is no common version or cipher, not a missing certificate.
+  t.regex(tlsHint(e('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE'), true), /agree on no TLS version or cipher suite/);
+  t.regex(tlsHint(e('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION'), true), /agree on no TLS version or cipher suite/);
+  t.regex(tlsHint(e('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'), true), /refused the client certificate/);
+  t.regex(tlsHint(e('SELF_SIGNED_CERT_IN_CHAIN'), true), /not signed by a trusted CA/);
 });
