@@ -144,3 +144,29 @@ function answer(cm: ConnectionManager, packet: Buffer): boolean {
   head.callback?.(null, { payload });
   return true;
 }
+
+/** A watch notification as the client decodes it (WatcherEvent): type 1 created, 2 deleted, 3 data changed, 4 children changed. */
+export interface WatchNotification {
+  type: number;
+  state: number;
+  path: string;
+}
+
+/**
+ * Hand every watch notification the client receives to `fn`, before the client's own watcher
+ * manager. That manager keeps one-shot watches only: an event for a path nobody registered (every
+ * event of a persistent watch after the first, and all of a recursive one's) is dropped silently.
+ * The client's own watches still work (the original `emit` runs after `fn`). False without internals.
+ */
+export function onNotification(client: zk.Client, fn: (e: WatchNotification) => void): boolean {
+  const cm = manager(client) as (ConnectionManager & { watcherManager?: { emit?: (e: WatchNotification) => void } }) | undefined;
+  const wm = cm?.watcherManager;
+  if (!wm || typeof wm.emit !== 'function') return false;
+  const original = wm.emit.bind(wm);
+  wm.emit = (e: WatchNotification): void => {
+    fn(e);
+    // The client's manager throws on types it does not know; persistent watches send only 1-3.
+    if (e.type >= 1 && e.type <= 4) original(e);
+  };
+  return true;
+}

@@ -22,3 +22,5 @@ export { appInfoJson, leaderLockDir, partitionJson, pegasusTreeNodes, pegasusTre
 export type { PegasusTreeSpec } from './pegasus-tree';
 export { CONN_DEFAULTS } from './conn';
 export type { ConnOptions } from './conn';
+export { TreeFollower } from './follow';
+export type { ChangeDetection, FinalizeResult, FollowOptions, FollowPhase, FollowProgress, RoundResult } from './follow';

@@ -37,6 +37,8 @@ export interface WalkRecord {
   ephemeralOwner: bigint;
   mzxid: bigint;
   pzxid: bigint;
+  /** ACL version: setACL moves it and fires no watch, so the live pre-copy (follow.ts) compares it. */
+  aversion: number;
 }
 
 export interface WalkOptions {
@@ -337,6 +339,7 @@ export class TreeWalker {
       ephemeralOwner: first.ephemeralOwner,
       mzxid,
       pzxid,
+      aversion: first.aversion,
     });
     if (n.children) {
       for (const c of n.children) {
