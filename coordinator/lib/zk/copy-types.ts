@@ -37,6 +37,12 @@ export interface CopyOptions {
    * @default false
    */
   sourceAclsChecked?: boolean;
+  /**
+   * The source is being written and the caller follows its changes by other means (the live
+   * pre-copy, follow.ts): a node that keeps changing while read is copied as read instead of
+   * failing the copy (WalkOptions.acceptChanging). @default false
+   */
+  live?: boolean;
   /** Digest `user:password` for the source session. */
   sourceAuth?: string;
   /** Digest `user:password` for the target session. */

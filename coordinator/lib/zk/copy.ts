@@ -85,7 +85,7 @@ export async function copyTree(o: CopyOptions): Promise<CopySummary> {
     // copying it would write a wrong ACL. Found by an ACL-only walk before anything is written.
     // (A caller that checked this outside its write freeze skips the walk: it costs two requests per node.)
     if (!o.sourceAclsChecked) {
-      const masked = await findMaskedAcls(srcLanes, src.path, srcExcl, { ...walkOpts(o), limit: 10 });
+      const masked = await findMaskedAcls(srcLanes, src.path, srcExcl, { ...walkOpts(o), limit: 10, ...(o.live ? { acceptChanging: true } : {}) });
       if (masked.count > 0) throw maskedAclError(masked, 'nothing was written');
     }
     // ---- 2. what the target already has
@@ -175,6 +175,7 @@ export async function copyTree(o: CopyOptions): Promise<CopySummary> {
       lanes: srcLanes,
       // Data is handed to the writer (or, in a dry run, only looked at for lock holders) and dropped.
       keepData: true,
+      ...(o.live ? { acceptChanging: true } : {}),
       ...walkOpts(o),
       skip: (p) => {
         if (!srcExcl.hasExact(relPath(src.path, p))) return false;

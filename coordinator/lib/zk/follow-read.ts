@@ -27,6 +27,8 @@ const RETRYABLE = new Set<number>([ZK_CODE.CONNECTION_LOSS, ZK_CODE.OPERATION_TI
 const WINDOW = 200;
 /** A node that changed this often between its getData and getACL is being written continuously. */
 const MAX_REREADS = 20;
+/** Attempts before a node whose data and ACL reads disagree on its version is taken as read. */
+const ACCEPT_AFTER = 3;
 
 /** Read data and ACL of every path (absent ones map to null). getData and getACL must agree on the version, else the node is read again. */
 export async function readNodes(conn: ZkConn, paths: readonly string[]): Promise<Map<string, NodeState | null>> {
@@ -36,13 +38,13 @@ export async function readNodes(conn: ZkConn, paths: readonly string[]): Promise
     if (attempt > MAX_REREADS) throw wrapZkError('read', todo[0]!, new Error(`${todo.length} node(s) kept changing or the connection kept dropping while being read`));
     await conn.whenConnected();
     const again: string[] = [];
-    await windowed(todo, WINDOW, (p) => readOne(conn, p).then((r) => (r === 'again' ? void again.push(p) : void out.set(p, r))));
+    await windowed(todo, WINDOW, (p) => readOne(conn, p, attempt).then((r) => (r === 'again' ? void again.push(p) : void out.set(p, r))));
     todo = again;
   }
   return out;
 }
 
-function readOne(conn: ZkConn, path: string): Promise<NodeState | null | 'again'> {
+function readOne(conn: ZkConn, path: string, attempt: number): Promise<NodeState | null | 'again'> {
   return conn.deadline(
     new Promise((resolve, reject) => {
       let d: { data: Buffer | null; stat: NodeStat } | null | undefined;
@@ -57,7 +59,9 @@ function readOne(conn: ZkConn, path: string): Promise<NodeState | null | 'again'
       const settle = (): void => {
         if (failed || d === undefined || a === undefined) return;
         if (d === null || a === null) return resolve(d === null && a === null ? null : 'again');
-        if (d.stat.mzxid !== a.stat.mzxid || d.stat.aversion !== a.stat.aversion) return resolve('again');
+        // Changed between the two requests: read again, but after a few tries take each part as
+        // read (the change stream reports every change after it was armed; see follow.ts).
+        if ((d.stat.mzxid !== a.stat.mzxid || d.stat.aversion !== a.stat.aversion) && attempt < ACCEPT_AFTER) return resolve('again');
         if (d.stat.ephemeralOwner !== 0n) return resolve(null);
         resolve({ data: d.data, hash: dataHash(d.data), acl: a.acl, aclKey: aclKey(a.acl), mzxid: d.stat.mzxid, pzxid: d.stat.pzxid, aversion: d.stat.aversion });
       };

@@ -8,11 +8,11 @@ import { copyTree } from './copy';
 import type { CopyProgress, OnExists } from './copy-types';
 import { Excludes } from './excludes';
 import { applyDelta, DeltaCounts } from './follow-apply';
-import { listChildren, NodeState, readNodes, sweepStats } from './follow-read';
-import { closeLanes, indexTree, openLanes } from './index-tree';
+import { listChildren, NodeState, readNodes, SweepStat, sweepStats } from './follow-read';
+import { closeLanes, indexTree, openLanes, syncLanes } from './index-tree';
 import { addWatch, WATCH_MODE } from './persistent-watch';
 import { absPath, IndexEntry, relPath, TreeIndex, treeDigest } from './tree-index';
-import { installFastReplies, syncPath } from './wire';
+import { getACL, installFastReplies, syncPath } from './wire';
 
 /**
  * The live pre-copy: keep a target tree following a source tree that is still being written, so
@@ -126,8 +126,12 @@ export interface FinalizeResult {
   compared: number;
   /** Persistent nodes in the source tree. */
   nodes: number;
-  sourceDigest: string;
-  targetDigest: string;
+  /**
+   * `treeDigest` of each side (what `zkmig zk copy` prints), with `digests: true` or a full
+   * comparison. Sorting and hashing every path is O(tree): outside the freeze, call digests().
+   */
+  sourceDigest?: string;
+  targetDigest?: string;
   aclCheck: 'sweep' | 'skipped';
   ms: { finalDelta: number; aclCheck: number; proof: number; total: number };
 }
@@ -147,6 +151,7 @@ interface Watcher {
   side: 'source' | 'target';
   client: zk.Client;
   root: string;
+  keepalive: NodeJS.Timeout;
 }
 
 /** Rounds finalize runs before it decides the source is not frozen. */
@@ -231,7 +236,7 @@ export class TreeFollower {
    * the source (see the file comment). Throws VerifyError when they differ, PreconditionError when
    * the source keeps changing; returns only on a proven copy.
    */
-  async finalize(o: { verify?: 'delta' | 'full'; aclCheck?: boolean } = {}): Promise<FinalizeResult> {
+  async finalize(o: { verify?: 'delta' | 'full'; aclCheck?: boolean; digests?: boolean } = {}): Promise<FinalizeResult> {
     const t0 = Date.now();
     let reason: string | undefined = o.verify === 'full' ? 'a full comparison was asked for' : undefined;
     const before = { ...this.applied };
@@ -270,8 +275,6 @@ export class TreeFollower {
       applied: diffCounts(this.applied, before),
       compared: 0,
       nodes: this.srcMap.size,
-      sourceDigest: '',
-      targetDigest: '',
       aclCheck: o.aclCheck === false ? 'skipped' : 'sweep',
       ms: { finalDelta, aclCheck: aclMs, proof: 0, total: 0 },
     };
@@ -280,22 +283,35 @@ export class TreeFollower {
       for (const p of this.changedSinceFull) if (!sameEntry(this.srcMap.get(p), this.dstMap.get(p))) bad.push(p);
       result.compared = this.changedSinceFull.size;
       if (bad.length > 0) throw this.unequal(bad, 'the version maps of the changed paths differ');
-      result.sourceDigest = treeDigest(toIndex(this.srcMap));
-      result.targetDigest = treeDigest(toIndex(this.dstMap));
+      if (o.digests) Object.assign(result, this.digestPair());
     } else {
       const [s, d] = await Promise.all([readSide(this.srcLanes, this.src.path), readSide(this.dstLanes, this.dst.path)]);
       const bad = diffMaps(s, d);
       if (bad.length > 0) throw this.unequal(bad, 'a full comparison of both trees found differences');
       result.nodes = s.size;
-      result.sourceDigest = treeDigest(toIndex(s));
-      result.targetDigest = treeDigest(toIndex(d));
+      this.srcMap = s;
+      this.dstMap = d;
+      this.changedSinceFull.clear();
+      Object.assign(result, this.digestPair());
     }
     // A gap during the proof itself leaves it unproven.
     if (this.gapReason !== undefined && result.proof === 'delta') throw new VerifyError(`the change stream had a gap during the final proof (${this.gapReason}); run finalize again`);
-    if (result.sourceDigest !== result.targetDigest) throw this.unequal([], 'the digests differ');
+    if (result.sourceDigest !== undefined && result.sourceDigest !== result.targetDigest) throw this.unequal([], 'the digests differ');
     result.ms.proof = Date.now() - tp;
     result.ms.total = Date.now() - t0;
     return result;
+  }
+
+  /**
+   * `treeDigest` of both trees as the version maps hold them: after finalize(), the digests of the
+   * proven source and target (nothing is read; O(tree) in memory, so called after the freeze).
+   */
+  digests(): { sourceDigest: string; targetDigest: string } {
+    return this.digestPair();
+  }
+
+  private digestPair(): { sourceDigest: string; targetDigest: string } {
+    return { sourceDigest: treeDigest(toIndex(this.srcMap)), targetDigest: treeDigest(toIndex(this.dstMap)) };
   }
 
   close(): void {
@@ -350,7 +366,14 @@ export class TreeFollower {
           hooked = onNotification(c, (e) => this.onEvent(root, e));
         },
       );
-      const w: Watcher = { side: s.side, client, root };
+      // node-zookeeper-client pings only after its socket has been idle for a third of the session
+      // timeout, and incoming bytes count as activity: a session that receives a steady stream of
+      // notifications and sends nothing never pings, and the server expires it (seen here: the
+      // source's watching session died after one session timeout under 250 writes/s). So send a
+      // small request every third of the timeout; its answer also shows the session is alive.
+      const keepalive = setInterval(() => getACL(client, root, () => undefined), Math.max(500, Math.floor((this.o.sessionTimeoutMs ?? 30000) / 3)));
+      keepalive.unref();
+      const w: Watcher = { side: s.side, client, root, keepalive };
       this.watchers.push(w);
       client.on('disconnected', () => this.watchers.includes(w) && this.markGap(`the ${s.side} watching session lost its connection`));
       client.on('expired', () => this.watchers.includes(w) && this.markGap(`the ${s.side} watching session expired`));
@@ -384,7 +407,10 @@ export class TreeFollower {
   private closeWatchers(): void {
     const ws = this.watchers;
     this.watchers = [];
-    for (const w of ws) w.client.close();
+    for (const w of ws) {
+      clearInterval(w.keepalive);
+      w.client.close();
+    }
   }
 
   private async copy(onExists: OnExists): Promise<void> {
@@ -395,6 +421,7 @@ export class TreeFollower {
       target: this.dst,
       onExists,
       verify: 'none',
+      live: true,
       ...(o.sourceAuth ? { sourceAuth: o.sourceAuth } : {}),
       ...(o.targetAuth ? { targetAuth: o.targetAuth } : {}),
       ...(o.sourceSecurity ? { sourceSecurity: o.sourceSecurity } : {}),
@@ -411,6 +438,10 @@ export class TreeFollower {
   private async compareFull(): Promise<void> {
     const t0 = Date.now();
     this.progress('compare');
+    // Every change reported so far was committed before this point, so the reads below (after a
+    // sync of their sessions) see it: those reports are settled by this comparison. Without this
+    // the target's own stream would hand every node the copy just created to the first round.
+    this.dirty.clear();
     const [s, d] = await Promise.all([readSide(this.srcLanes, this.src.path), readSide(this.dstLanes, this.dst.path)]);
     this.srcMap = s;
     this.dstMap = d;
@@ -505,15 +536,15 @@ export class TreeFollower {
    */
   private async sweep(): Promise<void> {
     await Promise.all([
-      this.sweepSide(this.srcLanes[0]!, this.src.path, this.srcMap),
-      this.sweepSide(this.dstLanes[0]!, this.dst.path, this.dstMap),
+      this.sweepSide(this.srcLanes, this.src.path, this.srcMap),
+      this.sweepSide(this.dstLanes, this.dst.path, this.dstMap),
     ]);
   }
 
-  private async sweepSide(lane: ZkConn, root: string, map: VersionMap): Promise<void> {
-    await lane.sync(root);
+  private async sweepSide(lanes: ZkConn[], root: string, map: VersionMap): Promise<void> {
     const rels = [...map.keys()];
-    const stats = await sweepStats(lane, rels.map((r) => absPath(root, r)));
+    const stats = await sweepLanes(lanes, root, rels);
+    const lane = lanes[0]!;
     const relist: string[] = [];
     for (const rel of rels) {
       const st = stats.get(absPath(root, rel));
@@ -541,10 +572,8 @@ export class TreeFollower {
 
   /** Watch mode's ACL check in finalize: aversion (and mzxid) of every known source path against the map. */
   private async aclSweep(): Promise<void> {
-    const lane = this.srcLanes[0]!;
-    await lane.sync(this.src.path);
     const rels = [...this.srcMap.keys()];
-    const stats = await sweepStats(lane, rels.map((r) => absPath(this.src.path, r)));
+    const stats = await sweepLanes(this.srcLanes, this.src.path, rels);
     for (const rel of rels) {
       const st = stats.get(absPath(this.src.path, rel));
       const e = this.srcMap.get(rel)!;
@@ -562,11 +591,23 @@ export class TreeFollower {
   }
 }
 
+/** sweepStats over every lane (a third of the paths each, after a sync of each), like the walker: the server answers several sessions faster than one. */
+async function sweepLanes(lanes: ZkConn[], root: string, rels: readonly string[]): Promise<Map<string, SweepStat | null>> {
+  await syncLanes(lanes, root);
+  const per = Math.ceil(rels.length / lanes.length);
+  const parts = await Promise.all(lanes.map((l, i) => sweepStats(l, rels.slice(i * per, (i + 1) * per).map((r) => absPath(root, r)))));
+  const out = new Map<string, SweepStat | null>();
+  for (const m of parts) for (const [k, v] of m) out.set(k, v);
+  return out;
+}
+
 /** Read a whole tree into a version map (ephemeral nodes left out). */
 async function readSide(lanes: ZkConn[], root: string): Promise<VersionMap> {
   const map: VersionMap = new Map();
   await indexTree(lanes, root, {
     excludes: Excludes.none().forRoot(root),
+    // A node changed after the watches were armed is reported by them: no need to read it twice alike.
+    acceptChanging: true,
     onRecord: (r) => {
       if (r.ephemeralOwner !== 0n) return;
       map.set(relPath(root, r.path), { hash: r.hash, acl: r.acl, mzxid: r.mzxid, pzxid: r.pzxid, aversion: r.aversion });

@@ -55,6 +55,8 @@ export async function indexTree(
     onRecord?: (r: WalkRecord) => void;
     /** @default false */
     keepData?: boolean;
+    /** See WalkOptions.acceptChanging. @default false */
+    acceptChanging?: boolean;
   },
 ): Promise<IndexResult> {
   const index: TreeIndex = new Map();
@@ -67,6 +69,7 @@ export async function indexTree(
     ...(opts.window !== undefined ? { window: opts.window } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.keepData ? { keepData: true } : {}),
+    ...(opts.acceptChanging ? { acceptChanging: true } : {}),
     skip: (p) => {
       if (!opts.excludes.hasExact(relPath(root, p))) return false;
       excluded.push(p);

@@ -36,7 +36,7 @@ export interface MaskedAcls {
  * The persistent nodes under `root` whose ACL this session sees masked: an ACL-only walk (getChildren2
  * and getACL per node, no data), run before a copy writes anything.
  */
-export async function findMaskedAcls(lanes: ZkConn[], root: string, excludes: Excludes, o: { window?: number; signal?: AbortSignal; limit: number }): Promise<MaskedAcls> {
+export async function findMaskedAcls(lanes: ZkConn[], root: string, excludes: Excludes, o: { window?: number; signal?: AbortSignal; limit: number; acceptChanging?: boolean }): Promise<MaskedAcls> {
   const out: MaskedAcls = { count: 0, paths: [] };
   await walkTree(root, {
     lanes,
@@ -44,6 +44,7 @@ export async function findMaskedAcls(lanes: ZkConn[], root: string, excludes: Ex
     readAcl: true,
     ...(o.window !== undefined ? { window: o.window } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.acceptChanging ? { acceptChanging: true } : {}),
     skip: (p) => excludes.hasExact(relPath(root, p)),
     onRecord: (r) => {
       if (r.ephemeralOwner !== 0n || !(r.rawAcl ?? []).some(isMaskedDigest)) return;

@@ -60,6 +60,14 @@ export interface WalkOptions {
   skip?: (path: string) => boolean;
   /** Every node read, parents before their children. Throwing fails the walk. */
   onRecord: (r: WalkRecord) => void;
+  /**
+   * The caller learns of every change made after the walk started by other means (the live
+   * pre-copy's change stream, follow.ts): a node that keeps changing between its requests is
+   * recorded after a few re-reads, each part as its own request read it, instead of failing the
+   * walk. A busy parent (children created and deleted many times a second) never reads the same
+   * twice in a row on a loaded server. @default false
+   */
+  acceptChanging?: boolean;
   /** Back-pressure: while it returns true no new node is started; call `resume()` when it turns false. */
   blocked?: () => boolean;
   signal?: AbortSignal;
@@ -104,6 +112,8 @@ interface NodeRead {
 const RETRYABLE = new Set<number>([ZK_CODE.CONNECTION_LOSS, ZK_CODE.OPERATION_TIMEOUT, ZK_CODE.SESSION_EXPIRED]);
 /** A node that changed this many times in a row while being read means writers are active. */
 const MAX_REREADS = 20;
+/** Re-reads before a changing node is accepted as read (`acceptChanging`). */
+const ACCEPT_AFTER = 3;
 
 export class TreeWalker {
   private readonly queue: string[] = [];
@@ -310,7 +320,8 @@ export class TreeWalker {
     const stats = [n.dstat, n.astat, n.cstat].filter((s): s is NodeStat => s !== undefined);
     const first = stats[0]!;
     const childrenAgree = n.children === undefined || n.children.length === first.numChildren;
-    if (!childrenAgree || !stats.every((s) => s.mzxid === first.mzxid && s.aversion === first.aversion && s.cversion === first.cversion)) {
+    const agree = childrenAgree && stats.every((s) => s.mzxid === first.mzxid && s.aversion === first.aversion && s.cversion === first.cversion);
+    if (!agree && !(this.opts.acceptChanging && n.attempt >= ACCEPT_AFTER)) {
       // The node changed between our requests: read it again so data, ACL and children agree.
       if (n.attempt >= MAX_REREADS) {
         throw new PreconditionError(`${n.path} changed ${MAX_REREADS} times while being read: something is writing to this tree; stop its writers first`, {
