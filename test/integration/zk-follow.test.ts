@@ -36,7 +36,7 @@ async function seed(t: Ctx, root: string): Promise<string[]> {
 }
 
 function opts(t: Ctx, root: string, extra: Partial<FollowOptions> = {}): FollowOptions {
-  return { source: `${t.context.a.connectString}${root}`, target: `${t.context.b.connectString}${root}`, sessionTimeoutMs: 6000, ...extra };
+  return { source: `${t.context.a.connectString}${root}`, target: `${t.context.b.connectString}${root}`, sessionTimeoutMs: 15000, ...extra };
 }
 
 async function fullDiff(t: Ctx, root: string): Promise<{ equal: boolean; digestA: string; digestB: string; differences: unknown[] }> {
@@ -79,8 +79,10 @@ test.serial('follows a source under ~300 writes/s; finalize proves it equal from
     t.is(f.mode, 'watch');
     const doneAtStart = w.done;
     let applied = 0;
-    // Rounds while the writer keeps going: each applies what changed since the last.
-    while (w.done < doneAtStart + 600) applied += sumCounts((await f.catchUp()).counts);
+    // Rounds while the writer keeps going: each applies what changed since the last. Bounded in
+    // time too: a writer whose session died on an overloaded machine must not hang the test.
+    const end = Date.now() + 30000;
+    while (w.done < doneAtStart + 600 && Date.now() < end) applied += sumCounts((await f.catchUp()).counts);
     t.true(applied > 0, 'catch-up rounds applied the live writes');
     t.true(progress.includes('copy') && progress.includes('catch-up'));
   } finally {
@@ -160,7 +162,11 @@ test.serial('the source watching session expires during the pre-copy: detected, 
   const w = await startLiveWriter(t.context.a.connectString, root, { rate: 200, update });
   try {
     await f.catchUp();
-    await expire(t.context.a.connectString, f.watchSessions[0]!);
+    const watching = f.watchSessions[0]!;
+    let expired = false;
+    watching.once('expired', () => (expired = true));
+    await expire(t.context.a.connectString, watching);
+    t.true(await until(() => expired), 'the watching session really expired');
     t.true(await until(() => f.gap !== undefined), 'the expiry was noticed');
     t.regex(f.gap!, /source watching session (expired|lost its connection)/);
     await f.catchUp();
@@ -209,7 +215,9 @@ test.serial('no addWatch (ZooKeeper < 3.6 fallback): stat sweeps find creates, d
   const w = await startLiveWriter(t.context.a.connectString, root, { rate: 200, update });
   try {
     const start = w.done;
-    while (w.done < start + 300) await f.catchUp();
+    const end = Date.now() + 30000;
+    while (w.done < start + 300 && Date.now() < end) await f.catchUp();
+    t.true(w.done > start, 'the writer wrote while the sweeps ran');
   } finally {
     await w.stop();
   }
