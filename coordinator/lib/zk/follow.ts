@@ -434,8 +434,12 @@ export class TreeFollower {
     this.timings.copyMs ||= Date.now() - t0;
   }
 
-  /** Read both trees in full and mark every difference dirty: the base of the delta proof. */
-  private async compareFull(): Promise<void> {
+  /**
+   * Read both trees in full and mark every difference dirty: the base of the delta proof. Runs once
+   * in start(); a long pre-copy may call it again (outside the freeze) so that the final proof
+   * compares only what changed since, not everything that changed in hours. Not while a round runs.
+   */
+  async compareFull(): Promise<void> {
     const t0 = Date.now();
     this.progress('compare');
     // Every change reported so far was committed before this point, so the reads below (after a
