@@ -91,7 +91,12 @@ export async function applyDelta(
   }
   for (const a of acls) {
     if (failed.has(a.path)) continue;
-    const c = await new Promise<number>((resolve) => setACL(conn.client, a.path, a.acl, (err) => resolve(err ? (zkCodeOf(err) ?? -1) : 0)));
+    const c = await conn
+      .deadline(
+        new Promise<number>((resolve) => setACL(conn.client, a.path, a.acl, (err) => resolve(err ? (zkCodeOf(err) ?? -1) : 0))),
+        `setACL ${a.path}`,
+      )
+      .catch(() => ZK_CODE.OPERATION_TIMEOUT);
     if (c === 0) counts.aclSet++;
     else failed.add(a.path);
   }
