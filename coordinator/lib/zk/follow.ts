@@ -516,11 +516,21 @@ export class TreeFollower {
           this.applied[k] += r.counts[k];
         }
         for (const p of r.failed) this.markDirty(relPath(this.dst.path, p));
-        // setACL fires no watch: read those back next round like every other write. In sweep mode
-        // every write is read back anyway (the target's sweep sees its mzxid move).
-        for (const it of items) {
-          if (it.src && it.dst && it.src.aclKey !== it.dst.aclKey) this.markDirty(relPath(this.dst.path, it.path));
-          if (it.src && !it.dst && this.mode === 'sweep') this.markDirty(relPath(this.dst.path, it.path));
+        if (this.mode === 'watch') {
+          // setACL fires no watch: read those back next round like every other write.
+          for (const it of items) if (it.src && it.dst && it.src.aclKey !== it.dst.aclKey) this.markDirty(relPath(this.dst.path, it.path));
+        } else {
+          // Read every write back now: the next sweep then finds our own writes in the map instead of
+          // flagging them, and finalize ends one full sweep sooner.
+          const failed = new Set(r.failed);
+          const back = items.filter((i) => !failed.has(i.path));
+          const got = await readNodes(dl, back.map((i) => i.path));
+          for (const it of back) {
+            const rel = relPath(this.dst.path, it.path);
+            const now = got.get(it.path) ?? null;
+            record(this.dstMap, rel, now);
+            if (!sameState(it.src, now)) this.markDirty(rel);
+          }
         }
       }
     } catch (e) {
