@@ -39,6 +39,10 @@ import { getACL, installFastReplies, syncPath } from './wire';
  *     comparison, or was created later (an event). So after the full comparison, for every p not
  *     reported changed since: S(p) = src[p] and T(p) = dst[p], and src[p] = dst[p] unless p was
  *     found different (then it is in the dirty set). Existence counts: absent on both sides is equal.
+ *     Reports that arrived before the comparison began are dropped: its reads (after a sync) see
+ *     those changes. A node that kept changing while read may be recorded with its data, ACL and
+ *     children from slightly different versions (acceptChanging); every version after the oldest
+ *     recorded one came after the arming, so it was reported and is read again.
  *  3. A round re-reads each dirty path on both sides (after a sync, so the reading session sees at
  *     least what the events reported) and writes what differs. Our own writes to the target fire
  *     target events, and setACL (which fires none) marks its path dirty by hand: every write is
@@ -62,8 +66,9 @@ import { getACL, installFastReplies, syncPath } from './wire';
  * Any doubt (a gap during finalize, `verify: 'full'`) ends in a full digest comparison of both trees
  * instead; an unproven or unequal copy makes finalize() throw, never return.
  *
- * Not handled: excluded subtrees (the follower copies the whole root) and ephemeral nodes of the
- * target (the target is expected to have no live sessions of its own).
+ * Not handled: excluded subtrees (the follower copies the whole root), ephemeral nodes of the
+ * target, and a setACL by someone else on the target (the ACL check reads the source only): the
+ * target is expected to have no writer but this one.
  */
 
 export type ChangeDetection = 'watch' | 'sweep';
