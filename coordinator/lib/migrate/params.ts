@@ -7,8 +7,8 @@ import { cClientHostProblems } from './ensemble-guard';
  * `resume` and `rollback` rebuild exactly the same run from the journal alone.
  */
 
-export type Method = 'copy' | 'recover';
-export const METHODS: readonly Method[] = ['copy', 'recover'];
+export type Method = 'copy' | 'recover' | 'reconfig';
+export const METHODS: readonly Method[] = ['copy', 'recover', 'reconfig'];
 
 export interface MigrateParams {
   /** Absolute path of the Ansible inventory. */

@@ -3,6 +3,7 @@ import { parseHosts } from '../../../shared/zk/endpoint';
 import { randomBytes } from 'node:crypto';
 import { zk } from '../../../shared/zk/client';
 import { superDigest } from '../zk-dynamic';
+import { checkAuth } from '../zk/acl';
 import { adminView, AdminView } from '../zk/admin-words';
 import { ConfigMember, connectAdmin, DynamicConfig, endpointOf, formatMember, parseMemberLine, readConfig, reconfig, RECONFIG_CODE } from '../zk/reconfig';
 
@@ -43,6 +44,16 @@ export interface ReconfigPreflightInput {
   /** Digest `user:password` with the right to reconfigure (super user or WRITE on /zookeeper/config). */
   auth?: string;
   timeoutMs?: number;
+}
+
+/**
+ * The digest `user:password` a reconfig run authenticates with: $ZKMIG_ZK_AUTH, the variable of
+ * `zkmig zk --auth` (never a flag or a journaled parameter: it is a password). Undefined when
+ * unset (an ensemble with skipACL, or one whose /zookeeper/config ACL lets anyone write).
+ */
+export function reconfigAuth(env: NodeJS.ProcessEnv): string | undefined {
+  const v = env.ZKMIG_ZK_AUTH;
+  return v ? checkAuth(v, '$ZKMIG_ZK_AUTH') : undefined;
 }
 
 const MIN_VERSION: [number, number, number] = [3, 5, 3];
