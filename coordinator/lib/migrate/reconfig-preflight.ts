@@ -156,6 +156,10 @@ export async function reconfigPreflight(i: ReconfigPreflightInput, progress: (m:
 
   const old = config.members;
   for (const m of old) if (m.host === '0.0.0.0') problems.push(`server.${m.id} has the quorum address 0.0.0.0 in /zookeeper/config: joiners cannot reach it; use a routable address`);
+  // ZooKeeper counts only synced followers (never observers) toward "a quorum of the new config"
+  // (Leader.isQuorumSynced): promoting an observer into a config whose other voters are not a
+  // quorum of it is refused with NewConfigNoQuorum. With one voter that is every promotion.
+  if (old.filter((m) => m.role === 'participant').length < 2) problems.push('the ensemble has a single voting member: ZooKeeper cannot promote an observer next to it (only followers count toward the new config\'s quorum, NewConfigNoQuorum); grow it to three voters first');
   const oldEndpoints = old.map(endpointOf);
   const overlap = targets.filter((t) => oldEndpoints.includes(t));
   if (overlap.length > 0) problems.push(`--to names current members: ${overlap.join(', ')}`);

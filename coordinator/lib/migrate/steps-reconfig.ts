@@ -51,14 +51,18 @@ export function reconfigOf(f: PreflightFacts): ReconfigFacts {
   return f.reconfig;
 }
 
-/** Every server, old and new: a session that rides out the removal of the old ones. */
-function everyServer(r: ReconfigFacts): string {
-  return `${r.source},${r.target}`;
+/**
+ * The admin session's servers: the old ones while joiners change role (a joiner drops its client
+ * sessions when it turns observer or participant), every server for the removal (the session
+ * must ride out the old servers leaving).
+ */
+function adminHosts(r: ReconfigFacts, kind: Move['kind']): string {
+  return kind === 'remove' ? `${r.source},${r.target}` : r.source;
 }
 
-async function withAdmin<T>(env: RunEnv, r: ReconfigFacts, fn: (c: zk.Client) => Promise<T>): Promise<T> {
+async function withAdmin<T>(env: RunEnv, hosts: string, fn: (c: zk.Client) => Promise<T>): Promise<T> {
   const auth = reconfigAuth(env.env);
-  const c = await connectAdmin(everyServer(r), { ...(auth ? { auth } : {}), connectTimeoutMs: 15_000 });
+  const c = await connectAdmin(hosts, { ...(auth ? { auth } : {}), connectTimeoutMs: 15_000 });
   try {
     return await fn(c);
   } finally {
@@ -75,7 +79,7 @@ async function applyMoves(env: RunEnv, ctx: StepContext, kind: Move['kind']): Pr
   const r = reconfigOf(factsOf(ctx));
   const moves = planMoves(r).filter((m) => m.kind === kind);
   if (!requireNotCheck(env, ctx, moves.map(describeMove).join('; '))) return {};
-  return withAdmin(env, r, async (client) => {
+  return withAdmin(env, adminHosts(r, kind), async (client) => {
     let c: DynamicConfig | undefined;
     if (moves.length === 0) return { summary: 'nothing to do' };
     for (const m of moves) {
