@@ -92,6 +92,7 @@ interface Opts extends AgentCallFlags {
   allowRunningJobs?: boolean;
   onSourceChange: 'recopy' | 'abort';
   leaderTimeout?: string;
+  syncTimeout?: string;
   healthTimeout?: string;
   convergeTimeout?: string;
   inactiveWait?: string;
@@ -118,6 +119,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
     .option('--allow-running-jobs', 'go on although duplications, bulk loads or backup policies are active (they write the tree during the freeze)')
     .addOption(new Option('--on-source-change <what>', 'copy: when the source changed during the copy').choices(['recopy', 'abort']).default('recopy'))
     .option('--leader-timeout <duration>', 'how long a restarted meta may take to serve (default 2m)')
+    .option('--sync-timeout <duration>', 'reconfig: how long a new ZooKeeper server may take to follow the leader and sync (default 2m)')
     .option('--health-timeout <duration>', 'how long the cluster may take to be healthy (default 5m)')
     .option('--converge-timeout <duration>', 'recover: how long replica counts may take to match (default 10m)')
     .option('--inactive-wait <duration>', 'recover: override the wait for replica servers to go inactive (default: derived from the configs)')
@@ -137,6 +139,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
         allowRunningJobs: o.allowRunningJobs === true,
         onSourceChange: o.onSourceChange,
         ...(o.leaderTimeout ? { leaderTimeoutMs: parseDuration(o.leaderTimeout, '--leader-timeout') } : {}),
+        ...(o.syncTimeout ? { syncTimeoutMs: parseDuration(o.syncTimeout, '--sync-timeout') } : {}),
         ...(o.healthTimeout ? { healthTimeoutMs: parseDuration(o.healthTimeout, '--health-timeout') } : {}),
         ...(o.convergeTimeout ? { convergeTimeoutMs: parseDuration(o.convergeTimeout, '--converge-timeout') } : {}),
         ...(o.inactiveWait ? { inactiveWaitMs: parseDuration(o.inactiveWait, '--inactive-wait', { allowZero: true }) } : {}),

@@ -28,7 +28,6 @@ import type { zk } from '../../../shared/zk/client';
 
 export const META_RESTORED_NOTE = 'reconfig-meta-restored';
 
-const SYNC_TIMEOUT_MS = 120_000;
 const RPC_TIMEOUT_MS = 30_000;
 
 function notedHosts(env: RunEnv, text: string): Set<string> {
@@ -55,7 +54,7 @@ export function reconfigRollbackSteps(env: RunEnv, scope: RollbackScope, tail: S
       run: async (ctx) => {
         if (!scope.targetWritten) return { summary: 'the membership was never changed' };
         const r = reconfigOf(factsOf(ctx));
-        const c = await withAdmin(env, ctx, (client) => restoreOldMembers({ client, syncTimeoutMs: SYNC_TIMEOUT_MS, rpcTimeoutMs: RPC_TIMEOUT_MS, progress: (m) => ctx.progress(m) }, r));
+        const c = await withAdmin(env, ctx, (client) => restoreOldMembers({ client, syncTimeoutMs: env.params.syncTimeoutMs, rpcTimeoutMs: RPC_TIMEOUT_MS, progress: (m) => ctx.progress(m) }, r));
         return { configVersion: c.version.toString(16), summary: `old servers ${r.oldMembers.map((m) => m.id).join(', ')} are members again (config ${c.version.toString(16)})` };
       },
     },
@@ -100,7 +99,7 @@ export function reconfigRollbackSteps(env: RunEnv, scope: RollbackScope, tail: S
         const cfgs = await readMetaConfigs({ pool: env.pool, targets: targetsOf([env.cluster]) });
         const bad = cfgs.filter((c) => c.value?.values['zookeeper.hosts_list'] !== f.source);
         if (bad.length > 0) throw new PreconditionError(`not removing the new servers while ${bad.map((b) => b.host).join(', ')} do(es) not name ${f.source}`);
-        const c = await withAdmin(env, ctx, (client) => removeJoiners({ client, syncTimeoutMs: SYNC_TIMEOUT_MS, rpcTimeoutMs: RPC_TIMEOUT_MS, progress: (m) => ctx.progress(m) }, reconfigOf(f)));
+        const c = await withAdmin(env, ctx, (client) => removeJoiners({ client, syncTimeoutMs: env.params.syncTimeoutMs, rpcTimeoutMs: RPC_TIMEOUT_MS, progress: (m) => ctx.progress(m) }, reconfigOf(f)));
         return { configVersion: c.version.toString(16), summary: `membership back to ${c.members.map((m) => `${m.id}:${m.role}`).join(', ')} (config ${c.version.toString(16)})` };
       },
     },

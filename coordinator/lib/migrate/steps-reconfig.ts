@@ -42,8 +42,6 @@ export const RECONFIG_MEMBERSHIP_STEPS: readonly MethodStepName[] = ['add-observ
 /** Journaled once a meta runs on the new servers and passed its health gate (roll-metas' progress). */
 export const META_ROLLED_NOTE = 'reconfig-meta-rolled';
 
-/** How long a new server may take to sync (a snapshot of the whole tree, then the diff). */
-const SYNC_TIMEOUT_MS = 120_000;
 const RPC_TIMEOUT_MS = 30_000;
 
 export function reconfigOf(f: PreflightFacts): ReconfigFacts {
@@ -83,7 +81,7 @@ async function applyMoves(env: RunEnv, ctx: StepContext, kind: Move['kind']): Pr
     let c: DynamicConfig | undefined;
     if (moves.length === 0) return { summary: 'nothing to do' };
     for (const m of moves) {
-      c = await applyMove({ client, syncTimeoutMs: SYNC_TIMEOUT_MS, rpcTimeoutMs: RPC_TIMEOUT_MS, progress: (x) => ctx.progress(x) }, m);
+      c = await applyMove({ client, syncTimeoutMs: env.params.syncTimeoutMs, rpcTimeoutMs: RPC_TIMEOUT_MS, progress: (x) => ctx.progress(x) }, m);
       ctx.progress(`${describeMove(m)}: done, config ${c.version.toString(16)}`);
     }
     return configOut(c!, `${moves.map(describeMove).join('; ')}; config now ${c!.version.toString(16)} (${c!.members.map((x) => `${x.id}:${x.role}`).join(', ')})`);
