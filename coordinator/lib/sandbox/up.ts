@@ -185,7 +185,7 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
   const nodeEnv: Record<string, string> = { [SANDBOX_ENV]: state.id, ...(tie ? { PEGASUS_SIM_PARENT_PID: String(process.pid) } : {}) };
 
   const sasl = o.secure ? saslFiles(path.join(dir, 'zk-sasl')) : undefined;
-  say(`starting two ZooKeeper ensembles (old and new)${sasl ? ', both requiring SASL DIGEST-MD5' : ''}`);
+  say(o.reconfig ? 'starting one ZooKeeper ensemble with dynamic reconfiguration and its joiners' : `starting two ZooKeeper ensembles (old and new)${sasl ? ', both requiring SASL DIGEST-MD5' : ''}`);
   const zkOpts = { marker: state.javaMarker, tieToParent: tie, jvmArgs: ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'], ...(sasl ? sasl.server : {}) };
   const oldZk = o.reconfig ? await startReconfigZk(state, o, zkOpts) : await startZkPair(state, o, zkOpts);
   writeState(state);
