@@ -147,6 +147,8 @@ test.serial('reconfig: coordinator SIGKILLed after add-observers, the ZooKeeper 
   t.true(before.exists);
   const beforeTree = await withZk(oldZk, (s) => readTree(s, clusterRoot, { keepData: true }));
   const watch = leaderWatch([...oldZk.split(','), ...newZk.split(',')]);
+  // A failing assertion must not leave the sampling loop running (it would keep the worker alive).
+  t.teardown(async () => void (await watch.stop()));
 
   const plan = await cli(f, ['plan', '--cluster', f.info.cluster, '--to', newZk, '--method', 'reconfig']);
   t.is(plan.code, 0, plan.err + plan.out);

@@ -2,17 +2,15 @@ import { AppError, PreconditionError } from '../../../shared/errors';
 import { readMetaConfigs } from '../config-edit';
 import { targetsOf } from '../fleet';
 import { formatZk } from '../health';
-import { connectAdmin } from '../zk/reconfig';
 import { metaByAddress, RunEnv } from './env';
 import { Journal } from './journal';
 import { controlMeta } from './meta-ops';
-import { reconfigAuth } from './reconfig-preflight';
 import { removeJoiners, restoreOldMembers } from './reconfig-moves';
 import type { RollbackScope } from './rollback';
 import { restoreMetaConfig } from './rollback';
 import type { StepContext, StepDef } from './runner';
 import { factsOf, waitServing } from './steps-common';
-import { META_ROLLED_NOTE, reconfigOf } from './steps-reconfig';
+import { META_ROLLED_NOTE, reconfigOf, withAdmin } from './steps-reconfig';
 import type { zk } from '../../../shared/zk/client';
 
 /**
@@ -35,15 +33,10 @@ function notedHosts(env: RunEnv, text: string): Set<string> {
   return new Set(Journal.read(env.journal.file).flatMap((e) => (e.kind === 'note' && e.text === text ? [String(e.data?.host)] : [])));
 }
 
-async function withAdmin<T>(env: RunEnv, ctx: StepContext, fn: (c: zk.Client) => Promise<T>): Promise<T> {
+/** The old servers first (they are what the rollback keeps), the new ones if none of them answers. */
+function admin<T>(env: RunEnv, ctx: StepContext, fn: (c: zk.Client) => Promise<T>): Promise<T> {
   const r = reconfigOf(factsOf(ctx));
-  const auth = reconfigAuth(env.env);
-  const c = await connectAdmin(`${r.source},${r.target}`, { ...(auth ? { auth } : {}), connectTimeoutMs: 15_000 });
-  try {
-    return await fn(c);
-  } finally {
-    c.close();
-  }
+  return withAdmin(env, [r.source, r.target], fn);
 }
 
 export function reconfigRollbackSteps(env: RunEnv, scope: RollbackScope, tail: StepDef[]): StepDef[] {
@@ -54,7 +47,7 @@ export function reconfigRollbackSteps(env: RunEnv, scope: RollbackScope, tail: S
       run: async (ctx) => {
         if (!scope.targetWritten) return { summary: 'the membership was never changed' };
         const r = reconfigOf(factsOf(ctx));
-        const c = await withAdmin(env, ctx, (client) => restoreOldMembers({ client, syncTimeoutMs: env.params.syncTimeoutMs, rpcTimeoutMs: RPC_TIMEOUT_MS, progress: (m) => ctx.progress(m) }, r));
+        const c = await admin(env, ctx, (client) => restoreOldMembers({ client, syncTimeoutMs: env.params.syncTimeoutMs, rpcTimeoutMs: RPC_TIMEOUT_MS, progress: (m) => ctx.progress(m) }, r));
         return { configVersion: c.version.toString(16), summary: `old servers ${r.oldMembers.map((m) => m.id).join(', ')} are members again (config ${c.version.toString(16)})` };
       },
     },
@@ -99,7 +92,7 @@ export function reconfigRollbackSteps(env: RunEnv, scope: RollbackScope, tail: S
         const cfgs = await readMetaConfigs({ pool: env.pool, targets: targetsOf([env.cluster]) });
         const bad = cfgs.filter((c) => c.value?.values['zookeeper.hosts_list'] !== f.source);
         if (bad.length > 0) throw new PreconditionError(`not removing the new servers while ${bad.map((b) => b.host).join(', ')} do(es) not name ${f.source}`);
-        const c = await withAdmin(env, ctx, (client) => removeJoiners({ client, syncTimeoutMs: env.params.syncTimeoutMs, rpcTimeoutMs: RPC_TIMEOUT_MS, progress: (m) => ctx.progress(m) }, reconfigOf(f)));
+        const c = await admin(env, ctx, (client) => removeJoiners({ client, syncTimeoutMs: env.params.syncTimeoutMs, rpcTimeoutMs: RPC_TIMEOUT_MS, progress: (m) => ctx.progress(m) }, reconfigOf(f)));
         return { configVersion: c.version.toString(16), summary: `membership back to ${c.members.map((m) => `${m.id}:${m.role}`).join(', ')} (config ${c.version.toString(16)})` };
       },
     },

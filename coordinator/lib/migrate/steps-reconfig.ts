@@ -1,4 +1,6 @@
-import { AppError, PreconditionError } from '../../../shared/errors';
+import { AppError, PreconditionError, toAppError } from '../../../shared/errors';
+import { sleep } from '../../../shared/process';
+import type { ClusterInfo } from '../shell/types';
 import type { zk } from '../../../shared/zk/client';
 import { readMetaConfigs } from '../config-edit';
 import { targetsOf } from '../fleet';
@@ -7,6 +9,7 @@ import type { MetaHost } from '../inventory';
 import { connectAdmin, DynamicConfig, formatMember } from '../zk/reconfig';
 import { metaByAddress, RunEnv } from './env';
 import { Journal } from './journal';
+import { freezeWindow } from './summary';
 import { controlMeta } from './meta-ops';
 import type { PreflightFacts } from './preflight';
 import { applyMove, confirmWrite, describeMove, Move, planMoves } from './reconfig-moves';
@@ -50,17 +53,28 @@ export function reconfigOf(f: PreflightFacts): ReconfigFacts {
 }
 
 /**
- * The admin session's servers: the old ones while joiners change role (a joiner drops its client
- * sessions when it turns observer or participant), every server for the removal (the session
- * must ride out the old servers leaving).
+ * The admin session's servers, in the order to try them: the old ones while joiners change role
+ * (a joiner drops its client sessions when it turns observer or participant); for the removal the
+ * new ones, which stay. Each set alone: a hung server in a connect string can hold the client's
+ * handshake until the deadline (a stopped process still accepts TCP connections).
  */
-function adminHosts(r: ReconfigFacts, kind: Move['kind']): string {
-  return kind === 'remove' ? `${r.source},${r.target}` : r.source;
+function adminHosts(r: ReconfigFacts, kind: Move['kind']): string[] {
+  return kind === 'remove' ? [r.target, r.source] : [r.source, r.target];
 }
 
-async function withAdmin<T>(env: RunEnv, hosts: string, fn: (c: zk.Client) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(env: RunEnv, hosts: readonly string[], fn: (c: zk.Client) => Promise<T>): Promise<T> {
   const auth = reconfigAuth(env.env);
-  const c = await connectAdmin(hosts, { ...(auth ? { auth } : {}), connectTimeoutMs: 15_000 });
+  let c: zk.Client | undefined;
+  let last: unknown;
+  for (const h of hosts) {
+    try {
+      c = await connectAdmin(h, { ...(auth ? { auth } : {}), connectTimeoutMs: 10_000 });
+      break;
+    } catch (e) {
+      last = e;
+    }
+  }
+  if (!c) throw last;
   try {
     return await fn(c);
   } finally {
@@ -94,6 +108,11 @@ function rolledMetas(env: RunEnv): Set<string> {
   return new Set(Journal.read(env.journal.file).flatMap((e) => (e.kind === 'note' && e.text === META_ROLLED_NOTE ? [String(e.data?.host)] : [])));
 }
 
+function freezeOpen(entries: Parameters<typeof freezeWindow>[0]): boolean {
+  const w = freezeWindow(entries);
+  return w.start !== undefined && w.end === undefined;
+}
+
 const hostsEdit = (f: PreflightFacts): { section: string; key: string; value: string }[] => [{ section: 'zookeeper', key: 'hosts_list', value: f.target }];
 
 /**
@@ -113,7 +132,7 @@ async function rollMetas(env: RunEnv, ctx: StepContext): Promise<{ backups: Reco
     return { backups, summary: `(check mode) would move ${env.cluster.metas.length} meta(s) to ${formatZk(target)}, followers first, restarting each` };
   }
   const done = rolledMetas(env);
-  const info = await env.shell.clusterInfo();
+  const info = await anyLeader(env, ctx);
   const leader = metaByAddress(env.cluster, info.primaryMetaServer);
   if (!leader) throw new PreconditionError(`the leader ${info.primaryMetaServer} is not one of the inventory's metas`);
   // The zk the leader serves from now: the source, or the target after a resumed run's failover.
@@ -137,7 +156,30 @@ async function rollMetas(env: RunEnv, ctx: StepContext): Promise<{ backups: Reco
     }
     env.note(META_ROLLED_NOTE, { host: h.name });
   }
+  // A coordinator killed during the failover left the freeze open; the new leader serves by now
+  // (this run found it leading): close it once the cluster reads healthy there.
+  if (env.journal && freezeOpen(Journal.read(env.journal.file))) {
+    await requireHealthy(env, ctx, target, timeout);
+    env.freeze('end', `resumed: ${leader.name} serves from ${formatZk(target)} and the cluster reads healthy`);
+  }
   return { backups, ...(freeze ? { freeze } : {}), summary: `every meta runs on ${formatZk(target)}${freeze ? `; the leader's failover to ${freeze.newLeader} froze writes for ${secs(freeze.totalMs)} (${secs(freeze.stopToServingMs)} to serve, ${secs(freeze.servingToHealthyMs)} to read healthy)` : ''}` };
+}
+
+/**
+ * cluster_info from whichever meta leads, waited for: a run resumed right after its coordinator
+ * died mid-failover finds no leader for the seconds the failover takes.
+ */
+async function anyLeader(env: RunEnv, ctx: StepContext): Promise<ClusterInfo> {
+  const deadline = Date.now() + env.params.leaderTimeoutMs;
+  for (;;) {
+    try {
+      return await env.shell.clusterInfo();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      ctx.progress(`waiting for a leader to answer cluster_info: ${toAppError(e).message.split('\n')[0]}`);
+      await sleep(500);
+    }
+  }
 }
 
 async function failover(env: RunEnv, ctx: StepContext, leader: MetaHost, others: MetaHost[], f: PreflightFacts, timeout: number): Promise<{ stopToServingMs: number; servingToHealthyMs: number; totalMs: number; newLeader: string }> {
