@@ -10,7 +10,9 @@
  *   again (a new election mid-reconfig), and `zkmig resume` finishes the run.
  * Invariants sampled throughout: never two ZooKeeper servers claiming leadership at once; after:
  * the cluster healthy on the new servers, every table present, no znode of cluster_root lost
- * (digest), the membership exactly the new servers, and a write freeze recorded.
+ * (digest), the membership exactly the new servers, and a write freeze recorded;
+ * - then `zkmig rollback` of that completed run (past remove-old): the old servers back, the metas
+ *   on them, the new servers gone, no znode lost.
  */
 import anyTest, { TestFn } from 'ava';
 import { spawn } from 'node:child_process';
@@ -173,7 +175,8 @@ test.serial('reconfig: coordinator SIGKILLed after add-observers, the ZooKeeper 
   const li = modes.indexOf('leader');
   t.true(li >= 0, `an old server leads: ${modes.join(',')}`);
   const restarted = await restartZk(st.zk.old!.pids[li]!);
-  t.teardown(() => void (gone(restarted) ? undefined : process.kill(restarted, 'SIGKILL')));
+  // It stays up for the rollback test below; "sandbox down" (and the reaper) find it by its marker.
+  t.false(gone(restarted));
   await waitFor(`${olds[li]} serves again`, async () => ['follower', 'leader'].includes((await modeOf(olds[li]!)) ?? ''), 60000, 200);
   await waitFor('a leader among the old servers', async () => (await Promise.all(olds.map(modeOf))).includes('leader'), 60000, 200);
 
@@ -231,4 +234,31 @@ test.serial('reconfig: coordinator SIGKILLed after add-observers, the ZooKeeper 
   );
   if (changed.length > 0) t.log(`the cluster moved ${changed.length} partition ballot(s) during the run: ${changed.map((n) => n.rel).join(', ')}`);
   else t.is(after.digest, before.digest);
+});
+
+test.serial('reconfig: "zkmig rollback" after a completed run (past remove-old) brings the old servers back and the metas with them, copying nothing', async (t) => {
+  const f = t.context.fleet;
+  const { oldZk, newZk, clusterRoot } = f.info;
+  const done = journals(f)
+    .map((file) => ({ file, entries: readJournal(file) }))
+    .find((j) => j.entries.some((e) => e.kind === 'run-end' && e.outcome === 'succeeded'));
+  t.truthy(done, 'the previous test left a succeeded run');
+  const before = await withZk(newZk, (s) => readTree(s, clusterRoot, { keepData: true }));
+  const r = await cli(f, ['rollback', runIdOf(done!.file), '--yes']);
+  t.is(r.code, 1, r.err + r.out.slice(-3000));
+  t.regex(r.out, /ROLLED-BACK/);
+  const entries = readJournal(done!.file);
+  t.deepEqual(
+    entries.filter((e) => e.kind === 'step-done' && e.step.startsWith('rollback-')).map((e) => (e as { step: string }).step),
+    ['rollback-readd-old', 'rollback-restore-metas', 'rollback-remove-new', 'rollback-restore-level', 'rollback-verify'],
+  );
+  // The old servers alone again, all voting; the cluster healthy on them with the same tree.
+  const members = await membersOf(oldZk);
+  t.deepEqual(members.map((m) => Number(m.split(':')[2])).sort(), oldZk.split(',').map((e) => Number(e.split(':')[1])).sort());
+  t.true(members.every((m) => m.split(':')[1] === 'participant'));
+  const h = await health(f, oldZk);
+  t.is(h.verdict, 'healthy', h.problems.join('; '));
+  const after = await withZk(oldZk, (s) => readTree(s, clusterRoot, { keepData: true }));
+  const have = new Set(after.list.map((n) => n.rel));
+  t.deepEqual(before.list.map((n) => n.rel).filter((p) => !have.has(p)), []);
 });
