@@ -18,7 +18,21 @@ function available(): string[] {
     .sort();
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Flags that take the next word as their value (`migrate --method reconfig`): joined as `--method=reconfig`. */
+const VALUE_FLAGS = ['--method'];
+
+function joinValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (VALUE_FLAGS.includes(a) && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) out.push(`${a}=${argv[++i]}`);
+    else out.push(a);
+  }
+  return out;
+}
+
+async function main(raw: string[]): Promise<number> {
+  const argv = joinValues(raw);
   const names = argv.filter((a) => !a.startsWith('-'));
   const all = available();
   const unknown = names.filter((n) => !all.includes(n));

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { CliIO } from '../lib/io';
 import { addInventoryOption, finish, inventoryFile, planConfirm, rendererFor, requireYesForJson, STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
-import { migrate, MigrateInput, Method } from '../lib/migrate';
+import { METHODS, migrate, MigrateInput, Method } from '../lib/migrate';
 import { agentCallOptions, AgentCallFlags, agentSettings, checkOption } from './conventions';
 import { parseDuration } from './duration';
 import type { Register } from './index';
@@ -10,7 +10,8 @@ import { requireUnaliveConfirmable } from '../lib/migrate/unalive';
 
 const HELP = `
 Move a Pegasus cluster's metadata from the ZooKeeper ensemble its metas use to another one, by
-one of the two procedures of the Pegasus ZooKeeper-migration guide, with every step checked:
+one of the two procedures of the Pegasus ZooKeeper-migration guide, or by ZooKeeper dynamic
+reconfiguration, with every step checked:
 
   --method copy     stop the followers, set the leader to "blind", copy cluster_root to the new
                     ensemble (ephemeral LOCKNODEs skipped, verified by digest), check that the
@@ -24,6 +25,13 @@ one of the two procedures of the Pegasus ZooKeeper-migration guide, with every s
                     recovery off, restart it, start the others, wait until tables and replica
                     counts match the backup. Loses duplications, backup policies and dropped-
                     table state (listed before you confirm).
+  --method reconfig ZooKeeper 3.5.3+ with reconfigEnabled=true, the new servers started with the
+                    last committed config plus themselves: add them as observers, promote them
+                    one at a time, move each meta's hosts_list to them (followers first, then the
+                    leader: its restart is an ordinary failover, the only write freeze), remove
+                    the old servers, confirm with a write. Copies nothing; one ensemble, one
+                    history. The right to reconfigure comes from $ZKMIG_ZK_AUTH (user:password,
+                    the super user or WRITE on /zookeeper/config) unless the ensemble skips ACLs.
 
 It first runs the preflight (see "zkmig plan"), prints the plan and asks for confirmation
 (exactly "y"; --yes skips the question). Every step's intent and outcome is appended to a run
@@ -84,6 +92,7 @@ interface Opts extends AgentCallFlags {
   allowRunningJobs?: boolean;
   onSourceChange: 'recopy' | 'abort';
   leaderTimeout?: string;
+  syncTimeout?: string;
   healthTimeout?: string;
   convergeTimeout?: string;
   inactiveWait?: string;
@@ -100,7 +109,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
   checkOption(agentCallOptions(addInventoryOption(cmd)), 'run the whole plan in check mode; change nothing')
     .requiredOption('--cluster <name>', 'the cluster (inventory group)')
     .requiredOption('--to <hosts>', 'the new ensemble, host:port[,host:port...] (cluster_root stays the same)')
-    .addOption(new Option('--method <method>', 'copy (zkcopy procedure) or recover (metadata recovery)').choices(['copy', 'recover']).makeOptionMandatory())
+    .addOption(new Option('--method <method>', 'copy (zkcopy procedure), recover (metadata recovery) or reconfig (grow the ensemble with ZooKeeper dynamic reconfiguration; copies nothing)').choices([...METHODS]).makeOptionMandatory())
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--diff', 'print the unified diff of every config file the run changes (JSON events always carry it)')
     .option('--json', 'print events as JSON lines')
@@ -110,6 +119,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
     .option('--allow-running-jobs', 'go on although duplications, bulk loads or backup policies are active (they write the tree during the freeze)')
     .addOption(new Option('--on-source-change <what>', 'copy: when the source changed during the copy').choices(['recopy', 'abort']).default('recopy'))
     .option('--leader-timeout <duration>', 'how long a restarted meta may take to serve (default 2m)')
+    .option('--sync-timeout <duration>', 'reconfig: how long a new ZooKeeper server may take to follow the leader and sync (default 2m)')
     .option('--health-timeout <duration>', 'how long the cluster may take to be healthy (default 5m)')
     .option('--converge-timeout <duration>', 'recover: how long replica counts may take to match (default 10m)')
     .option('--inactive-wait <duration>', 'recover: override the wait for replica servers to go inactive (default: derived from the configs)')
@@ -129,6 +139,7 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
         allowRunningJobs: o.allowRunningJobs === true,
         onSourceChange: o.onSourceChange,
         ...(o.leaderTimeout ? { leaderTimeoutMs: parseDuration(o.leaderTimeout, '--leader-timeout') } : {}),
+        ...(o.syncTimeout ? { syncTimeoutMs: parseDuration(o.syncTimeout, '--sync-timeout') } : {}),
         ...(o.healthTimeout ? { healthTimeoutMs: parseDuration(o.healthTimeout, '--health-timeout') } : {}),
         ...(o.convergeTimeout ? { convergeTimeoutMs: parseDuration(o.convergeTimeout, '--converge-timeout') } : {}),
         ...(o.inactiveWait ? { inactiveWaitMs: parseDuration(o.inactiveWait, '--inactive-wait', { allowZero: true }) } : {}),

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { CliIO, EXIT } from '../lib/io';
 import { addInventoryOption, inventoryFile, STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
-import { Method, planMigration, renderPlan } from '../lib/migrate';
+import { Method, METHODS, planMigration, renderPlan } from '../lib/migrate';
 import { isPrecondition } from '../../shared/errors';
 import type { Register } from './index';
 
@@ -26,7 +26,7 @@ export const registerPlan: Register = (program: Command, io: CliIO) => {
   addInventoryOption(cmd)
     .requiredOption('--cluster <name>', 'the cluster (inventory group)')
     .requiredOption('--to <hosts>', 'the new ensemble, host:port[,host:port...]')
-    .addOption(new Option('--method <method>', 'copy or recover').choices(['copy', 'recover']).makeOptionMandatory())
+    .addOption(new Option('--method <method>', 'copy, recover or reconfig').choices([...METHODS]).makeOptionMandatory())
     .option('--allow-unalive', 'recover: accept UNALIVE replica servers')
     .option('--allow-running-jobs', 'accept active duplications, bulk loads and backup policies')
     .option('--json', 'print the plan as JSON')

@@ -54,6 +54,7 @@ interface DirOpts {
   dir?: string;
   profile?: string;
   secure?: boolean;
+  reconfig?: boolean;
   json?: boolean;
   purge?: boolean;
 }
@@ -67,12 +68,13 @@ export const registerSandbox: Register = (program: Command, io: CliIO) => {
     .option('--dir <dir>', 'where the sandbox lives')
     .option('--profile <name>', `size of the fleet: ${Object.keys(SANDBOX_PROFILES).join(' or ')} (see below)`, 'default')
     .option('--secure', 'both ZooKeepers require SASL DIGEST-MD5 (enforce.auth); the metas and the inventory (zk_sasl_*) log in')
+    .option('--reconfig', 'for --method reconfig: the old ZooKeeper runs with dynamic reconfiguration and the new servers join it (started with its committed config plus themselves)')
     .option('--json', 'print the result as JSON')
     .action(async (o: DirOpts) => {
       const { sandboxUp, sandboxDir } = lib();
       const dir = sandboxDir(o.dir, io.env);
       const started = Date.now();
-      const info = await sandboxUp({ dir, profile: o.profile, ...(o.secure ? { secure: true } : {}), progress: io.isTTY && !o.json ? (m) => io.err(`  ${m}...\n`) : undefined });
+      const info = await sandboxUp({ dir, profile: o.profile, ...(o.secure ? { secure: true } : {}), ...(o.reconfig ? { reconfig: true } : {}), progress: io.isTTY && !o.json ? (m) => io.err(`  ${m}...\n`) : undefined });
       if (o.json) {
         io.out(JSON.stringify(info, null, 2) + '\n');
         return;
@@ -83,13 +85,13 @@ export const registerSandbox: Register = (program: Command, io: CliIO) => {
           `  cluster:        ${info.cluster} (cluster_root ${info.clusterRoot}; profile ${info.profile}; tables ${info.tables.length > 4 ? `${info.tables.length} (${info.tables[0]!.name}..${info.tables.at(-1)!.name})` : info.tables.map((t) => t.name).join(', ')}${info.tables.length > 4 ? '' : ', stat'})`,
           `  meta servers:   ${info.metaServers}`,
           `  old ZooKeeper:  ${info.oldZk}   (the cluster runs here)`,
-          `  new ZooKeeper:  ${info.newZk}   (empty: migrate to it)`,
+          info.reconfig ? `  new ZooKeeper:  ${info.newZk}   (joiners of the old ensemble, not yet members: migrate with --method reconfig)` : `  new ZooKeeper:  ${info.newZk}   (empty: migrate to it)`,
           `  inventory:      ${info.inventory}`,
           ...(info.secure ? ['  security:       both ZooKeepers require SASL DIGEST-MD5; the login is in the inventory (zk_sasl_*)'] : []),
           '',
           'Try:',
-          `  zkmig plan    -i ${info.inventory} --cluster ${info.cluster} --to ${info.newZk} --method copy`,
-          `  zkmig migrate -i ${info.inventory} --cluster ${info.cluster} --to ${info.newZk} --method copy`,
+          `  zkmig plan    -i ${info.inventory} --cluster ${info.cluster} --to ${info.newZk} --method ${info.reconfig ? 'reconfig' : 'copy'}`,
+          `  zkmig migrate -i ${info.inventory} --cluster ${info.cluster} --to ${info.newZk} --method ${info.reconfig ? 'reconfig' : 'copy'}`,
           `  zkmig sandbox down --dir ${info.dir}`,
           '',
         ].join('\n'),

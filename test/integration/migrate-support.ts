@@ -36,12 +36,12 @@ export interface Fleet {
   close: () => Promise<void>;
 }
 
-export async function startFleet(prefix: string, o: { tables?: { name: string; partitions: number }[]; timing?: Partial<SimTiming>; secure?: boolean } = {}): Promise<Fleet> {
+export async function startFleet(prefix: string, o: { tables?: { name: string; partitions: number }[]; timing?: Partial<SimTiming>; secure?: boolean; reconfig?: boolean } = {}): Promise<Fleet> {
   const tmp = tempDir(prefix);
   const dir = path.join(tmp.dir, 'sandbox');
   const stateDir = path.join(tmp.dir, 'state');
   // Markers "pid-<worker>..." let the posttest reaper find a ZooKeeper a crashed worker left.
-  const info = await sandboxUp({ dir, tie: true, javaMarker: `pid-${process.pid}-sandbox`, ...(o.tables ? { tables: o.tables } : {}), ...(o.timing ? { timing: o.timing } : {}), ...(o.secure ? { secure: true } : {}) });
+  const info = await sandboxUp({ dir, tie: true, javaMarker: `pid-${process.pid}-sandbox`, ...(o.tables ? { tables: o.tables } : {}), ...(o.timing ? { timing: o.timing } : {}), ...(o.secure ? { secure: true } : {}), ...(o.reconfig ? { reconfig: true } : {}) });
   const env: NodeJS.ProcessEnv = { ...process.env, ZKMIG_STATE_DIR: stateDir, ZKMIG_INVENTORY: info.inventory };
   const cluster = selectCluster(loadInventory({ file: info.inventory, env }), info.cluster);
   return {

@@ -12,7 +12,7 @@ import { waitFor } from '../harness/tmp';
  * reconfiguration (loopback): the harness, the hand-encoded reconfig call, the preflight's
  * refusals, the moves (observers first, one promotion at a time, then the old servers leave), a
  * confirming write, rollback, and faults (a joiner killed before it synced, the ZooKeeper leader
- * restarted between moves: not covered yet). Invariants: never two leaders at once, no znode lost, sessions and
+ * restarted between moves: covered end to end, with the metas, in migrate-reconfig.test.ts). Invariants: never two leaders at once, no znode lost, sessions and
  * their ephemeral nodes survive.
  */
 

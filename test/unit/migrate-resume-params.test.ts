@@ -71,7 +71,7 @@ test('resume, rollback and status refuse a tampered journal: exit 2, the field n
     for (const args of [['resume', run, '--yes'], ['rollback', run, '--yes'], ['status', run]]) {
       const r = await cli(args, env);
       t.is(r.code, 2, args.join(' '));
-      t.regex(r.err, /run journal .* its run-start parameters do not validate: --method must be one of copy, recover, got "recovr"/, args.join(' '));
+      t.regex(r.err, /run journal .* its run-start parameters do not validate: --method must be one of copy, recover, reconfig, got "recovr"/, args.join(' '));
     }
     await t.throwsAsync(resume(run, { stateDir: state.dir, env: {}, emit: () => undefined }), { message: /--method must be one of/ });
     t.deepEqual(fs.readFileSync(file), before, 'nothing was appended to the journal');

@@ -11,7 +11,11 @@ import { step } from '../../coordinator/lib/migrate/step-types';
 import { COPY_CUTOVER_STEPS, COPY_LEADER_STOPPED_STEPS, COPY_TARGET_STEPS } from '../../coordinator/lib/migrate/steps-copy';
 import { RECOVER_CUTOVER_STEPS, RECOVER_TARGET_STEPS } from '../../coordinator/lib/migrate/steps-recover';
 import { plannedSteps, stepsFor } from '../../coordinator/lib/migrate/steps';
+import { RECONFIG_CUTOVER_STEPS, RECONFIG_MEMBERSHIP_STEPS } from '../../coordinator/lib/migrate/steps-reconfig';
 import type { PegasusCluster } from '../../coordinator/lib/inventory';
+import type { JournalEntry } from '../../coordinator/lib/migrate/journal';
+import { pointOfNoReturn } from '../../coordinator/lib/migrate/no-return-probe';
+import { rollbackScope } from '../../coordinator/lib/migrate/rollback';
 
 const facts = {
   method: 'copy',
@@ -26,6 +30,17 @@ const facts = {
   dropped: [],
   nodes: [{ address: 'r1:34801', status: 'ALIVE', replicaCount: 8 }],
   inactiveWaitMs: 45000,
+  reconfig: {
+    source: 'zk1:2181',
+    target: 'zk9:2181',
+    configText: '',
+    configVersion: '100000000',
+    oldMembers: [{ id: 1, host: 'zk1', quorumPort: 2888, electionPort: 3888, role: 'participant', clientHost: 'zk1', clientPort: 2181 }],
+    joiners: [{ endpoint: 'zk9:2181', id: 9, member: { id: 9, host: 'zk9', quorumPort: 2888, electionPort: 3888, role: 'observer', clientHost: 'zk9', clientPort: 2181 } }],
+    versions: {},
+    leader: 'zk1:2181',
+    warnings: [],
+  },
 } as unknown as PreflightFacts;
 const cluster = { name: 'c1', metas: [{ name: 'm1' }, { name: 'm2' }, { name: 'm3' }] } as unknown as PegasusCluster;
 
@@ -34,9 +49,10 @@ const cluster = { name: 'c1', metas: [{ name: 'm1' }, { name: 'm2' }, { name: 'm
 const NAMES = {
   copy: ['stop-followers', 'set-blind', 'copy', 'check-source', 'stop-leader', 'recheck-source', 'update-configs', 'start-leader', 'wait-leader', 'start-followers', 'final-health'],
   recover: ['backup-lists', 'stop-metas', 'wait-inactive', 'configure-recovery', 'start-recovery-meta', 'recover', 'disable-recovery', 'restart-recovered-meta', 'start-others', 'wait-converged', 'final-health'],
+  reconfig: ['add-observers', 'promote', 'roll-metas', 'remove-old', 'confirm-write', 'final-health'],
 } as const;
 
-for (const method of ['copy', 'recover'] as const) {
+for (const method of ['copy', 'recover', 'reconfig'] as const) {
   test(`${method}: the plan and the run list the same steps, in the same order, with the same titles`, (t) => {
     const params = resolveParams({ inventory: '/i.yml', cluster: 'c1', to: 'zk9:2181', method });
     // stepsFor only binds the definitions to the environment; nothing of it is touched here.
@@ -52,13 +68,15 @@ for (const method of ['copy', 'recover'] as const) {
       plan.map((s) => s.title),
       'the run announces each step by the title the operator confirmed',
     );
-    t.is(plan.filter((s) => s.pointOfNoReturn).length, 1, 'exactly one step passes the point of no return');
+    // reconfig: one ensemble, one history; there is no stale tree to pass a point of no return on.
+    t.is(plan.filter((s) => s.pointOfNoReturn).length, method === 'reconfig' ? 0 : 1, 'the steps that pass the point of no return');
   });
 }
 
 test('the steps the rollback scope names exist in their method', (t) => {
   for (const s of [...COPY_CUTOVER_STEPS, ...COPY_LEADER_STOPPED_STEPS, ...COPY_TARGET_STEPS]) t.true((NAMES.copy as readonly string[]).includes(s), s);
   for (const s of [...RECOVER_CUTOVER_STEPS, ...RECOVER_TARGET_STEPS]) t.true((NAMES.recover as readonly string[]).includes(s), s);
+  for (const s of [...RECONFIG_CUTOVER_STEPS, ...RECONFIG_MEMBERSHIP_STEPS]) t.true((NAMES.reconfig as readonly string[]).includes(s), s);
 });
 
 test('the plan text of a step follows the parameters and the facts', (t) => {
@@ -96,4 +114,13 @@ test('step outputs are typed by step name', (t) => {
     run: async () => ({ startedAt: 'now' }),
   });
   t.pass();
+});
+
+test('reconfig never passes a point of no return: one ensemble, one history', async (t) => {
+  const params = resolveParams({ inventory: '/i.yml', cluster: 'c1', to: 'zk9:2181', method: 'reconfig' });
+  const entries = [{ kind: 'step-intent', step: 'roll-metas', attempt: 1, ts: '2026-01-01T00:00:00Z' }] as unknown as JournalEntry[];
+  const nr = await pointOfNoReturn(entries, params, facts);
+  t.false(nr.past);
+  t.regex(nr.why, /one ensemble with one history/);
+  t.like(rollbackScope(entries), { cutover: true });
 });

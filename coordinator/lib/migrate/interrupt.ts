@@ -62,6 +62,12 @@ export function clusterState(entries: readonly JournalEntry[], params: MigratePa
     if (done.has('stop-followers')) return `the leader serves from ${src}${done.has('set-blind') ? ' at meta level "blind" (write freeze)' : ''}; the followers are stopped`;
     return `the metas serve from ${src}; nothing was changed`;
   }
+  if (params.method === 'reconfig') {
+    if (done.has('remove-old')) return `the metas serve from ${dst}; the old servers left the ensemble`;
+    if (done.has('roll-metas')) return `the metas serve from ${dst}; the old servers are still members`;
+    if (done.has('add-observers')) return `the new servers are members of the ensemble (${done.has('promote') ? 'participants' : 'observers'}); the metas may be moving to ${dst} one at a time`;
+    return `the metas serve from ${src}; nothing was changed`;
+  }
   if (done.has('restart-recovered-meta') || done.has('recover')) return `a meta serves the recovered tree from ${dst}${done.has('start-others') ? '; the other metas run' : '; the other metas are stopped'}`;
   if (done.has('stop-metas')) return `no meta runs (write freeze); ${done.has('configure-recovery') ? `the recovery meta's config names ${dst}` : `the meta configs still name ${src}`}`;
   return `the metas serve from ${src}; nothing was changed`;

@@ -1,6 +1,6 @@
 import { toAppError } from '../../../shared/errors';
 import type { JournalEntry } from './journal';
-import { NEW_ENSEMBLE_SERVING_STEPS, ponrNote } from './no-return';
+import { NEW_ENSEMBLE_SERVING_STEPS, ponrNote, RECONFIG_NO_RETURN_WHY } from './no-return';
 import type { MigrateParams } from './params';
 import type { PreflightFacts } from './preflight';
 import { connectZk } from './preflight';
@@ -22,6 +22,7 @@ export interface NoReturn {
  * A target that cannot be read is reported; only the journal decides then.
  */
 export async function pointOfNoReturn(entries: readonly JournalEntry[], params: MigrateParams, facts: PreflightFacts | undefined, o: { connectTimeoutMs?: number } = {}): Promise<NoReturn> {
+  if (params.method === 'reconfig') return { past: false, why: RECONFIG_NO_RETURN_WHY };
   const noted = ponrNote(entries);
   if (noted) return { past: true, why: `passed at ${noted.ts}: ${noted.reason}` };
   const step = NEW_ENSEMBLE_SERVING_STEPS[params.method];

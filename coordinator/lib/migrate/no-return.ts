@@ -18,7 +18,14 @@ export const PONR_NOTE = 'point-of-no-return';
 export const PONR_TEXT = 'point of no return: a meta serves from the new ensemble; from here on a failure rolls forward, never back to the old tree';
 
 /** Steps that start a meta which may serve (and so move ballots) on the new ensemble. */
-export const NEW_ENSEMBLE_SERVING_STEPS: Record<MigrateParams['method'], string> = { copy: 'start-leader', recover: 'recover' };
+export const NEW_ENSEMBLE_SERVING_STEPS: Record<Exclude<MigrateParams['method'], 'reconfig'>, string> = { copy: 'start-leader', recover: 'recover' };
+
+/**
+ * `--method reconfig` has no point of no return: old and new servers are one ensemble with one
+ * history (the new servers joined it and synced; nothing was copied), so there is never a stale
+ * tree. A rollback at any step reverses the membership and the hosts_list edits (steps-reconfig.ts).
+ */
+export const RECONFIG_NO_RETURN_WHY = 'reconfig: old and new servers are one ensemble with one history; there is no stale tree, a rollback reverses the config changes';
 
 export function ponrNote(entries: readonly JournalEntry[]): { ts: string; reason: string } | undefined {
   const e = entries.find((x) => x.kind === 'note' && x.text === PONR_NOTE);

@@ -7,8 +7,8 @@ import { cClientHostProblems } from './ensemble-guard';
  * `resume` and `rollback` rebuild exactly the same run from the journal alone.
  */
 
-export type Method = 'copy' | 'recover';
-export const METHODS: readonly Method[] = ['copy', 'recover'];
+export type Method = 'copy' | 'recover' | 'reconfig';
+export const METHODS: readonly Method[] = ['copy', 'recover', 'reconfig'];
 
 export interface MigrateParams {
   /** Absolute path of the Ansible inventory. */
@@ -35,6 +35,8 @@ export interface MigrateParams {
   maxCopyAttempts: number;
   /** After a meta restart, how long it may take to serve from the new ensemble. @default 120000 */
   leaderTimeoutMs: number;
+  /** reconfig: how long a new ZooKeeper server may take to follow the leader and sync (snapshot plus diff). @default 120000 */
+  syncTimeoutMs: number;
   /** How long the cluster may take to be healthy after the cutover. @default 300000 */
   healthTimeoutMs: number;
   /** recover: how long tables and replica counts may take to match the backup. @default 600000 */
@@ -58,6 +60,7 @@ export const PARAM_DEFAULTS = {
   onSourceChange: 'recopy',
   maxCopyAttempts: 3,
   leaderTimeoutMs: 120_000,
+  syncTimeoutMs: 120_000,
   healthTimeoutMs: 300_000,
   convergeTimeoutMs: 600_000,
   inactiveWaitMs: undefined,
@@ -80,6 +83,7 @@ const PARAM_TYPES: Record<keyof MigrateParams, 'string' | 'boolean' | 'number' |
   onSourceChange: 'string',
   maxCopyAttempts: 'number',
   leaderTimeoutMs: 'number',
+  syncTimeoutMs: 'number',
   healthTimeoutMs: 'number',
   convergeTimeoutMs: 'number',
   inactiveWaitMs: 'number?',
@@ -108,7 +112,7 @@ export function resolveParams(i: MigrateInput): MigrateParams {
     throw new UsageError(`--to: ${(e as Error).message}`, { cause: e });
   }
   const p: MigrateParams = { ...PARAM_DEFAULTS, ...stripUndefined(i) } as MigrateParams;
-  for (const k of ['leaderTimeoutMs', 'healthTimeoutMs', 'convergeTimeoutMs', 'shellTimeoutMs', 'maxCopyAttempts'] as const) {
+  for (const k of ['leaderTimeoutMs', 'syncTimeoutMs', 'healthTimeoutMs', 'convergeTimeoutMs', 'shellTimeoutMs', 'maxCopyAttempts'] as const) {
     if (!Number.isFinite(p[k]) || p[k] <= 0) throw new UsageError(`${k} must be a positive number, got ${p[k]}`);
   }
   if (p.inactiveWaitMs !== undefined && (!Number.isFinite(p.inactiveWaitMs) || p.inactiveWaitMs < 0)) throw new UsageError(`inactiveWaitMs must be >= 0, got ${p.inactiveWaitMs}`);
@@ -130,7 +134,7 @@ export function paramsToJournal(p: MigrateParams): Record<string, unknown> {
  * The parameters a journal recorded, validated again exactly as the CLI's are: `resume` and
  * `rollback` act on a cluster from them, and a journal is a file anyone with access can edit.
  * Unknown keys are refused (a journal of a newer zkmig). A journal written by an older zkmig lacks
- * the parameters added since (stayStoppedMs): their defaults apply.
+ * the parameters added since (stayStoppedMs, syncTimeoutMs): their defaults apply.
  */
 export function paramsFromJournal(raw: Record<string, unknown>, file: string): MigrateParams {
   const unknown = Object.keys(raw).filter((k) => !(k in PARAM_TYPES));

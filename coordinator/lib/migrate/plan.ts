@@ -82,6 +82,14 @@ export function renderPlan(params: MigrateParams, f: PreflightFacts, steps: Plan
     lines.push('', 'Config changes (agents, check mode):');
     for (const d of diffs) lines.push(`  ${d.host}: ${d.status}${d.diff ? `\n${d.diff.replace(/\n+$/, '').replace(/^/gm, '      ')}` : ` ${d.msg}`}`);
   }
+  if (params.method === 'reconfig') {
+    lines.push(
+      '',
+      `On failure: ${params.autoRollback ? 'automatic rollback' : 'stop (--no-auto-rollback); resume or rollback by hand'}. A rollback reverses the config changes made: the old servers back in the membership, each meta's hosts_list restored from the agent's backup and restarted (followers first), the new servers removed. Nothing is copied.`,
+      'No point of no return: old and new servers are one ensemble with one history (every zxid, session and ephemeral node kept), so there is no stale tree. After "remove-old" a rollback needs the old servers still running: they are re-added and must sync before the metas move back.',
+    );
+    return lines.join('\n');
+  }
   lines.push(
     '',
     `On failure after the first change and before the point of no return: ${params.autoRollback ? 'automatic rollback to the old ensemble' : 'stop (--no-auto-rollback); resume or rollback by hand'}; the old tree is never modified.`,

@@ -16,6 +16,7 @@ import { isMaskedDigest } from '../zk/masked-acl';
 import { judgeZkAuth, probeEnsembleAuth } from './zk-auth-check';
 import { runZkSecurity } from './zk-security';
 import { commandBackendWarnings } from './stay-stopped';
+import { reconfigAuth, reconfigPreflight, ReconfigFacts } from './reconfig-preflight';
 
 /**
  * The checks before anything changes (both methods): every meta of `server_list` is in the
@@ -79,6 +80,8 @@ export interface PreflightFacts {
   inactiveWaitMs: number;
   estimateMs: number;
   warnings: string[];
+  /** `--method reconfig` only: the ensemble as ZooKeeper sees it (reconfig-preflight.ts). */
+  reconfig?: ReconfigFacts;
 }
 
 const EXTRA_KEYS: readonly KeyPath[] = [
@@ -242,8 +245,22 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
   problems.push(...auth.problems);
   warnings.push(...auth.warnings);
 
+  let reconfig: ReconfigFacts | undefined;
+  if (params.method === 'reconfig') {
+    // The new servers already follow the old ensemble's leader and serve its tree: the target is
+    // the same ensemble, so the emptiness check below does not apply; ZooKeeper's own view does.
+    say(`checking that ${source} can be reconfigured to ${params.to}`);
+    try {
+      const auth = reconfigAuth(env.env);
+      reconfig = await reconfigPreflight({ source, to: params.to, ...(auth ? { auth } : {}) }, say);
+      warnings.push(...reconfig.warnings);
+    } catch (e) {
+      const ctx = (toAppError(e).context as { problems?: string[] } | undefined)?.problems;
+      problems.push(...(ctx ?? [`reconfig: ${toAppError(e).message}`]).map((x) => `reconfig: ${x}`));
+    }
+  }
   say(`checking the target ${params.to}`);
-  const dst = await connectZk(params.to, 'target').catch((e: unknown) => {
+  const dst = params.method === 'reconfig' ? undefined : await connectZk(params.to, 'target').catch((e: unknown) => {
     problems.push(toAppError(e).message);
     return undefined;
   });
@@ -296,6 +313,7 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
     inactiveWaitMs: inactive,
     estimateMs: estimateMs(params.method, size.nodes, inactive, zkTimeoutMs),
     warnings,
+    ...(reconfig ? { reconfig } : {}),
   };
 }
 

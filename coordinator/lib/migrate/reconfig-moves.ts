@@ -153,6 +153,12 @@ export async function confirmWrite(target: string, expectVersion: bigint, o: { a
  * joiners leave. Idempotent like the moves.
  */
 export async function rollbackMoves(ctx: MoveContext, f: ReconfigFacts): Promise<DynamicConfig> {
+  await restoreOldMembers(ctx, f);
+  return removeJoiners(ctx, f);
+}
+
+/** The first half of rollbackMoves: the old servers back in their original roles, the joiners kept (metas may still use them). */
+export async function restoreOldMembers(ctx: MoveContext, f: ReconfigFacts): Promise<DynamicConfig> {
   let c = await readConfig(ctx.client, ctx.rpcTimeoutMs);
   const missing = f.oldMembers.filter((o) => {
     const x = c.members.find((y) => y.id === o.id);
@@ -166,6 +172,12 @@ export async function rollbackMoves(ctx: MoveContext, f: ReconfigFacts): Promise
       await waitSynced(c, o.id, o.role === 'participant' ? ['follower', 'leader'] : ['observer'], ctx.syncTimeoutMs);
     }
   }
+  return c;
+}
+
+/** The second half of rollbackMoves: every server not in the original config leaves. */
+export async function removeJoiners(ctx: MoveContext, f: ReconfigFacts): Promise<DynamicConfig> {
+  let c = await readConfig(ctx.client, ctx.rpcTimeoutMs);
   const extra = c.members.filter((m) => !f.oldMembers.some((o) => o.id === m.id)).map((m) => m.id);
   if (extra.length > 0) {
     ctx.progress?.(`removing the new servers ${extra.join(', ')}`);

@@ -3,6 +3,7 @@ import { parseHosts } from '../../../shared/zk/endpoint';
 import { randomBytes } from 'node:crypto';
 import { zk } from '../../../shared/zk/client';
 import { superDigest } from '../zk-dynamic';
+import { checkAuth } from '../zk/acl';
 import { adminView, AdminView } from '../zk/admin-words';
 import { ConfigMember, connectAdmin, DynamicConfig, endpointOf, formatMember, parseMemberLine, readConfig, reconfig, RECONFIG_CODE } from '../zk/reconfig';
 
@@ -43,6 +44,16 @@ export interface ReconfigPreflightInput {
   /** Digest `user:password` with the right to reconfigure (super user or WRITE on /zookeeper/config). */
   auth?: string;
   timeoutMs?: number;
+}
+
+/**
+ * The digest `user:password` a reconfig run authenticates with: $ZKMIG_ZK_AUTH, the variable of
+ * `zkmig zk --auth` (never a flag or a journaled parameter: it is a password). Undefined when
+ * unset (an ensemble with skipACL, or one whose /zookeeper/config ACL lets anyone write).
+ */
+export function reconfigAuth(env: NodeJS.ProcessEnv): string | undefined {
+  const v = env.ZKMIG_ZK_AUTH;
+  return v ? checkAuth(v, '$ZKMIG_ZK_AUTH') : undefined;
 }
 
 const MIN_VERSION: [number, number, number] = [3, 5, 3];
@@ -145,6 +156,10 @@ export async function reconfigPreflight(i: ReconfigPreflightInput, progress: (m:
 
   const old = config.members;
   for (const m of old) if (m.host === '0.0.0.0') problems.push(`server.${m.id} has the quorum address 0.0.0.0 in /zookeeper/config: joiners cannot reach it; use a routable address`);
+  // ZooKeeper counts only synced followers (never observers) toward "a quorum of the new config"
+  // (Leader.isQuorumSynced): promoting an observer into a config whose other voters are not a
+  // quorum of it is refused with NewConfigNoQuorum. With one voter that is every promotion.
+  if (old.filter((m) => m.role === 'participant').length < 2) problems.push('the ensemble has a single voting member: ZooKeeper cannot promote an observer next to it (only followers count toward the new config\'s quorum, NewConfigNoQuorum); grow it to three voters first');
   const oldEndpoints = old.map(endpointOf);
   const overlap = targets.filter((t) => oldEndpoints.includes(t));
   if (overlap.length > 0) problems.push(`--to names current members: ${overlap.join(', ')}`);

@@ -7,7 +7,8 @@ import type { RunEnv } from './env';
 import type { JournalEntry } from './journal';
 import { controlMeta, metaState } from './meta-ops';
 import { connectZk } from './preflight';
-import type { StepDef } from './runner';
+import type { StepContext, StepDef } from './runner';
+import type { PreflightFacts } from './preflight';
 import { compareTables, editConfigs, factsOf, followersOf, leaderOf, requireHealthy, waitServing } from './steps-common';
 import { COPY_CUTOVER_STEPS, COPY_TARGET_STEPS } from './steps-copy';
 import { RECOVER_CUTOVER_STEPS, RECOVER_TARGET_STEPS } from './steps-recover';
@@ -15,6 +16,8 @@ import { onSession, removeTree } from '../zk/rm';
 import { fingerprint } from '../zk/tree-read';
 import { portAnswers } from './stay-stopped';
 import type { MetaHost } from '../inventory';
+import { reconfigRollbackSteps } from './rollback-reconfig';
+import { RECONFIG_CUTOVER_STEPS, RECONFIG_MEMBERSHIP_STEPS } from './steps-reconfig';
 
 /**
  * Back to the old ensemble, from wherever the run stopped: stop every meta if any config may
@@ -48,8 +51,9 @@ export function rollbackScope(entries: readonly JournalEntry[]): RollbackScope {
   let open = false;
   for (const e of entries) if (e.kind === 'note' && (e.text === 'freeze-start' || e.text === 'freeze-end')) open = e.text === 'freeze-start';
   return {
-    cutover: [...COPY_CUTOVER_STEPS, ...RECOVER_CUTOVER_STEPS].some((s) => started.has(s)),
-    targetWritten: [...COPY_TARGET_STEPS, ...RECOVER_TARGET_STEPS].some((s) => started.has(s)),
+    cutover: [...COPY_CUTOVER_STEPS, ...RECOVER_CUTOVER_STEPS, ...RECONFIG_CUTOVER_STEPS].some((s) => started.has(s)),
+    // reconfig writes no tree; its "target" writes are membership changes, reversed by its own rollback.
+    targetWritten: [...COPY_TARGET_STEPS, ...RECOVER_TARGET_STEPS, ...RECONFIG_MEMBERSHIP_STEPS].some((s) => started.has(s)),
     freezeOpen: open,
   };
 }
@@ -57,6 +61,16 @@ export function rollbackScope(entries: readonly JournalEntry[]): RollbackScope {
 export const ROLLBACK_PREFIX = 'rollback-';
 
 export function rollbackSteps(env: RunEnv, scope: RollbackScope): StepDef[] {
+  if (env.params.method === 'reconfig') return reconfigRollbackSteps(env, scope, commonTail(env));
+  return copyRollbackSteps(env, scope);
+}
+
+/** The steps every rollback ends with: the meta level as before, health on the old ensemble. */
+function commonTail(env: RunEnv): StepDef[] {
+  return copyRollbackSteps(env, { cutover: false, targetWritten: false, freezeOpen: false }).filter((s) => s.name === 'rollback-restore-level' || s.name === 'rollback-verify');
+}
+
+function copyRollbackSteps(env: RunEnv, scope: RollbackScope): StepDef[] {
   const p = env.params;
   return [
     {
@@ -79,27 +93,7 @@ export function rollbackSteps(env: RunEnv, scope: RollbackScope): StepDef[] {
         const unread = now.filter((c) => !c.value);
         if (unread.length > 0) throw new AppError('UNAVAILABLE', `cannot read the config of ${unread.map((u) => `${u.host} (${u.error?.message ?? u.status})`).join(', ')}`, { cause: unread.find((u) => u.error)?.error });
         let restored = 0;
-        for (const c of now) {
-          const orig = f.metas.find((m) => m.name === c.host)!;
-          if (c.value!.sha256 === orig.sha256) {
-            ctx.hostResult(c.host, 'ok', 'config as before the migration');
-            continue;
-          }
-          const host = env.cluster.metas.find((m) => m.name === c.host)!;
-          const client = env.pool.client(host);
-          const backups = await client.listBackups(host.metaConfig);
-          const match = backups.backups.find((b) => b.sha256 === orig.sha256);
-          if (match) {
-            const r = await client.restoreConfig({ path: host.metaConfig, backupFile: match.path, expectedSha256: c.value!.sha256 });
-            ctx.hostResult(c.host, r.changed ? 'changed' : 'ok', `restored ${match.path}`, r.diff?.unified || undefined);
-            restored++;
-          } else {
-            // No byte-identical backup (pruned?): put back the keys the migration changes.
-            ctx.warn(`${c.host}: no backup with the original sha256 ${orig.sha256.slice(0, 12)}; setting hosts_list and recover_from_replica_server back instead`);
-            await editConfigs(env, ctx, [host], [{ section: 'zookeeper', key: 'hosts_list', value: orig.hostsList }, { section: 'meta_server', key: 'recover_from_replica_server', value: orig.recover }], f);
-            restored++;
-          }
-        }
+        for (const c of now) if (await restoreMetaConfig(env, ctx, f, c.host, c.value!.sha256)) restored++;
         return { summary: restored ? `${restored} config(s) restored` : 'every config was already as before' };
       },
     },
@@ -180,6 +174,30 @@ export function rollbackSteps(env: RunEnv, scope: RollbackScope): StepDef[] {
       },
     },
   ];
+}
+
+/**
+ * Put back one meta's config.ini as it was at the preflight: the agent's backup with the original
+ * sha256, or (none left: pruned?) the keys a migration changes. False when it already was.
+ */
+export async function restoreMetaConfig(env: RunEnv, ctx: StepContext, f: PreflightFacts, name: string, nowSha: string): Promise<boolean> {
+  const orig = f.metas.find((m) => m.name === name)!;
+  if (nowSha === orig.sha256) {
+    ctx.hostResult(name, 'ok', 'config as before the migration');
+    return false;
+  }
+  const host = env.cluster.metas.find((m) => m.name === name)!;
+  const client = env.pool.client(host);
+  const backups = await client.listBackups(host.metaConfig);
+  const match = backups.backups.find((b) => b.sha256 === orig.sha256);
+  if (match) {
+    const r = await client.restoreConfig({ path: host.metaConfig, backupFile: match.path, expectedSha256: nowSha });
+    ctx.hostResult(name, r.changed ? 'changed' : 'ok', `restored ${match.path}`, r.diff?.unified || undefined);
+  } else {
+    ctx.warn(`${name}: no backup with the original sha256 ${orig.sha256.slice(0, 12)}; setting hosts_list and recover_from_replica_server back instead`);
+    await editConfigs(env, ctx, [host], [{ section: 'zookeeper', key: 'hosts_list', value: orig.hostsList }, { section: 'meta_server', key: 'recover_from_replica_server', value: orig.recover }], f);
+  }
+  return true;
 }
 
 /** Past the point of no return: the new tree onto the old ensemble, every meta stopped. */

@@ -152,7 +152,8 @@ async function drive(d: Drive): Promise<RunResult> {
   const results = new StepResults();
   const takeLock = async (source: string): Promise<void> => {
     if (params.dryRun || lock) return;
-    lock = await RunLock.acquire(source, params.cluster, run, { resume: d.state !== undefined });
+    // reconfig: the lock's session must outlive the old servers' removal, so it knows every server.
+    lock = await RunLock.acquire(params.method === 'reconfig' ? `${source},${params.to}` : source, params.cluster, run, { resume: d.state !== undefined });
   };
   try {
     env = openEnv({ run, params, cluster: d.cluster, journal, emit, stateDir: o.stateDir, env: o.env, ...(o.agents ? { agents: o.agents } : {}) });

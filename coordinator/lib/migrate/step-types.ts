@@ -5,7 +5,7 @@ import type { NodeFacts, PreflightFacts, TableFacts } from './preflight';
 import type { StepContext } from './runner';
 
 /**
- * The steps of the two methods as one definition each: what the plan shows (title, hosts,
+ * The steps of each method as one definition each: what the plan shows (title, hosts,
  * detail) and what the run does, with the typed data each step journals. `plan` and the run both
  * map over the same arrays (steps.ts), so a step added to a method is planned and run, or neither.
  */
@@ -60,6 +60,21 @@ export interface BackupListsOut extends Summary {
   files: { apps: string; nodes: string; recoverNodes: string };
 }
 
+/** A reconfig move's step: the dynamic config it left (hex version and member lines). */
+export interface ConfigOut extends Summary {
+  configVersion?: string;
+  members?: string[];
+}
+
+/**
+ * `roll-metas` (reconfig): the agents' backups, and the leader's failover, the method's whole
+ * write freeze, in parts: from the leader's stop until another meta serves from the new servers,
+ * then until the first health check passes.
+ */
+export interface RollOut extends BackupsOut {
+  freeze?: { stopToServingMs: number; servingToHealthyMs: number; totalMs: number; newLeader: string };
+}
+
 /** What each named step journals. A step's `run` must return this type; readers get it typed. */
 export interface StepOutputs {
   preflight: PreflightOut;
@@ -85,7 +100,13 @@ export interface StepOutputs {
   'restart-recovered-meta': StartedOut;
   'start-others': Summary;
   'wait-converged': Summary & { extraTables?: string[] };
-  // both
+  // reconfig
+  'add-observers': ConfigOut;
+  promote: ConfigOut;
+  'roll-metas': RollOut;
+  'remove-old': ConfigOut;
+  'confirm-write': Summary & { zxid?: string };
+  // every method
   'final-health': Summary;
 }
 

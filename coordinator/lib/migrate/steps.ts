@@ -6,6 +6,7 @@ import type { StepDef } from './runner';
 import { MethodStep, PreflightOut } from './step-types';
 import { COPY_STEPS } from './steps-copy';
 import { RECOVER_STEPS } from './steps-recover';
+import { RECONFIG_STEPS } from './steps-reconfig';
 
 /**
  * The one place a method's step list is chosen: the run binds it to its environment
@@ -13,7 +14,7 @@ import { RECOVER_STEPS } from './steps-recover';
  */
 
 export function methodSteps(method: Method): readonly MethodStep[] {
-  return method === 'copy' ? COPY_STEPS : RECOVER_STEPS;
+  return method === 'copy' ? COPY_STEPS : method === 'recover' ? RECOVER_STEPS : RECONFIG_STEPS;
 }
 
 /** What the plan shows of one step. */
@@ -50,7 +51,8 @@ export function stepsFor(env: RunEnv, onSource: (source: string) => Promise<void
     title: 'Preflight checks (nothing is changed)',
     run: async (ctx): Promise<PreflightOut> => {
       const f = await preflight(env, { onSource }, (m) => ctx.progress(m));
-      return { ...f, summary: `${f.metas.length} metas (leader ${f.leader}), ${f.tables.length} table(s), ${f.nodes.length} replica server(s), ${f.size.nodes} znodes on ${f.source}${f.root}; target ${f.target} empty` };
+      const target = f.reconfig ? `new servers ${f.reconfig.joiners.map((j) => `${j.id}@${j.endpoint}`).join(', ')} follow the ensemble (config ${f.reconfig.configVersion})` : `target ${f.target} empty`;
+      return { ...f, summary: `${f.metas.length} metas (leader ${f.leader}), ${f.tables.length} table(s), ${f.nodes.length} replica server(s), ${f.size.nodes} znodes on ${f.source}${f.root}; ${target}` };
     },
   };
   return [pre, ...methodSteps(env.params.method).map((s) => bindStep(env, s))];

@@ -63,6 +63,8 @@ export function estimateMs(method: Method, nodes: number, inactiveMs: number, zk
   const copy = (nodes / 5000) * 1000 * 2; // read + write/verify
   const restart = 5000;
   if (method === 'copy') return Math.round(copy + restart * 2 + 15000);
+  // reconfig copies nothing: a sync per joiner, then one restart and health gate per meta.
+  if (method === 'reconfig') return Math.round(restart * 6 + 30000);
   return Math.round(inactiveMs + restart * 3 + 30000 + Math.min(zkTimeoutMs, 30000));
 }
 

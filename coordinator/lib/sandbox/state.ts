@@ -52,6 +52,8 @@ export interface SandboxState {
   profile?: string;
   /** `up --secure`: both ensembles enforce SASL. */
   secure?: boolean;
+  /** `up --reconfig`: one dynamic-reconfig ensemble; the "new" servers are its joiners. */
+  reconfig?: boolean;
 }
 
 /** `--dir`, else $ZKMIG_SANDBOX_DIR, else `<tmpdir>/zkmig-sandbox-<uid>`. */

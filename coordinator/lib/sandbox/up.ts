@@ -1,7 +1,9 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AppError, PreconditionError } from '../../../shared/errors';
+import { AppError, PreconditionError, UsageError } from '../../../shared/errors';
+import { DynamicEnsemble } from '../zk-dynamic';
+import { connectAdmin, readConfig } from '../zk/reconfig';
 import { SIM_BIN, SimCluster, SimTiming } from '../../../sim/cluster';
 import { AgentClient } from '../agent-client';
 import { appInfoJson } from '../zk/pegasus-tree';
@@ -56,7 +58,7 @@ export interface SandboxUpOptions {
   ballast?: { droppedTables: number; partitions: number };
   /**
    * Members of each ensemble: 3 gives a real quorum, so that one member can be restarted while the
-   * ensemble keeps serving (the fault matrix restarts members of both). @default { old: 1, new: 1 }
+   * ensemble keeps serving (the fault matrix restarts members of both). @default { old: 1, new: 1 } ({ old: 3, new: 3 } with `reconfig`)
    */
   zkMembers?: { old?: 1 | 3; new?: 1 | 3 };
   /**
@@ -71,6 +73,13 @@ export interface SandboxUpOptions {
    * metas speak none to ZooKeeper. @default false
    */
   secure?: boolean;
+  /**
+   * For `--method reconfig` (`sandbox up --reconfig`): the old ensemble runs with dynamic
+   * reconfiguration on (zk-dynamic.ts, skipACL: a loopback toy), and the "new" servers are joiners
+   * started with its last committed config plus themselves, following its leader as non-voting
+   * members: one ensemble, so the "new" servers already serve the cluster's tree. @default false
+   */
+  reconfig?: boolean;
   /** Progress lines (only shown on a terminal by the CLI). */
   progress?: (msg: string) => void;
 }
@@ -92,10 +101,12 @@ export interface SandboxInfo {
   alreadyUp: boolean;
   /** Both ensembles enforce SASL (`--secure`); the login is in the inventory. */
   secure: boolean;
+  /** `--reconfig`: the new servers are joiners of the old ensemble (migrate with --method reconfig). */
+  reconfig: boolean;
 }
 
 /** What `up` creates in the sandbox directory (and may therefore remove again). */
-const OWN_ENTRIES = ['zk-old', 'zk-new', 'zk-sasl', 'cluster', 'agents', 'pki', 'inventory.yaml'];
+const OWN_ENTRIES = ['zk-old', 'zk-new', 'zk-dyn', 'zk-sasl', 'cluster', 'agents', 'pki', 'inventory.yaml'];
 
 /** The SASL user of a `--secure` sandbox (metas and zkmig alike). */
 export const SANDBOX_SASL_USER = 'pegasus';
@@ -115,12 +126,14 @@ export function infoOf(s: SandboxState, alreadyUp: boolean): SandboxInfo {
     profile: s.profile ?? 'default',
     alreadyUp,
     secure: s.secure === true,
+    reconfig: s.reconfig === true,
   };
 }
 
 export async function sandboxUp(o: SandboxUpOptions): Promise<SandboxInfo> {
   // Validated before anything is created or started.
   const profile = sandboxProfile(o.profile ?? 'default');
+  if (o.reconfig && o.secure) throw new UsageError('--reconfig and --secure cannot be combined (the reconfig sandbox runs its ensemble without ACLs)');
   const dir = ensureSandboxDir(o.dir);
   const existing = readState(dir);
   if (existing) {
@@ -152,6 +165,7 @@ export async function sandboxUp(o: SandboxUpOptions): Promise<SandboxInfo> {
     tables: o.tables ?? profile.tables,
     profile: profile.name,
     ...(o.secure ? { secure: true } : {}),
+    ...(o.reconfig ? { reconfig: true } : {}),
   };
   writeState(state);
   try {
@@ -171,16 +185,9 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
   const nodeEnv: Record<string, string> = { [SANDBOX_ENV]: state.id, ...(tie ? { PEGASUS_SIM_PARENT_PID: String(process.pid) } : {}) };
 
   const sasl = o.secure ? saslFiles(path.join(dir, 'zk-sasl')) : undefined;
-  say(`starting two ZooKeeper ensembles (old and new)${sasl ? ', both requiring SASL DIGEST-MD5' : ''}`);
+  say(o.reconfig ? 'starting one ZooKeeper ensemble with dynamic reconfiguration and its joiners' : `starting two ZooKeeper ensembles (old and new)${sasl ? ', both requiring SASL DIGEST-MD5' : ''}`);
   const zkOpts = { marker: state.javaMarker, tieToParent: tie, jvmArgs: ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'], ...(sasl ? sasl.server : {}) };
-  const [oldZk, newZk] = await Promise.all([
-    ZkEnsemble.start({ ...zkOpts, members: o.zkMembers?.old ?? 1, baseDir: path.join(dir, 'zk-old') }),
-    ZkEnsemble.start({ ...zkOpts, members: o.zkMembers?.new ?? 1, baseDir: path.join(dir, 'zk-new') }),
-  ]);
-  state.zk = {
-    old: { connectString: oldZk.connectString, dir: path.join(dir, 'zk-old'), pids: oldZk.pids() },
-    new: { connectString: newZk.connectString, dir: path.join(dir, 'zk-new'), pids: newZk.pids() },
-  };
+  const oldZk = o.reconfig ? await startReconfigZk(state, o, zkOpts) : await startZkPair(state, o, zkOpts);
   writeState(state);
 
   say('making certificates with deploy/make-certs.sh');
@@ -269,6 +276,52 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
   );
   state.status = 'up';
   writeState(state);
+}
+
+type ZkOpts = { marker: string; tieToParent: boolean; jvmArgs: string[] } & Pick<ZkServerOptions, 'extraConfig' | 'extraJvmArgs'>;
+
+/** Two separate ensembles: the cluster's and an empty one (copy, recover). Returns the old one. */
+async function startZkPair(state: SandboxState, o: SandboxUpOptions, zkOpts: ZkOpts): Promise<{ connectString: string }> {
+  const dir = state.dir;
+  const [oldZk, newZk] = await Promise.all([
+    ZkEnsemble.start({ ...zkOpts, members: o.zkMembers?.old ?? 1, baseDir: path.join(dir, 'zk-old') }),
+    ZkEnsemble.start({ ...zkOpts, members: o.zkMembers?.new ?? 1, baseDir: path.join(dir, 'zk-new') }),
+  ]);
+  state.zk = {
+    old: { connectString: oldZk.connectString, dir: path.join(dir, 'zk-old'), pids: oldZk.pids() },
+    new: { connectString: newZk.connectString, dir: path.join(dir, 'zk-new'), pids: newZk.pids() },
+  };
+  return oldZk;
+}
+
+/**
+ * One ensemble with dynamic reconfiguration (reconfig): the old members as participants, then
+ * each new server started with the last committed /zookeeper/config plus itself as an observer
+ * (ZooKeeper's reconfig guide), waited for until it follows the leader. Ids: old 1..n, new after.
+ */
+async function startReconfigZk(state: SandboxState, o: SandboxUpOptions, zkOpts: ZkOpts): Promise<{ connectString: string }> {
+  const base = path.join(state.dir, 'zk-dyn');
+  // Three voters by default: ZooKeeper cannot promote an observer next to a single voter (reconfig-preflight.ts).
+  const nOld = o.zkMembers?.old ?? 3;
+  const nNew = o.zkMembers?.new ?? 3;
+  const oldIds = Array.from({ length: nOld }, (_, i) => i + 1);
+  const newIds = Array.from({ length: nNew }, (_, i) => nOld + i + 1);
+  const ens = await DynamicEnsemble.start({ baseDir: base, ids: oldIds, marker: zkOpts.marker, tieToParent: zkOpts.tieToParent, jvmArgs: zkOpts.jvmArgs, skipAcl: true });
+  const pidsOf = (ids: number[]): number[] => ids.map((id) => ens.server(id).proc?.pid).filter((p): p is number => typeof p === 'number');
+  state.zk = { old: { connectString: ens.connectString(oldIds), dir: base, pids: pidsOf(oldIds) } };
+  writeState(state);
+  const c = await connectAdmin(ens.connectString(oldIds), { connectTimeoutMs: 15000 });
+  let committed: string;
+  try {
+    committed = (await readConfig(c)).text;
+  } finally {
+    c.close();
+  }
+  for (const id of newIds) await ens.startJoiner(id, committed, 'observer');
+  state.zk.new = { connectString: ens.connectString(newIds), dir: base, pids: pidsOf(newIds) };
+  writeState(state);
+  await Promise.all(newIds.map((id) => ens.waitServing(id)));
+  return { connectString: ens.connectString(oldIds) };
 }
 
 /**
