@@ -190,9 +190,12 @@ test.serial('reconfig: coordinator SIGKILLed after add-observers, the ZooKeeper 
     RECONFIG_STEPS,
   );
   // The leader's failover is the write freeze, recorded with its parts.
-  const roll = entries.find((e) => e.kind === 'step-done' && e.step === 'roll-metas') as { data: { freeze?: { totalMs: number; stopToServingMs: number } } } | undefined;
+  const roll = entries.find((e) => e.kind === 'step-done' && e.step === 'roll-metas') as { data: { freeze?: { totalMs: number; stopToServingMs: number; lockReleased: boolean } } } | undefined;
   t.truthy(roll?.data.freeze);
   t.true(roll!.data.freeze!.totalMs >= roll!.data.freeze!.stopToServingMs);
+  // The stopped leader's lock node was deleted (lock-release.ts): the follower took over without
+  // waiting for the stopped process's session to expire.
+  t.true(roll!.data.freeze!.lockReleased, JSON.stringify(roll!.data.freeze));
   t.truthy(entries.find((e) => e.kind === 'note' && e.text === 'freeze-end'));
 
   // Never two leaders in one sample (two quorums), and the sampler did run throughout.

@@ -10,7 +10,9 @@ import { connectAdmin, DynamicConfig, formatMember } from '../zk/reconfig';
 import { metaByAddress, RunEnv } from './env';
 import { Journal } from './journal';
 import { freezeWindow } from './summary';
+import { leaderLockDir, releaseStoppedLeaderLock } from './lock-release';
 import { controlMeta } from './meta-ops';
+import { metaRunningProbe } from './stay-stopped';
 import type { PreflightFacts } from './preflight';
 import { applyMove, confirmWrite, describeMove, Move, planMoves } from './reconfig-moves';
 import { reconfigAuth, ReconfigFacts } from './reconfig-preflight';
@@ -124,7 +126,7 @@ const hostsEdit = (f: PreflightFacts): { section: string; key: string; value: st
  * the tree (src/meta/server_state.cpp sync_apps_from_remote_storage): that failover is the write
  * freeze, measured from the stop until the new leader serves and the cluster first reads healthy.
  */
-async function rollMetas(env: RunEnv, ctx: StepContext): Promise<{ backups: Record<string, string>; freeze?: { stopToServingMs: number; servingToHealthyMs: number; totalMs: number; newLeader: string }; summary: string }> {
+async function rollMetas(env: RunEnv, ctx: StepContext): Promise<{ backups: Record<string, string>; freeze?: { stopToServingMs: number; servingToHealthyMs: number; totalMs: number; newLeader: string; lockReleased: boolean }; summary: string }> {
   const f = factsOf(ctx);
   const target = { hosts: f.target, root: f.root };
   if (env.check) {
@@ -140,7 +142,7 @@ async function rollMetas(env: RunEnv, ctx: StepContext): Promise<{ backups: Reco
   const timeout = sizedTimeoutMs(env.params.healthTimeoutMs, partitionsOf(f));
   const backups: Record<string, string> = {};
   const order = [...env.cluster.metas.filter((m) => m.name !== leader.name), leader];
-  let freeze: { stopToServingMs: number; servingToHealthyMs: number; totalMs: number; newLeader: string } | undefined;
+  let freeze: { stopToServingMs: number; servingToHealthyMs: number; totalMs: number; newLeader: string; lockReleased: boolean } | undefined;
   for (const h of order) {
     if (done.has(h.name)) {
       ctx.hostResult(h.name, 'ok', `already runs on ${f.target}`);
@@ -182,11 +184,22 @@ async function anyLeader(env: RunEnv, ctx: StepContext): Promise<ClusterInfo> {
   }
 }
 
-async function failover(env: RunEnv, ctx: StepContext, leader: MetaHost, others: MetaHost[], f: PreflightFacts, timeout: number): Promise<{ stopToServingMs: number; servingToHealthyMs: number; totalMs: number; newLeader: string }> {
+async function failover(env: RunEnv, ctx: StepContext, leader: MetaHost, others: MetaHost[], f: PreflightFacts, timeout: number): Promise<{ stopToServingMs: number; servingToHealthyMs: number; totalMs: number; newLeader: string; lockReleased: boolean }> {
   const target = { hosts: f.target, root: f.root };
   await controlMeta(env, ctx, leader, 'stop');
   const t0 = Date.now();
   env.freeze('start', `leader ${leader.name} stopped: a follower on ${f.target} takes over`);
+  // Old and new servers are one ensemble here: the lock node is on f.target too.
+  const release = await releaseStoppedLeaderLock({
+    hosts: f.target,
+    lockDir: leaderLockDir(f.lockRoot),
+    cluster: env.cluster,
+    leader,
+    stillRunning: metaRunningProbe(env),
+    timeoutMs: 10_000,
+  });
+  if ('released' in release) ctx.progress(release.released);
+  else ctx.warn(`the stopped leader's lock node stays until its ZooKeeper session expires ([zookeeper] timeout_ms = ${f.zkTimeoutMs} ms): ${release.kept}`);
   const info = await waitServing(env, ctx, target, others, env.params.leaderTimeoutMs);
   const t1 = Date.now();
   if (info === 'under-recovery') throw new AppError('INTERNAL', 'the new leader answers ERR_UNDER_RECOVERY');
@@ -197,7 +210,7 @@ async function failover(env: RunEnv, ctx: StepContext, leader: MetaHost, others:
   env.freeze('end', `${newLeader} serves from ${formatZk(target)} and the cluster reads healthy`);
   await controlMeta(env, ctx, leader, 'start');
   await requireHealthy(env, ctx, target, timeout);
-  return { stopToServingMs: t1 - t0, servingToHealthyMs: t2 - t1, totalMs: t2 - t0, newLeader };
+  return { stopToServingMs: t1 - t0, servingToHealthyMs: t2 - t1, totalMs: t2 - t0, newLeader, lockReleased: 'released' in release };
 }
 
 /** Every meta config names the new servers, or the old ones must not leave (a meta would lose ZooKeeper). */
