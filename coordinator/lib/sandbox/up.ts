@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AppError, PreconditionError, UsageError } from '../../../shared/errors';
+import { AppError, PreconditionError, toAppError, UsageError } from '../../../shared/errors';
 import { DynamicEnsemble } from '../zk-dynamic';
 import { connectAdmin, readConfig } from '../zk/reconfig';
 import { SIM_BIN, SimCluster, SimTiming } from '../../../sim/cluster';
@@ -250,7 +250,14 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
   try {
     await Promise.all(state.agents.map((a, i) => waitServing(a, clients[i]!)));
     say('starting the meta servers through their agents');
-    await Promise.all(clients.map((c) => c.controlService(META_SERVICE, 'start')));
+    await Promise.all(
+      clients.map((c, i) =>
+        c.controlService(META_SERVICE, 'start').catch((e: unknown) => {
+          // The agent's answer says that it died, the meta's own log says why (a port taken, a config refused).
+          throw new AppError('INTERNAL', `${toAppError(e).message}; the end of ${state.metas[i]!.log}:\n${logTail(state.metas[i]!.log, 8)}`, { cause: e });
+        }),
+      ),
+    );
   } finally {
     for (const c of clients) c.close();
   }
@@ -380,5 +387,14 @@ function tail(file: string): string {
     return fs.readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
   } catch {
     return '';
+  }
+}
+
+/** The last `n` lines of a log file (read whole: a sandbox meta's log at start is small), or why it could not be read. */
+function logTail(file: string, n: number): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
+  } catch (e) {
+    return `(unreadable: ${(e as Error).message})`;
   }
 }
