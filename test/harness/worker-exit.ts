@@ -14,7 +14,7 @@
 import * as path from 'node:path';
 
 const EXIT_GRACE_MS = 10_000;
-const FILE_LIMIT_MS = 25 * 60_000;
+const FILE_LIMIT_MS = 20 * 60_000;
 
 const t0 = Date.now();
 
