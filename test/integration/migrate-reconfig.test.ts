@@ -8,7 +8,8 @@
  *   (a joiner SIGKILLed before it synced is covered at the moves level, zk-reconfig.test.ts);
  * - the coordinator SIGKILLed after add-observers, the ZooKeeper leader then SIGKILLed and started
  *   again (a new election mid-reconfig), and `zkmig resume` finishes the run.
- * Invariants sampled throughout: never two ZooKeeper servers claiming leadership at once; after:
+ * Invariants sampled throughout: never two ZooKeeper servers claiming leadership at once; every
+ * table healthy through `ls -d` during the resumed run except within the recorded write freeze; after:
  * the cluster healthy on the new servers, every table present, no znode of cluster_root lost
  * (digest), the membership exactly the new servers, and a write freeze recorded;
  * - then `zkmig rollback` of that completed run (past remove-old): the old servers back, the metas
@@ -25,6 +26,7 @@ import { waitFor } from '../harness/tmp';
 import { cli, cliChild, Fleet, health, journals, newJournal, readJournal, runIdOf, startFleet, treeFingerprint, withZk } from './migrate-support';
 import { readTree } from '../../coordinator/lib/zk/tree-read';
 import { PegasusShell } from '../../coordinator/lib/shell';
+import { freezeWindow } from '../../coordinator/lib/migrate/summary';
 
 const test = anyTest as TestFn<{ fleet: Fleet }>;
 
@@ -56,6 +58,47 @@ function leaderWatch(endpoints: string[]): { stop: () => Promise<{ most: number;
       on = false;
       await loop;
       return { most, samples };
+    },
+  };
+}
+
+interface HealthSample {
+  from: number;
+  to: number;
+  ok: boolean;
+  why: string;
+}
+
+/**
+ * The Pegasus cluster as a client sees it, sampled back to back: a leader answers `ls -d` and no
+ * table is unhealthy. The run's write freeze (the leader's failover) is the only time allowed to
+ * fail it; a sample counts against the window it overlaps.
+ */
+function clusterWatch(f: Fleet): { stop: () => Promise<HealthSample[]> } {
+  const shell = PegasusShell.forCluster(f.cluster, { env: f.env });
+  const samples: HealthSample[] = [];
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      const from = Date.now();
+      let ok = false;
+      let why = '';
+      try {
+        const apps = await shell.listApps({ detailed: true });
+        ok = apps.summary.unhealthyAppCount === 0 && apps.apps.length >= f.info.tables.length;
+        why = `${apps.summary.unhealthyAppCount ?? "?"} unhealthy of ${apps.apps.length} table(s)`;
+      } catch (e) {
+        why = (e as Error).message.split('\n')[0]!;
+      }
+      samples.push({ from, to: Date.now(), ok, why });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    stop: async () => {
+      on = false;
+      await loop;
+      return samples;
     },
   };
 }
@@ -180,8 +223,11 @@ test.serial('reconfig: coordinator SIGKILLed after add-observers, the ZooKeeper 
   await waitFor(`${olds[li]} serves again`, async () => ['follower', 'leader'].includes((await modeOf(olds[li]!)) ?? ''), 60000, 200);
   await waitFor('a leader among the old servers', async () => (await Promise.all(olds.map(modeOf))).includes('leader'), 60000, 200);
 
+  const cluster = clusterWatch(f);
+  t.teardown(async () => void (await cluster.stop()));
   const resume = await cli(f, ['resume', runIdOf(file), '--yes']);
   const leaders = await watch.stop();
+  const samples = await cluster.stop();
   t.is(resume.code, 0, resume.err + resume.out.slice(-3000));
   t.regex(resume.out, /SUCCEEDED/);
   const entries = readJournal(file);
@@ -197,6 +243,17 @@ test.serial('reconfig: coordinator SIGKILLed after add-observers, the ZooKeeper 
   // waiting for the stopped process's session to expire.
   t.true(roll!.data.freeze!.lockReleased, JSON.stringify(roll!.data.freeze));
   t.truthy(entries.find((e) => e.kind === 'note' && e.text === 'freeze-end'));
+
+  // The cluster served throughout the resumed run (promote, the metas' rolls, remove-old,
+  // confirm-write) except during the leader's failover, the recorded write freeze.
+  const win = freezeWindow(entries);
+  t.truthy(win.start && win.end, JSON.stringify(win));
+  const [fs0, fe0] = [Date.parse(win.start!), Date.parse(win.end!)];
+  t.true(samples.length > 10, `${samples.length} health samples`);
+  t.true(samples.some((x) => x.ok));
+  const outside = samples.filter((x) => !x.ok && (x.to < fs0 || x.from > fe0));
+  t.deepEqual(outside.map((x) => `${new Date(x.from).toISOString()}: ${x.why}`), [], `freeze ${win.start} .. ${win.end}`);
+  t.log(`${samples.length} health samples, ${samples.filter((x) => !x.ok).length} failed, each within the freeze (${win.start} .. ${win.end})`);
 
   // Never two leaders in one sample (two quorums), and the sampler did run throughout.
   t.true(leaders.samples > 10);

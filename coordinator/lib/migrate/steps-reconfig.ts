@@ -186,9 +186,10 @@ async function anyLeader(env: RunEnv, ctx: StepContext): Promise<ClusterInfo> {
 
 async function failover(env: RunEnv, ctx: StepContext, leader: MetaHost, others: MetaHost[], f: PreflightFacts, timeout: number): Promise<{ stopToServingMs: number; servingToHealthyMs: number; totalMs: number; newLeader: string; lockReleased: boolean }> {
   const target = { hosts: f.target, root: f.root };
-  await controlMeta(env, ctx, leader, 'stop');
+  // The freeze starts with the stop request: the leader stops serving before the agent answers.
   const t0 = Date.now();
-  env.freeze('start', `leader ${leader.name} stopped: a follower on ${f.target} takes over`);
+  env.freeze('start', `stopping the leader ${leader.name}: a follower on ${f.target} takes over`);
+  await controlMeta(env, ctx, leader, 'stop');
   // Old and new servers are one ensemble here: the lock node is on f.target too.
   const release = await releaseStoppedLeaderLock({
     hosts: f.target,
