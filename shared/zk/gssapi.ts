@@ -55,8 +55,9 @@ export function sweepStaleCcaches(tmp = os.tmpdir()): number {
   } catch {
     return 0;
   }
+  const owned = new RegExp(`^${CCACHE_PREFIX}(\\d+)-`);
   for (const n of names) {
-    const m = new RegExp(`^${CCACHE_PREFIX}(\\d+)-`).exec(n);
+    const m = owned.exec(n);
     if (!m || isAlive(Number(m[1]))) continue;
     const dir = path.join(tmp, n);
     try {
