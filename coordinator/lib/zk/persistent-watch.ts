@@ -1,6 +1,6 @@
 import type { zk } from '../../../shared/zk/client';
 import { manager } from '../../../shared/zk/client-internals';
-import { RawRequest, Reply, strLen } from './jute';
+import { RawRequest, Reply, strLen } from '../../../shared/zk/jute';
 
 /**
  * `addWatch` (ZooKeeper 3.6+, OpCode 106): a watch that stays armed after it fires. node-zookeeper-

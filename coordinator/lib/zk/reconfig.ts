@@ -1,7 +1,7 @@
 import { AppError, InvalidInputError, TimeoutError, ZkError } from '../../../shared/errors';
 import { wrapZkError, zk, ZK_CODE, zkCodeOf } from '../../../shared/zk/client';
 import { fastReplies, installFastReplies, manager } from '../../../shared/zk/client-internals';
-import { Dec, Enc, RawRequest, strLen } from './jute';
+import { Dec, Enc, RawRequest, strLen } from '../../../shared/zk/jute';
 import { syncPath } from './wire';
 
 /**
