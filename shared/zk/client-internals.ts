@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
-import { zk } from './client';
+// The client module itself, not ./client: client.ts installs the fast replies on its sessions, and
+// importing it back would be a cycle. Its exception factory is patched (codes.ts) before any client exists.
+import * as zk from 'node-zookeeper-client';
 
 /**
  * Everything that reaches into node-zookeeper-client 1.1.x's internals (its ConnectionManager):
