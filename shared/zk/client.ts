@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as zk from 'node-zookeeper-client';
 import { AppError, TimeoutError, ZkError } from '../errors';
+import { getDataText, multiReadText, rawReads } from './bulk-read';
+import { corked, installFastReplies } from './client-internals';
 import { describeZkCode, patchClientExceptions } from './codes';
 import { secureClient } from './secure-connect';
 import { sideName, ZkSecurity } from './security';
@@ -38,6 +40,15 @@ export interface ConnectOptions {
   auth?: string;
   /** TLS and SASL for this ensemble (see security.ts). */
   security?: ZkSecurity;
+  /**
+   * Frame the socket's packets here and hand the client's parser one whole packet at a time
+   * (installFastReplies in client-internals.ts). node-zookeeper-client re-copies the whole unread
+   * socket buffer for every reply, so with many requests outstanding (the simulated meta's tree
+   * load) its CPU grows with the queue's depth. Requests, watches, pings, auth and reconnects keep
+   * going through the client as before. False leaves the client as it is (the benchmark's
+   * comparison). Without effect under a chroot. @default true
+   */
+  fastReplies?: boolean;
 }
 
 /** Which security an ensemble gets when the caller passes none (see withZkSecurity). */
@@ -152,8 +163,18 @@ export class ZkSession {
   /** Connect and wait for SyncConnected; rejects with TimeoutError (closing the client) when the ensemble does not answer. */
   static async connect(hosts: string, opts: ConnectOptions = {}): Promise<ZkSession> {
     const sessionTimeoutMs = opts.sessionTimeoutMs ?? 30000;
-    const client = await connectZkClient(hosts, { sessionTimeoutMs, auth: opts.auth, security: opts.security }, opts.connectTimeoutMs ?? sessionTimeoutMs);
+    const client = await connectZkClient(
+      hosts,
+      { sessionTimeoutMs, auth: opts.auth, security: opts.security },
+      opts.connectTimeoutMs ?? sessionTimeoutMs,
+      opts.fastReplies === false ? undefined : installFastReplies,
+    );
     return new ZkSession(client, hosts, { ...opts, sessionTimeoutMs });
+  }
+
+  /** Run `fn`, which issues many requests, with the socket corked: the burst leaves in one write, not one syscall per request. */
+  burst(fn: () => void): void {
+    corked(this.client, fn);
   }
 
   addDigestAuth(userPassword: string): void {
@@ -183,6 +204,64 @@ export class ZkSession {
       if (watcher) this.client.getData(path, watcher, cb);
       else this.client.getData(path, cb);
     });
+  }
+
+  /**
+   * The data of `path` as UTF-8 text ('' for an empty or null node), without a watch or a Stat: the
+   * simulated meta's bulk read of its tree. Encoded and decoded here on a session with fast replies
+   * (bulk-read.ts), else (a chroot, `fastReplies: false`) the public getData.
+   */
+  getDataText(path: string): Promise<string> {
+    if (!rawReads(this.client)) return this.getData(path).then((r) => r.data.toString('utf8'));
+    return new Promise((resolve, reject) => getDataText(this.client, path, (err, t) => (err ? reject(wrapZkError('get', path, err)) : resolve(t!))));
+  }
+
+  /**
+   * getData of every path in one multiRead request (see `multiReadSupported`): each node's text,
+   * undefined for a node that does not exist; rejects with a ZkError naming the first path whose
+   * read failed otherwise, or the request's own failure (connection loss).
+   */
+  multiGetText(paths: readonly string[]): Promise<(string | undefined)[]> {
+    return new Promise((resolve, reject) =>
+      multiReadText(this.client, paths, (err, rs) => {
+        if (err) return reject(wrapZkError('multiRead', paths[0] ?? '', err));
+        const bad = rs!.findIndex((r) => typeof r === 'number' && r !== ZK_CODE.NO_NODE);
+        if (bad >= 0) return reject(wrapZkError('get', paths[bad]!, Object.assign(new Error(`ZooKeeper error ${rs![bad]}`), { code: rs![bad] })));
+        resolve(rs!.map((r) => (typeof r === 'string' ? r : undefined)));
+      }),
+    );
+  }
+
+  private multiRead: Promise<boolean> | undefined;
+
+  /**
+   * Can `multiGetText` be used: fast replies on this session and an ensemble that answers
+   * multiRead (ZooKeeper 3.6+)? Asked once, on a throwaway session, as the coordinator's copy
+   * engine does (coordinator/lib/zk/conn.ts, probeMultiRead): an older server may answer an error,
+   * close the connection or not answer at all, none of which may touch this session. Any doubt is no.
+   */
+  multiReadSupported(): Promise<boolean> {
+    this.multiRead ??= (async () => {
+      if (!rawReads(this.client)) return false;
+      let probe: ZkSession | undefined;
+      try {
+        probe = await ZkSession.connect(this.hosts, { ...this.opts, connectTimeoutMs: Math.min(this.opts.connectTimeoutMs ?? this.opts.sessionTimeoutMs ?? 30000, 5000) });
+        const c = probe.client;
+        if (!rawReads(c)) return false;
+        return await new Promise<boolean>((resolve) => {
+          const t = setTimeout(() => resolve(false), 3000);
+          multiReadText(c, ['/'], (err, r) => {
+            clearTimeout(t);
+            resolve(!err && r?.length === 1 && typeof r[0] === 'string');
+          });
+        });
+      } catch {
+        return false;
+      } finally {
+        probe?.close();
+      }
+    })();
+    return this.multiRead;
   }
 
   getChildren(path: string, watcher?: (e: zk.Event) => void): Promise<string[]> {
@@ -230,3 +309,4 @@ export class ZkSession {
     return new Promise((resolve, reject) => tx.commit((err, results) => (err ? reject(wrapZkError('multi', '', err)) : resolve(results as unknown[]))));
   }
 }
+

@@ -135,7 +135,7 @@ export class MetaService {
         continue;
       }
       const ls = state.store.loadStats;
-      this.log.info('server_state', `read ${ls.reads} nodes from remote storage in ${ls.ms} ms (${ls.cpuMs} ms of CPU), at most ${ls.maxOutstanding} outstanding`);
+      this.log.info('server_state', `read ${ls.reads} nodes from remote storage in ${ls.ms} ms (${ls.cpuMs} ms of CPU), at most ${ls.maxOutstanding} outstanding, in ${ls.requests} requests`);
       if (loaded && c.recoverFromReplicaServer) {
         this.crash('server_state', 'find apps from remote storage, but [meta_server].recover_from_replica_server = true');
       }

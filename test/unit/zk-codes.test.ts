@@ -2,7 +2,7 @@ import test from 'ava';
 import { zk, wrapZkError } from '../../shared/zk/client';
 import { ZK_CODES } from '../../shared/zk/codes';
 import { DigestMd5Client, parseDirectives } from '../../shared/zk/digest-md5';
-import { failQueued } from '../../coordinator/lib/zk/client-internals';
+import { failQueued } from '../../shared/zk/client-internals';
 import { tlsHint } from '../../shared/zk/secure-connect';
 
 /** The full KeeperException.Code table of ZooKeeper 3.5-3.9, as the server sends it. */

@@ -1,7 +1,7 @@
 import { TimeoutError } from '../../../shared/errors';
 import { asZkError, connectZkClient, ZK_CODE, zk } from '../../../shared/zk/client';
 import type { ZkSecurity } from '../../../shared/zk/security';
-import { failQueued } from './client-internals';
+import { failQueued } from '../../../shared/zk/client-internals';
 import { dropConnection, fastReplies, installFastReplies, multiReadData, syncPath } from './wire';
 
 /** How the copy engine talks to one ensemble. */

@@ -2,7 +2,7 @@ import { PreconditionError, VerifyError } from '../../../shared/errors';
 import { connectZkClient, zk } from '../../../shared/zk/client';
 import { endpointArg, joinPath, ZkEndpoint } from '../../../shared/zk/endpoint';
 import type { ZkSecurity } from '../../../shared/zk/security';
-import { onNotification, WatchNotification } from './client-internals';
+import { onNotification, WatchNotification } from '../../../shared/zk/client-internals';
 import type { ZkConn } from './conn';
 import { copyTree } from './copy';
 import type { CopyProgress, OnExists } from './copy-types';

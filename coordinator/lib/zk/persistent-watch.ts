@@ -1,12 +1,12 @@
 import type { zk } from '../../../shared/zk/client';
-import { manager } from './client-internals';
-import { RawRequest, Reply, strLen } from './jute';
+import { manager } from '../../../shared/zk/client-internals';
+import { RawRequest, Reply, strLen } from '../../../shared/zk/jute';
 
 /**
  * `addWatch` (ZooKeeper 3.6+, OpCode 106): a watch that stays armed after it fires. node-zookeeper-
  * client 1.1.x has no such call, so the request is encoded here and queued on its ConnectionManager
  * like the engine's other hand-made requests (wire.ts); the notifications are taken from the
- * client's notification path with `onNotification` (client-internals.ts).
+ * client's notification path with `onNotification` (shared/zk/client-internals.ts).
  *
  * What the server sends for a PERSISTENT_RECURSIVE watch on P (ZooKeeper 3.8, WatchManager and
  * DataTree): NodeCreated, NodeDeleted and NodeDataChanged for P and every node below it, never

@@ -1,7 +1,7 @@
 import { AppError, InvalidInputError, TimeoutError, ZkError } from '../../../shared/errors';
 import { wrapZkError, zk, ZK_CODE, zkCodeOf } from '../../../shared/zk/client';
-import { fastReplies, installFastReplies, manager } from './client-internals';
-import { Dec, Enc, RawRequest, strLen } from './jute';
+import { fastReplies, installFastReplies, manager } from '../../../shared/zk/client-internals';
+import { Dec, Enc, RawRequest, strLen } from '../../../shared/zk/jute';
 import { syncPath } from './wire';
 
 /**
@@ -95,7 +95,7 @@ export function clientHosts(c: DynamicConfig, filter: (m: ConfigMember) => boole
 
 /**
  * A client able to send reconfig: node-zookeeper-client drops the connection on a reply to an
- * opcode it does not know, so the reply decoder of client-internals.ts must be installed before
+ * opcode it does not know, so the reply decoder of shared/zk/client-internals.ts must be installed before
  * connecting. `auth` is a digest `user:password` (the super user, or one with WRITE on
  * /zookeeper/config).
  */

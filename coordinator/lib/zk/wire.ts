@@ -1,10 +1,10 @@
 import { zk } from '../../../shared/zk/client';
-import { manager } from './client-internals';
-import { aclLen, Dec, fromClientStat, NodeStat, OP, RawAcl, RawRequest, Reply, statOf, strLen } from './jute';
+import { manager } from '../../../shared/zk/client-internals';
+import { aclLen, Dec, fromClientStat, NodeStat, OP, RawAcl, RawRequest, Reply, statOf, strLen } from '../../../shared/zk/jute';
 
-export { corked, dropConnection, fastPath, fastReplies, installFastReplies } from './client-internals';
-export type { NodeStat, RawAcl, Reply } from './jute';
-export { OP } from './jute';
+export { corked, dropConnection, fastPath, fastReplies, installFastReplies } from '../../../shared/zk/client-internals';
+export type { NodeStat, RawAcl, Reply } from '../../../shared/zk/jute';
+export { OP } from '../../../shared/zk/jute';
 
 /**
  * The copy engine's hot path over node-zookeeper-client 1.1.x. The client's public methods run every
@@ -18,7 +18,7 @@ export { OP } from './jute';
  *     client's own parser, which still handles everything else (connect, pings, auth, watches);
  *   - `multiRead` (ZooKeeper 3.6+) batches getData requests, which halves the requests the server
  *     handles per node; the server's per-request cost dominates on one machine.
- * What touches the client's internals is in client-internals.ts, the codec in jute.ts. Without the
+ * What touches the client's internals is in shared/zk/client-internals.ts, the codec in shared/zk/jute.ts. Without the
  * internals (`fastPath()` false) every helper here falls back to the public API: slower, same results.
  */
 

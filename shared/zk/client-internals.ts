@@ -1,10 +1,12 @@
 import type { Socket } from 'node:net';
-import { zk } from '../../../shared/zk/client';
+// The client module itself, not ./client: client.ts installs the fast replies on its sessions, and
+// importing it back would be a cycle. Its exception factory is patched (codes.ts) before any client exists.
+import * as zk from 'node-zookeeper-client';
 
 /**
  * Everything that reaches into node-zookeeper-client 1.1.x's internals (its ConnectionManager):
  * queueing hand-encoded requests, corking the socket for bursts, dropping a stalled connection, and
- * answering replies to our own requests before the client's parser sees them. See wire.ts for why.
+ * answering replies to our own requests before the client's parser sees them. See coordinator/lib/zk/wire.ts for why.
  * If a future client lacks these internals, `manager()` returns undefined and wire.ts falls back to
  * the public API. Because internals carry no semver promise, package.json pins node-zookeeper-client
  * to an exact version; test/integration/zk-wire.test.ts checks that the fallback gives the same answers.

@@ -1,4 +1,5 @@
-import { zk } from '../../../shared/zk/client';
+// Types only, from the client module itself: client.ts uses this codec, so importing it back would be a cycle.
+import type * as zk from 'node-zookeeper-client';
 
 /**
  * The jute (ZooKeeper wire format) pieces the engine encodes and decodes by hand: lengths, an
