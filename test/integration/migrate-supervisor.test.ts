@@ -39,7 +39,7 @@ test.serial('a supervisor restarts a stopped follower: the run stops at stop-fol
 
   // A long window: the supervised copy must have time to start on a loaded machine; it ends the
   // wait as soon as the port answers.
-  const r = await cli(f, ['migrate', '--cluster', cluster, '--to', newZk, '--method', 'copy', '--yes', '--json', '--stay-stopped', '60s', '--leader-timeout', '30s']);
+  const r = await cli(f, ['migrate', '--cluster', cluster, '--to', newZk, '--method', 'copy', '--no-precopy', '--yes', '--json', '--stay-stopped', '60s', '--leader-timeout', '30s']);
   const events = r.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as MigrateEvent);
   const dump = `${r.err}\n${r.out.slice(-4000)}`;
   t.is(r.code, 1, dump);
