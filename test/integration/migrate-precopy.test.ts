@@ -5,12 +5,14 @@
  * pre-copy ends healthy on the new ensemble, the target proven equal to the frozen source (the
  * finalize step's digest is the old tree's, which nothing wrote since), every write of the writer
  * on the target, the freeze reported in its parts. The path without the pre-copy is
- * migrate-copy.test.ts.
+ * migrate-copy.test.ts. A failure after the pre-copy rolls back and removes what it wrote on the
+ * target; a coordinator killed after the pre-copy resumes with a full copy and a full verify in
+ * place of the follower it lost.
  */
 import anyTest, { TestFn } from 'ava';
 import { migrate, MigrateEvent } from '../../coordinator/lib/migrate';
 import { startLiveWriter, LiveWriter } from '../harness/zk-live-writer';
-import { cli, Fleet, health, readJournal, startFleet, treeFingerprint } from './migrate-support';
+import { cli, currentZk, Fleet, health, journals, killAfterStepThenResume, readJournal, runIdOf, startFleet, treeFingerprint } from './migrate-support';
 
 const test = anyTest as TestFn<{ fleet: Fleet }>;
 
@@ -39,6 +41,34 @@ test.serial('plan lists the pre-copy steps by default and the copy inside the fr
   const bad = await cli(f, [...args, '--precopy-threshold', 'many']);
   t.is(bad.code, 2);
   t.regex(bad.err, /--precopy-threshold must be a whole number >= 1, got "many"/);
+});
+
+test.serial('a failure after the pre-copy rolls back: nothing was stopped, the pre-copied tree is removed from the target', async (t) => {
+  const f = t.context.fleet;
+  const { oldZk, newZk, clusterRoot: root, cluster } = f.info;
+  const oldBefore = await treeFingerprint(oldZk, root);
+  let precopied = false;
+  const r = await migrate(
+    { inventory: f.info.inventory, cluster, to: newZk, method: 'copy' },
+    {
+      stateDir: f.stateDir,
+      env: f.env,
+      emit: () => undefined,
+      afterStep: async (step) => {
+        if (step !== 'precopy') return;
+        precopied = (await treeFingerprint(newZk, root)).digest === (await treeFingerprint(oldZk, root)).digest;
+        throw new Error('test: the run fails right after the pre-copy');
+      },
+    },
+  );
+  t.true(precopied, 'the pre-copy had written the whole tree to the target');
+  t.is(r.outcome, 'rolled-back', r.error?.message);
+  const steps = readJournal(r.journal).flatMap((e) => (e.kind === 'step-done' ? [e.step] : []));
+  t.false(steps.includes('stop-followers'));
+  t.true(steps.includes('rollback-clean-target'));
+  t.false((await treeFingerprint(newZk, root)).exists, 'the pre-copied tree is gone from the target');
+  t.is((await treeFingerprint(oldZk, root)).digest, oldBefore.digest);
+  t.is(await currentZk(f), oldZk);
 });
 
 test.serial('a writer changes the source during the pre-copy: healthy on the new ensemble, the target proven equal to the frozen source', async (t) => {
@@ -110,4 +140,23 @@ test.serial('a writer changes the source during the pre-copy: healthy on the new
   } finally {
     if (!stopped) await writer.stop();
   }
+});
+
+test.serial('a coordinator killed after the pre-copy: resume cannot trust the lost follower and copies in full, verified in full', async (t) => {
+  t.timeout(5 * 60_000);
+  const f = t.context.fleet;
+  // Step 2 is the pre-copy (after the preflight): killed with every meta still running.
+  const k = await killAfterStepThenResume(f, 2, 'copy', { precopy: true });
+  t.deepEqual(k.doneAtKill.slice(0, 2), ['preflight', 'precopy']);
+  t.is(k.resume.code, 0, k.resume.err + k.resume.out.slice(-3000));
+  const entries = readJournal(journals(f).find((j) => runIdOf(j) === k.run)!);
+  t.deepEqual(entries.flatMap((e) => (e.kind === 'step-done' ? [e.step] : [])), PRECOPY_STEPS);
+  const fin = entries.find((e) => e.kind === 'step-done' && e.step === 'finalize');
+  const data = fin && fin.kind === 'step-done' ? fin.data : {};
+  t.is(data.proof, 'copy', JSON.stringify(data));
+  t.regex(String(data.summary), /^resumed: the pre-copy follower lived in the previous coordinator and cannot be trusted: full copy \(--on-exists sync\)/);
+  t.is(data.digest, (await treeFingerprint(k.from, f.info.clusterRoot)).digest, 'the copy equals the frozen source');
+  t.is(await currentZk(f), k.to);
+  const h = await health(f, k.to);
+  t.is(h.verdict, 'healthy', h.problems.join('; '));
 });
