@@ -74,9 +74,7 @@ export interface FinalizeOut extends Summary {
   applied?: number;
   /** Paths the delta proof compared. */
   compared?: number;
-  /** The tables copied (the pre-copy ran while DDL could still go through). */
-  tables?: TableFacts[];
-  ms?: { finalDelta: number; aclCheck: number; proof: number; digest: number; tables: number; total: number };
+  ms?: { finalDelta: number; aclCheck: number; proof: number; digest: number; total: number };
 }
 
 /** `wait-leader` (copy): when the leader served from the new ensemble, and when the cluster first read healthy there (ms since the epoch). */

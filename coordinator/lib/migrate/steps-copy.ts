@@ -113,9 +113,16 @@ export async function requireStillBlind(env: RunEnv, ctx: StepContext, when: str
   await env.shell.setMetaLevel('blind');
 }
 
-/** The copy method's steps after the preflight, in order: planned and run from this one list. */
-export const COPY_STEPS: readonly MethodStep[] = [
-  step({
+/**
+ * stop-followers. `wait`: the stays-stopped window runs inside the step (the copy follows right
+ * away, and a follower a supervisor restarts would campaign while it runs). `alongside` (the
+ * pre-copy, steps-precopy.ts): the window starts here without waiting; stop-leader starts a new
+ * one over the followers and the leader, which update-configs waits out before any meta starts on
+ * the new ensemble, so a follower restarted at any point since its stop is still caught, and the
+ * freeze does not pay the window twice.
+ */
+export function stopFollowersStep(staysStopped: 'wait' | 'alongside'): MethodStep<'stop-followers'> {
+  return step({
     name: 'stop-followers',
     title: () => 'Stop every follower meta',
     hosts: followerNames,
@@ -130,10 +137,16 @@ export const COPY_STEPS: readonly MethodStep[] = [
       }
       for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'stop');
       env.freeze('start', `followers of ${f.leader} stopped`);
-      await requireStaysStopped(env, ctx, followersOf(env, f));
+      if (staysStopped === 'wait') await requireStaysStopped(env, ctx, followersOf(env, f));
+      else startStaysStopped(env, ctx, followersOf(env, f));
       return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no follower'} stopped; ${f.leader} leads alone` };
     },
-  }),
+  });
+}
+
+/** The copy method's steps after the preflight, in order: planned and run from this one list. */
+export const COPY_STEPS: readonly MethodStep[] = [
+  stopFollowersStep('wait'),
   step({
     name: 'set-blind',
     title: () => 'set_meta_level blind on the leader',
@@ -304,7 +317,9 @@ export const COPY_STEPS: readonly MethodStep[] = [
       // The followers are stopped on purpose until the next step.
       await requireHealthy(env, ctx, zk, sizedTimeoutMs(env.params.healthTimeoutMs, partitionsOf(f)), { allMetas: false });
       const healthyAt = Date.now();
-      const expected = ctx.results.get('recheck-source')?.tables ?? ctx.results.get('check-source')?.tables ?? ctx.results.get('finalize')?.tables ?? f.tables;
+      // With the pre-copy, tables may have been created or dropped while it ran: the ones to expect
+      // are the frozen source's, read here, after the freeze (nothing has written it since finalize).
+      const expected = ctx.results.get('recheck-source')?.tables ?? ctx.results.get('check-source')?.tables ?? (ctx.results.has('finalize') ? await tablesOf(f.source, f.root) : f.tables);
       const tables = await compareTables(env, expected);
       if (tables.length > 0) throw new VerifyError(`the tables differ from before the migration: ${tables.join('; ')}`);
       // Against the old tree, which nothing wrote since the leader stopped: a partition may only

@@ -4,9 +4,9 @@ import type { RunEnv } from './env';
 import type { StepContext } from './runner';
 import { FinalizeOut, MethodStep, MethodStepName, step } from './step-types';
 import { factsOf, noHosts, requireNotCheck, secs } from './steps-common';
-import { COPY_STEPS, copyOnce, requireStillBlind } from './steps-copy';
-import { tablesOf } from './steps-trust';
+import { COPY_STEPS, copyOnce, requireStillBlind, stopFollowersStep } from './steps-copy';
 import { runZkSecurity } from './zk-security';
+import { checkStaysStopped } from './stay-stopped';
 import { TreeFollower } from '../zk/follow';
 import { fingerprint } from '../zk/tree-read';
 
@@ -19,7 +19,8 @@ import { fingerprint } from '../zk/tree-read';
  *                   rounds until fewer than --precopy-threshold changes are outstanding (like
  *                   Pegasus's own table migrator, which waits for few pending changes). Nothing is
  *                   stopped; the metas keep writing.
- *   stop-followers  the freeze starts (the step of COPY_STEPS)
+ *   stop-followers  the freeze starts (COPY_STEPS's step; its stays-stopped window runs alongside
+ *                   the next steps instead of inside it: stopFollowersStep)
  *   set-blind       (COPY_STEPS)
  *   stop-leader     blind checked once more first (a bulk-load start lifts it), then no meta runs:
  *                   the source is frozen
@@ -134,17 +135,13 @@ async function fullCopy(env: RunEnv, ctx: StepContext, why: string, t0: number):
   const tp = Date.now();
   const now = await fingerprint(f.source, f.root);
   if (now.digest !== r.digest) throw new PreconditionError(`the source changed during the full copy with every meta stopped (digest ${r.digest.slice(7, 19)} → ${now.digest.slice(7, 19)}): something else writes ${f.source}${f.root}; find it before migrating`);
-  const tt = Date.now();
-  const tables = await tablesOf(f.source, f.root);
-  const tablesMs = Date.now() - tt;
-  const proofMs = tt - tp;
+  const proofMs = Date.now() - tp;
   return {
     proof: 'copy',
     fallback: why,
     digest: r.digest,
     nodes: r.nodes,
-    tables,
-    ms: { finalDelta: copyMs, aclCheck: 0, proof: proofMs, digest: 0, tables: tablesMs, total: Date.now() - t0 },
+    ms: { finalDelta: copyMs, aclCheck: 0, proof: proofMs, digest: 0, total: Date.now() - t0 },
     summary: `${why}: full copy (--on-exists sync) of ${r.nodes} nodes in ${secs(copyMs)} (created ${r.created}, updated ${r.updated}, deleted ${r.deleted}), both trees verified in full, source unchanged since (digest ${r.digest.slice(7, 19)})`,
   };
 }
@@ -158,6 +155,8 @@ const FINALIZE = step({
   run: async (env, ctx) => {
     const f = factsOf(ctx);
     if (!requireNotCheck(env, ctx, `apply the last delta to ${formatZk({ hosts: f.target, root: f.root })} and prove it equal to the source`)) return {};
+    // A meta a supervisor restarted since its stop may be leading on the source again.
+    checkStaysStopped(env, ctx);
     const t0 = Date.now();
     const follower = followers.get(env);
     if (!follower) return fullCopy(env, ctx, 'resumed: the pre-copy follower lived in the previous coordinator and cannot be trusted', t0);
@@ -177,10 +176,6 @@ const FINALIZE = step({
       const d = r.sourceDigest !== undefined && r.targetDigest !== undefined ? { sourceDigest: r.sourceDigest, targetDigest: r.targetDigest } : follower.digests();
       if (d.sourceDigest !== d.targetDigest) throw new VerifyError(`the proven trees have different digests (${d.sourceDigest.slice(7, 19)}, ${d.targetDigest.slice(7, 19)}); nothing was cut over`);
       const digestMs = Date.now() - td;
-      const tt = Date.now();
-      // The pre-copy ran while tables could be created or dropped: wait-leader expects these.
-      const tables = await tablesOf(f.source, f.root);
-      const tablesMs = Date.now() - tt;
       const applied = r.applied.created + r.applied.updated + r.applied.deleted + r.applied.aclSet;
       return {
         proof: r.proof,
@@ -190,8 +185,7 @@ const FINALIZE = step({
         rounds: r.rounds,
         applied,
         compared: r.compared,
-        tables,
-        ms: { finalDelta: r.ms.finalDelta, aclCheck: r.ms.aclCheck, proof: r.ms.proof, digest: digestMs, tables: tablesMs, total: Date.now() - t0 },
+        ms: { finalDelta: r.ms.finalDelta, aclCheck: r.ms.aclCheck, proof: r.ms.proof, digest: digestMs, total: Date.now() - t0 },
         summary: `last delta ${applied} change(s) in ${r.rounds} round(s) (${secs(r.ms.finalDelta)}); target proven equal to the frozen source by ${r.proof === 'delta' ? `the delta proof (${r.compared} changed path(s) compared, ACL sweep ${secs(r.ms.aclCheck)})` : `a full comparison (${r.reason ?? ''})`} in ${secs(r.ms.proof + r.ms.aclCheck)}; ${r.nodes} nodes, digest ${d.sourceDigest.slice(7, 19)}`,
       };
     } finally {
@@ -203,7 +197,7 @@ const FINALIZE = step({
 /** The copy method's steps with the pre-copy, after the preflight: planned and run from this one list. */
 export const PRECOPY_STEPS: readonly MethodStep[] = [
   PRECOPY,
-  shared('stop-followers'),
+  stopFollowersStep('alongside'),
   shared('set-blind'),
   STOP_LEADER_BLIND_CHECKED,
   FINALIZE,
