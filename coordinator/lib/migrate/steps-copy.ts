@@ -114,14 +114,14 @@ export async function requireStillBlind(env: RunEnv, ctx: StepContext, when: str
 }
 
 /**
- * stop-followers. `wait`: the stays-stopped window runs inside the step (the copy follows right
- * away, and a follower a supervisor restarts would campaign while it runs). `alongside` (the
- * pre-copy, steps-precopy.ts): the window starts here without waiting; stop-leader starts a new
- * one over the followers and the leader, which update-configs waits out before any meta starts on
- * the new ensemble, so a follower restarted at any point since its stop is still caught, and the
- * freeze does not pay the window twice.
+ * stop-followers, shared by both copy variants. The stays-stopped window runs inside the step: a
+ * follower a supervisor restarts is found before the leader is made blind or stopped, while a
+ * rollback can still leave that restarted copy alone (rollback.ts rollback-start-metas). Running
+ * the window alongside the next steps would save its length in the pre-copy's freeze, but a meta
+ * restarted late in it is then found only in update-configs, after the configs changed, where the
+ * rollback cannot start the agent's meta beside the supervisor's copy (tried: rollback-failed).
  */
-export function stopFollowersStep(staysStopped: 'wait' | 'alongside'): MethodStep<'stop-followers'> {
+export function stopFollowersStep(): MethodStep<'stop-followers'> {
   return step({
     name: 'stop-followers',
     title: () => 'Stop every follower meta',
@@ -137,8 +137,7 @@ export function stopFollowersStep(staysStopped: 'wait' | 'alongside'): MethodSte
       }
       for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'stop');
       env.freeze('start', `followers of ${f.leader} stopped`);
-      if (staysStopped === 'wait') await requireStaysStopped(env, ctx, followersOf(env, f));
-      else startStaysStopped(env, ctx, followersOf(env, f));
+      await requireStaysStopped(env, ctx, followersOf(env, f));
       return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no follower'} stopped; ${f.leader} leads alone` };
     },
   });
@@ -146,7 +145,7 @@ export function stopFollowersStep(staysStopped: 'wait' | 'alongside'): MethodSte
 
 /** The copy method's steps after the preflight, in order: planned and run from this one list. */
 export const COPY_STEPS: readonly MethodStep[] = [
-  stopFollowersStep('wait'),
+  stopFollowersStep(),
   step({
     name: 'set-blind',
     title: () => 'set_meta_level blind on the leader',

@@ -4,7 +4,7 @@ import type { RunEnv } from './env';
 import type { StepContext } from './runner';
 import { FinalizeOut, MethodStep, MethodStepName, step } from './step-types';
 import { factsOf, noHosts, requireNotCheck, secs } from './steps-common';
-import { COPY_STEPS, copyOnce, requireStillBlind, stopFollowersStep } from './steps-copy';
+import { COPY_STEPS, copyOnce, requireStillBlind } from './steps-copy';
 import { runZkSecurity } from './zk-security';
 import { checkStaysStopped } from './stay-stopped';
 import { TreeFollower } from '../zk/follow';
@@ -19,8 +19,7 @@ import { fingerprint } from '../zk/tree-read';
  *                   rounds until fewer than --precopy-threshold changes are outstanding (like
  *                   Pegasus's own table migrator, which waits for few pending changes). Nothing is
  *                   stopped; the metas keep writing.
- *   stop-followers  the freeze starts (COPY_STEPS's step; its stays-stopped window runs alongside
- *                   the next steps instead of inside it: stopFollowersStep)
+ *   stop-followers  the freeze starts (the step of COPY_STEPS)
  *   set-blind       (COPY_STEPS)
  *   stop-leader     blind checked once more first (a bulk-load start lifts it), then no meta runs:
  *                   the source is frozen
@@ -197,7 +196,7 @@ const FINALIZE = step({
 /** The copy method's steps with the pre-copy, after the preflight: planned and run from this one list. */
 export const PRECOPY_STEPS: readonly MethodStep[] = [
   PRECOPY,
-  stopFollowersStep('alongside'),
+  shared('stop-followers'),
   shared('set-blind'),
   STOP_LEADER_BLIND_CHECKED,
   FINALIZE,
