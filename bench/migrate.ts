@@ -17,7 +17,8 @@
  *
  * Flags: --dropped-tables N (40), --partitions N (250), --profile=large (the sandbox's production-size
  * profile instead: 10,240 live partitions, 100,231 znodes, production timing; the two flags above
- * are then ignored), --keep (leave the sandbox running), --no-precopy (copy inside the freeze).
+ * are then ignored), --keep (leave the sandbox running), --no-precopy (copy inside the freeze),
+ * --stay-stopped-ms=N (the copy run's stays-stopped window; 0 turns the supervisor watch off).
  * The sandbox uses the simulator's fast timing, so the recover method's derived wait for inactive
  * replica servers is 4 s here instead of 32 s with production settings.
  */
@@ -81,7 +82,11 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     say('migrating by copy');
     const copyEvents: MigrateEvent[] = [];
     const precopy = !args.includes('--no-precopy');
-    const copy = await migrate({ inventory: info.inventory, cluster: info.cluster, to: info.newZk, method: 'copy', precopy }, { stateDir, env, emit: (e) => copyEvents.push(e) });
+    // --stay-stopped-ms=0: without the supervisor watch, whose windows (5 s after each stop) are most
+    // of the freeze at this size.
+    const stay = args.find((x) => x.startsWith('--stay-stopped-ms='));
+    const stayStoppedMs = stay ? Number(stay.split('=')[1]) : undefined;
+    const copy = await migrate({ inventory: info.inventory, cluster: info.cluster, to: info.newZk, method: 'copy', precopy, ...(stayStoppedMs !== undefined ? { stayStoppedMs } : {}) }, { stateDir, env, emit: (e) => copyEvents.push(e) });
     const nodes = copy.facts?.size.nodes;
     // Read now: the recover run back restarts the metas and logs new loads.
     const leaderLoad = treeLoad(dir, copy.facts?.leader);
@@ -92,7 +97,7 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const recEvents: MigrateEvent[] = [];
     const rec = await migrate({ inventory: info.inventory, cluster: info.cluster, to: info.oldZk, method: 'recover' }, { stateDir, env, emit: (e) => recEvents.push(e) });
     say(`recover: ${rec.outcome}, total ${rec.summary.totalMs} ms`);
-    const copyReport = { precopy, ...report(copy, copyEvents), newLeaderTreeLoad: leaderLoad };
+    const copyReport = { precopy, ...(stayStoppedMs !== undefined ? { stayStoppedMs } : {}), ...report(copy, copyEvents), newLeaderTreeLoad: leaderLoad };
     return {
       profile: profile ?? 'default',
       znodes: Number(nodes ?? 0),
