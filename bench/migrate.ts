@@ -3,7 +3,10 @@
  * tree (40 dropped tables of 250 partitions each, kept in ZooKeeper as Pegasus keeps dropped apps,
  * plus the live tables), first with the copy method (old → new), then back with the recover method
  * (new → old, after `cleanup` of the old tree). Reports the write-freeze window (goal for copy:
- * ≤ 10 s), the total time, and every step's duration.
+ * ≤ 10 s), the total time, and every step's duration. The copy runs with the live pre-copy (the
+ * default: the tree is copied while the cluster runs, the freeze covers the last delta and its
+ * proof) and reports the pre-copy's time and the freeze in its parts (freeze-parts.ts), with the
+ * new leader's tree load from its own log; `--no-precopy` runs the copy inside the freeze instead.
  *
  * With `--method reconfig` (or --method=reconfig) the sandbox runs one ZooKeeper ensemble with
  * dynamic reconfiguration plus three joiners (`sandbox up --reconfig`) and the run moves the
@@ -14,7 +17,8 @@
  *
  * Flags: --dropped-tables N (40), --partitions N (250), --profile=large (the sandbox's production-size
  * profile instead: 10,240 live partitions, 100,231 znodes, production timing; the two flags above
- * are then ignored), --keep (leave the sandbox running).
+ * are then ignored), --keep (leave the sandbox running), --no-precopy (copy inside the freeze),
+ * --stay-stopped-ms=N (the copy run's stays-stopped window; 0 turns the supervisor watch off).
  * The sandbox uses the simulator's fast timing, so the recover method's derived wait for inactive
  * replica servers is 4 s here instead of 32 s with production settings.
  */
@@ -35,7 +39,23 @@ function flag(args: string[], name: string, def: number): number {
 function report(r: RunResult, events: MigrateEvent[]): Record<string, unknown> {
   const steps: Record<string, number> = {};
   for (const e of events) if (e.kind === 'step-done') steps[e.step] = e.ms;
-  return { outcome: r.outcome, writeFreezeMs: r.summary.writeFreezeMs ?? null, totalMs: r.summary.totalMs, steps, ...(r.error ? { error: r.error.message } : {}) };
+  return {
+    outcome: r.outcome,
+    writeFreezeMs: r.summary.writeFreezeMs ?? null,
+    ...(r.summary.precopyMs !== undefined ? { precopyMs: r.summary.precopyMs } : {}),
+    ...(r.summary.freezeParts ? { freezeParts: r.summary.freezeParts } : {}),
+    totalMs: r.summary.totalMs,
+    steps,
+    ...(r.error ? { error: r.error.message } : {}),
+  };
+}
+
+/** The last "read N nodes from remote storage in M ms" of a meta's log: its tree load when it became leader. */
+function treeLoad(dir: string, meta: string | undefined): { nodes: number; ms: number } | null {
+  const log = readState(dir)?.metas.find((m) => m.name === meta)?.log;
+  const loads = log && fs.existsSync(log) ? [...fs.readFileSync(log, 'utf8').matchAll(/read (\d+) nodes from remote storage in (\d+) ms/g)] : [];
+  const load = loads.at(-1);
+  return load ? { nodes: Number(load[1]), ms: Number(load[2]) } : null;
 }
 
 function methodOf(args: string[]): string {
@@ -61,16 +81,23 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
   try {
     say('migrating by copy');
     const copyEvents: MigrateEvent[] = [];
-    const copy = await migrate({ inventory: info.inventory, cluster: info.cluster, to: info.newZk, method: 'copy' }, { stateDir, env, emit: (e) => copyEvents.push(e) });
-    const nodes = (copyEvents.find((e) => e.kind === 'step-done' && e.step === 'copy') as { summary?: string } | undefined)?.summary?.match(/^(\d+) nodes/)?.[1];
-    say(`copy: ${copy.outcome}, write freeze ${copy.summary.writeFreezeMs} ms`);
+    const precopy = !args.includes('--no-precopy');
+    // --stay-stopped-ms=0: without the supervisor watch, whose windows (5 s after each stop) are most
+    // of the freeze at this size.
+    const stay = args.find((x) => x.startsWith('--stay-stopped-ms='));
+    const stayStoppedMs = stay ? Number(stay.split('=')[1]) : undefined;
+    const copy = await migrate({ inventory: info.inventory, cluster: info.cluster, to: info.newZk, method: 'copy', precopy, ...(stayStoppedMs !== undefined ? { stayStoppedMs } : {}) }, { stateDir, env, emit: (e) => copyEvents.push(e) });
+    const nodes = copy.facts?.size.nodes;
+    // Read now: the recover run back restarts the metas and logs new loads.
+    const leaderLoad = treeLoad(dir, copy.facts?.leader);
+    say(`copy: ${copy.outcome}, write freeze ${copy.summary.writeFreezeMs} ms${precopy ? `, pre-copy ${copy.summary.precopyMs} ms` : ''}`);
     if (copy.outcome !== 'succeeded') throw new Error(`the copy migration did not succeed (${copy.outcome}): ${copy.error?.message ?? ''} ${copy.rolledBackBecause?.message ?? ''}`);
     say('cleanup of the old tree, then back by recover');
     await cleanupOld({ inventory: info.inventory, cluster: info.cluster, old: info.oldZk, env });
     const recEvents: MigrateEvent[] = [];
     const rec = await migrate({ inventory: info.inventory, cluster: info.cluster, to: info.oldZk, method: 'recover' }, { stateDir, env, emit: (e) => recEvents.push(e) });
     say(`recover: ${rec.outcome}, total ${rec.summary.totalMs} ms`);
-    const copyReport = report(copy, copyEvents);
+    const copyReport = { precopy, ...(stayStoppedMs !== undefined ? { stayStoppedMs } : {}), ...report(copy, copyEvents), newLeaderTreeLoad: leaderLoad };
     return {
       profile: profile ?? 'default',
       znodes: Number(nodes ?? 0),
@@ -105,14 +132,12 @@ async function runReconfig(args: string[]): Promise<Record<string, unknown>> {
     const freeze = roll && roll.kind === 'step-done' ? (roll.data.freeze as { newLeader?: string } | undefined) : undefined;
     // What the new leader's part is made of: the old leader's ZooKeeper session must expire before
     // its lock node goes (a stopped meta does not close it), then the tree load, from its own log.
-    const log = readState(dir)?.metas.find((m) => m.name === freeze?.newLeader)?.log;
-    const loads = log && fs.existsSync(log) ? [...fs.readFileSync(log, 'utf8').matchAll(/read (\d+) nodes from remote storage in (\d+) ms/g)] : [];
-    const load = loads.at(-1);
+    const load = treeLoad(dir, freeze?.newLeader);
     return {
       method: 'reconfig',
       znodes: r.facts?.size.nodes ?? 0,
       sandboxUpMs: upMs,
-      reconfig: { ...report(r, events), freeze: freeze ? { ...freeze, metaSessionTimeoutMs: r.facts?.zkTimeoutMs ?? null, newLeaderTreeLoad: load ? { nodes: Number(load[1]), ms: Number(load[2]) } : null } : null },
+      reconfig: { ...report(r, events), freeze: freeze ? { ...freeze, metaSessionTimeoutMs: r.facts?.zkTimeoutMs ?? null, newLeaderTreeLoad: load } : null },
       goals: { writeFreezeMs: 3000, met: r.outcome === 'succeeded' && (r.summary.writeFreezeMs ?? Infinity) <= 3000 },
       machine: { cpus: os.cpus().length, loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100) },
     };

@@ -62,3 +62,9 @@ export function formatDuration(ms: number): string {
   const s = rest - m * 60;
   return `${h > 0 ? `${h}h` : ''}${m > 0 ? `${m}m` : ''}${s > 0 ? `${s}s` : ''}`;
 }
+
+/** A count flag (`--precopy-threshold 100`): a whole number >= 1; UsageError naming the flag. */
+export function parseCount(text: string, flag: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new UsageError(`${flag} must be a whole number >= 1, got "${text}"`);
+  return Number(text);
+}

@@ -3,7 +3,7 @@ import { CliIO } from '../lib/io';
 import { addInventoryOption, finish, inventoryFile, planConfirm, rendererFor, requireYesForJson, STATE_DIR_HELP, stateDirOf } from '../lib/migrate/cli-support';
 import { METHODS, migrate, MigrateInput, Method } from '../lib/migrate';
 import { agentCallOptions, AgentCallFlags, agentSettings, checkOption } from './conventions';
-import { parseDuration } from './duration';
+import { parseCount, parseDuration } from './duration';
 import type { Register } from './index';
 import { installStopHandlers } from '../lib/migrate/stop-signals';
 import { requireUnaliveConfirmable } from '../lib/migrate/unalive';
@@ -13,12 +13,15 @@ Move a Pegasus cluster's metadata from the ZooKeeper ensemble its metas use to a
 one of the two procedures of the Pegasus ZooKeeper-migration guide, or by ZooKeeper dynamic
 reconfiguration, with every step checked:
 
-  --method copy     stop the followers, set the leader to "blind", copy cluster_root to the new
-                    ensemble (ephemeral LOCKNODEs skipped, verified by digest), check that the
-                    source did not change meanwhile, point every meta's [zookeeper] hosts_list
-                    at the new ensemble, restart the leader, wait until it serves from there
+  --method copy     pre-copy cluster_root to the new ensemble while the cluster runs and keep the
+                    target following the source until fewer than --precopy-threshold changes
+                    are outstanding; then stop the followers, set the leader to "blind", stop it,
+                    apply the last delta and prove the target equals the frozen source
+                    (ephemeral LOCKNODEs skipped), point every meta's [zookeeper] hosts_list at
+                    the new ensemble, restart the leader, wait until it serves from there
                     healthy with the same tables and partitions, start the followers.
-                    Write freeze: from the followers' stop until the leader serves again.
+                    Write freeze: from the followers' stop until the leader serves again; with
+                    --no-precopy the whole copy (and its source checks) runs inside it.
   --method recover  back up the table and node lists, stop every meta, wait until the replica
                     servers are inactive (derived from the configs), start one meta in recovery
                     mode on the new ensemble, "recover" from the ALIVE replica servers, switch
@@ -91,6 +94,10 @@ interface Opts extends AgentCallFlags {
   yesUnalive?: boolean;
   allowRunningJobs?: boolean;
   onSourceChange: 'recopy' | 'abort';
+  precopy: boolean;
+  precopyThreshold?: string;
+  precopyTimeout?: string;
+  verify: 'delta' | 'full';
   leaderTimeout?: string;
   syncTimeout?: string;
   healthTimeout?: string;
@@ -117,7 +124,11 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
     .option('--allow-unalive', 'recover: proceed although some replica servers are UNALIVE (their replicas are lost; if one comes back holding a table the recovered tree lacks, every meta aborts); asks a second time for a typed "yes"')
     .option('--yes-unalive', 'the second confirmation of --allow-unalive where no one can type it (no terminal, --yes, --json)')
     .option('--allow-running-jobs', 'go on although duplications, bulk loads or backup policies are active (they write the tree during the freeze)')
-    .addOption(new Option('--on-source-change <what>', 'copy: when the source changed during the copy').choices(['recopy', 'abort']).default('recopy'))
+    .addOption(new Option('--on-source-change <what>', 'copy --no-precopy: when the source changed during the copy').choices(['recopy', 'abort']).default('recopy'))
+    .option('--no-precopy', 'copy: copy inside the write freeze (the freeze then lasts the whole copy) instead of pre-copying while the cluster runs')
+    .option('--precopy-threshold <changes>', 'copy: enter the write freeze once fewer changes than this are outstanding (default 100)')
+    .option('--precopy-timeout <duration>', 'copy: how long the pre-copy may take to get below the threshold; then the run fails with nothing stopped (default 10m)')
+    .addOption(new Option('--verify <how>', 'copy: the proof inside the freeze: the changed paths (delta) or both trees in full').choices(['delta', 'full']).default('delta'))
     .option('--leader-timeout <duration>', 'how long a restarted meta may take to serve (default 2m)')
     .option('--sync-timeout <duration>', 'reconfig: how long a new ZooKeeper server may take to follow the leader and sync (default 2m)')
     .option('--health-timeout <duration>', 'how long the cluster may take to be healthy (default 5m)')
@@ -138,6 +149,10 @@ export const registerMigrate: Register = (program: Command, io: CliIO) => {
         allowUnalive: o.allowUnalive === true,
         allowRunningJobs: o.allowRunningJobs === true,
         onSourceChange: o.onSourceChange,
+        precopy: o.precopy,
+        verify: o.verify,
+        ...(o.precopyThreshold !== undefined ? { precopyThreshold: parseCount(o.precopyThreshold, '--precopy-threshold') } : {}),
+        ...(o.precopyTimeout ? { precopyTimeoutMs: parseDuration(o.precopyTimeout, '--precopy-timeout') } : {}),
         ...(o.leaderTimeout ? { leaderTimeoutMs: parseDuration(o.leaderTimeout, '--leader-timeout') } : {}),
         ...(o.syncTimeout ? { syncTimeoutMs: parseDuration(o.syncTimeout, '--sync-timeout') } : {}),
         ...(o.healthTimeout ? { healthTimeoutMs: parseDuration(o.healthTimeout, '--health-timeout') } : {}),

@@ -4,6 +4,7 @@ import { addInventoryOption, inventoryFile, STATE_DIR_HELP, stateDirOf } from '.
 import { Method, METHODS, planMigration, renderPlan } from '../lib/migrate';
 import { isPrecondition } from '../../shared/errors';
 import type { Register } from './index';
+import { parseCount } from './duration';
 
 const HELP = `
 Run a migration's preflight and print the exact plan, changing nothing and recording nothing:
@@ -29,12 +30,25 @@ export const registerPlan: Register = (program: Command, io: CliIO) => {
     .addOption(new Option('--method <method>', 'copy, recover or reconfig').choices([...METHODS]).makeOptionMandatory())
     .option('--allow-unalive', 'recover: accept UNALIVE replica servers')
     .option('--allow-running-jobs', 'accept active duplications, bulk loads and backup policies')
+    .option('--no-precopy', 'copy: plan the copy inside the write freeze instead of the pre-copy')
+    .option('--precopy-threshold <changes>', 'copy: enter the write freeze once fewer changes than this are outstanding (default 100)')
+    .addOption(new Option('--verify <how>', 'copy: the proof inside the freeze').choices(['delta', 'full']).default('delta'))
     .option('--json', 'print the plan as JSON')
     .option('--state-dir <dir>', STATE_DIR_HELP)
-    .action(async (o: { inventory?: string; cluster: string; to: string; method: Method; allowUnalive?: boolean; allowRunningJobs?: boolean; json?: boolean; stateDir?: string }) => {
+    .action(async (o: { inventory?: string; cluster: string; to: string; method: Method; allowUnalive?: boolean; allowRunningJobs?: boolean; precopy: boolean; precopyThreshold?: string; verify: 'delta' | 'full'; json?: boolean; stateDir?: string }) => {
       try {
         const plan = await planMigration(
-          { inventory: inventoryFile(o.inventory, io), cluster: o.cluster, to: o.to, method: o.method, allowUnalive: o.allowUnalive === true, allowRunningJobs: o.allowRunningJobs === true },
+          {
+            inventory: inventoryFile(o.inventory, io),
+            cluster: o.cluster,
+            to: o.to,
+            method: o.method,
+            allowUnalive: o.allowUnalive === true,
+            allowRunningJobs: o.allowRunningJobs === true,
+            precopy: o.precopy,
+            verify: o.verify,
+            ...(o.precopyThreshold !== undefined ? { precopyThreshold: parseCount(o.precopyThreshold, '--precopy-threshold') } : {}),
+          },
           { env: io.env, stateDir: stateDirOf(o.stateDir, io), emit: (e) => (e.kind === 'warning' && !o.json ? io.err(`warning: ${e.message}\n`) : undefined) },
         );
         io.out(o.json ? JSON.stringify(plan, null, 2) + '\n' : renderPlan({ ...plan.params, dryRun: false }, plan.facts, plan.steps, plan.diffs) + '\n');

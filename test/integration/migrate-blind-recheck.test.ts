@@ -31,7 +31,7 @@ test.serial('a bulk load started after set-blind lifts blind: the copy is refuse
   const events: MigrateEvent[] = [];
   let bulk = '';
   const r = await migrate(
-    { inventory: f.info.inventory, cluster, to: newZk, method: 'copy' },
+    { inventory: f.info.inventory, cluster, to: newZk, method: 'copy', precopy: false },
     {
       stateDir: f.stateDir,
       env: f.env,

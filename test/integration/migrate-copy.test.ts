@@ -1,5 +1,5 @@
 /**
- * `zkmig migrate --method copy` end to end on a sandbox fleet (two real ZooKeepers, three real
+ * `zkmig migrate --method copy --no-precopy` (the copy inside the freeze) end to end on a sandbox fleet (two real ZooKeepers, three real
  * agents over mutual TLS running simulated metas, simulated replica servers): the CLI migrates
  * while a second coordinator is refused; no LOCKNODE ever shows up in the target as a persistent
  * node; the old tree is untouched; a DDL write during the copy is detected and copied again;
@@ -29,7 +29,7 @@ test.serial('copy through the CLI: a second concurrent migrate is refused, no LO
   const oldBefore = await treeFingerprint(oldZk, root);
   const locks = watchLockNodes(newZk, root);
   const before = journals(f);
-  const child = cliChild(f, ['migrate', '--cluster', cluster, '--to', newZk, '--method', 'copy', '--yes', '--json']);
+  const child = cliChild(f, ['migrate', '--cluster', cluster, '--to', newZk, '--method', 'copy', '--no-precopy', '--yes', '--json']);
   const file = await newJournal(f, before);
   await waitFor('the first run to hold the lock and act', () => readJournal(file).some((e) => e.kind === 'step-intent' && e.step === 'stop-followers'), 30000, 10);
 
@@ -84,7 +84,7 @@ test.serial('cleanup refuses the tree in use and deletes the old one; a DDL writ
   const events: MigrateEvent[] = [];
   const shell = PegasusShell.forCluster(f.cluster);
   const r = await migrate(
-    { inventory: f.info.inventory, cluster, to: oldZk, method: 'copy' },
+    { inventory: f.info.inventory, cluster, to: oldZk, method: 'copy', precopy: false },
     {
       stateDir: f.stateDir,
       env: f.env,

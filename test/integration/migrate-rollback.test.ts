@@ -41,7 +41,7 @@ test.serial('the target killed after the copy: the leader cannot start there, th
   const shas = f.cluster.metas.map((m) => sha256File(m.metaConfig));
   const events: MigrateEvent[] = [];
   const r = await migrate(
-    { inventory: f.info.inventory, cluster, to: newZk, method: 'copy', leaderTimeoutMs: 30000 },
+    { inventory: f.info.inventory, cluster, to: newZk, method: 'copy', precopy: false, leaderTimeoutMs: 30000 },
     {
       stateDir: f.stateDir,
       env: f.env,

@@ -32,7 +32,7 @@ test.serial('SIGTERM while update-configs runs: that step finishes, the run stop
   const from = await currentZk(f);
   const to = from === f.info.oldZk ? f.info.newZk : f.info.oldZk;
   const before = journals(f);
-  const child = cliChild(f, ['migrate', '--cluster', f.info.cluster, '--to', to, '--method', 'copy', '--yes']);
+  const child = cliChild(f, ['migrate', '--cluster', f.info.cluster, '--to', to, '--method', 'copy', '--no-precopy', '--yes']);
   const file = await newJournal(f, before);
   let exited = false;
   void child.done.then(() => (exited = true));

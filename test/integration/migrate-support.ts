@@ -214,7 +214,7 @@ export interface KillResult {
  * coordinator), then `zkmig resume RUN`. The old ensemble's tree is cleaned up first so that every
  * iteration starts from an empty target.
  */
-export async function killAfterStepThenResume(fleet: Fleet, n: number, method: 'copy' | 'recover' = 'copy'): Promise<KillResult> {
+export async function killAfterStepThenResume(fleet: Fleet, n: number, method: 'copy' | 'recover' = 'copy', o: { precopy?: boolean } = {}): Promise<KillResult> {
   const from = await currentZk(fleet);
   const to = from === fleet.info.oldZk ? fleet.info.newZk : fleet.info.oldZk;
   if ((await treeFingerprint(to, fleet.info.clusterRoot)).exists) {
@@ -223,7 +223,8 @@ export async function killAfterStepThenResume(fleet: Fleet, n: number, method: '
     await withZk(to, (s) => removeTree({ ...onSession(s, fleet.info.clusterRoot), recursive: true, ifExists: true, waitEphemeralUntil: Date.now() + 20000 }));
   }
   const before = journals(fleet);
-  const child = cliChild(fleet, ['migrate', '--cluster', fleet.info.cluster, '--to', to, '--method', method, '--yes', '--json']);
+  // copy: the steps of --no-precopy (COPY_STEPS below) unless `precopy` (migrate-precopy.test.ts).
+  const child = cliChild(fleet, ['migrate', '--cluster', fleet.info.cluster, '--to', to, '--method', method, ...(method === 'copy' && !o.precopy ? ['--no-precopy'] : []), '--yes', '--json']);
   const file = await newJournal(fleet, before);
   const doneSteps = (): string[] => readJournal(file).flatMap((e) => (e.kind === 'step-done' ? [e.step] : []));
   let exited = false;
@@ -238,7 +239,7 @@ export async function killAfterStepThenResume(fleet: Fleet, n: number, method: '
   return { run, doneAtKill, resume, from, to };
 }
 
-/** The copy method's steps, in order (what a completed journal records as done). */
+/** The copy method's steps with --no-precopy, in order (what a completed journal records as done). */
 export const COPY_STEPS = ['preflight', 'stop-followers', 'set-blind', 'copy', 'check-source', 'stop-leader', 'recheck-source', 'update-configs', 'start-leader', 'wait-leader', 'start-followers', 'final-health'];
 
 /** The recover method's steps, in order. */

@@ -88,7 +88,7 @@ export async function runCell(f: RelFleet, cell: Cell): Promise<RunRecord> {
   try {
     const before = journals(f);
     const extra = cell.hits.some((h) => h.fault === 'supervisor-restart') ? SUPERVISED_FLAGS : [];
-    const child = cliChild(f, ['migrate', '--cluster', f.info.cluster, '--to', target, '--method', cell.method, '--yes', '--json', ...RUN_FLAGS, ...extra]);
+    const child = cliChild(f, ['migrate', '--cluster', f.info.cluster, '--to', target, '--method', cell.method, ...(cell.method === 'copy' ? ['--no-precopy'] : []), '--yes', '--json', ...RUN_FLAGS, ...extra]);
     let current: ChildProcess = child.proc;
     const file = await newJournal(f, before, 60000);
     run = runIdOf(file);

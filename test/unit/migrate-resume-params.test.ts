@@ -40,6 +40,11 @@ test('the journal round-trips the parameters; an older journal gets the defaults
   t.deepEqual(paramsFromJournal(JSON.parse(JSON.stringify(paramsToJournal(params))), 'f'), params);
   const { stayStoppedMs: _, ...old } = paramsToJournal(params);
   t.is(paramsFromJournal(old, 'f').stayStoppedMs, params.stayStoppedMs);
+  // A copy run journaled before the pre-copy existed resumes on the steps it started with.
+  t.true(params.precopy, 'the pre-copy is the default');
+  const { precopy: _p, precopyThreshold: _t, precopyTimeoutMs: _o, verify: _v, ...older } = paramsToJournal(params);
+  t.false(paramsFromJournal(older, 'f').precopy);
+  t.true(paramsFromJournal(paramsToJournal(params), 'f').precopy);
 });
 
 test('tampered parameters are refused with the field named', (t) => {
@@ -51,6 +56,9 @@ test('tampered parameters are refused with the field named', (t) => {
     [{ dryRun: 'false' }, /dryRun must be a boolean/],
     [{ cluster: 7 }, /cluster must be a string, got 7/],
     [{ onSourceChange: 'ignore' }, /onSourceChange must be recopy or abort/],
+    [{ precopyThreshold: 0 }, /precopyThreshold must be a whole number of changes >= 1, got 0/],
+    [{ precopy: 'yes' }, /precopy must be a boolean/],
+    [{ verify: 'some' }, /verify must be delta or full/],
     [{ sneaky: true }, /unknown parameter\(s\) sneaky/],
   ];
   for (const [patch, re] of bad) {

@@ -47,20 +47,23 @@ const cluster = { name: 'c1', metas: [{ name: 'm1' }, { name: 'm2' }, { name: 'm
 // The journal's names (journal.ts): a run started by an earlier zkmig resumes by them, and the
 // rollback scope reads them. Renaming one is a journal format change.
 const NAMES = {
+  precopy: ['precopy', 'stop-followers', 'set-blind', 'stop-leader', 'finalize', 'update-configs', 'start-leader', 'wait-leader', 'start-followers', 'final-health'],
   copy: ['stop-followers', 'set-blind', 'copy', 'check-source', 'stop-leader', 'recheck-source', 'update-configs', 'start-leader', 'wait-leader', 'start-followers', 'final-health'],
   recover: ['backup-lists', 'stop-metas', 'wait-inactive', 'configure-recovery', 'start-recovery-meta', 'recover', 'disable-recovery', 'restart-recovered-meta', 'start-others', 'wait-converged', 'final-health'],
   reconfig: ['add-observers', 'promote', 'roll-metas', 'remove-old', 'confirm-write', 'final-health'],
 } as const;
 
-for (const method of ['copy', 'recover', 'reconfig'] as const) {
-  test(`${method}: the plan and the run list the same steps, in the same order, with the same titles`, (t) => {
-    const params = resolveParams({ inventory: '/i.yml', cluster: 'c1', to: 'zk9:2181', method });
+// 'precopy': the copy method's default; 'copy': --no-precopy.
+for (const variant of ['precopy', 'copy', 'recover', 'reconfig'] as const) {
+  const method = variant === 'precopy' ? 'copy' : variant;
+  test(`${variant}: the plan and the run list the same steps, in the same order, with the same titles`, (t) => {
+    const params = resolveParams({ inventory: '/i.yml', cluster: 'c1', to: 'zk9:2181', method, ...(method === 'copy' ? { precopy: variant === 'precopy' } : {}) });
     // stepsFor only binds the definitions to the environment; nothing of it is touched here.
     const run = stepsFor({ params } as RunEnv, async () => undefined);
     const plan = plannedSteps(params, facts, cluster);
     t.is(run[0]!.name, 'preflight');
     t.deepEqual(run.slice(1).map((s) => s.name), plan.map((s) => s.name));
-    t.deepEqual(plan.map((s) => s.name), [...NAMES[method]]);
+    t.deepEqual(plan.map((s) => s.name), [...NAMES[variant]]);
     const results = new StepResults();
     results.set('preflight', facts);
     t.deepEqual(
@@ -74,15 +77,19 @@ for (const method of ['copy', 'recover', 'reconfig'] as const) {
 }
 
 test('the steps the rollback scope names exist in their method', (t) => {
-  for (const s of [...COPY_CUTOVER_STEPS, ...COPY_LEADER_STOPPED_STEPS, ...COPY_TARGET_STEPS]) t.true((NAMES.copy as readonly string[]).includes(s), s);
+  for (const s of [...COPY_CUTOVER_STEPS, ...COPY_LEADER_STOPPED_STEPS, ...COPY_TARGET_STEPS]) t.true(([...NAMES.copy, ...NAMES.precopy] as string[]).includes(s), s);
+  // Each copy variant has its cutover, its leader stop and a step writing the target.
+  for (const names of [NAMES.copy, NAMES.precopy] as readonly (readonly string[])[]) {
+    for (const group of [COPY_CUTOVER_STEPS, COPY_LEADER_STOPPED_STEPS, COPY_TARGET_STEPS]) t.true(group.some((s) => names.includes(s)), group.join(','));
+  }
   for (const s of [...RECOVER_CUTOVER_STEPS, ...RECOVER_TARGET_STEPS]) t.true((NAMES.recover as readonly string[]).includes(s), s);
   for (const s of [...RECONFIG_CUTOVER_STEPS, ...RECONFIG_MEMBERSHIP_STEPS]) t.true((NAMES.reconfig as readonly string[]).includes(s), s);
 });
 
 test('the plan text of a step follows the parameters and the facts', (t) => {
   const base = { inventory: '/i.yml', cluster: 'c1', to: 'zk9:2181', method: 'copy' as const };
-  const recopy = plannedSteps(resolveParams(base), facts, cluster);
-  const abort = plannedSteps(resolveParams({ ...base, onSourceChange: 'abort', stayStoppedMs: 0 }), facts, cluster);
+  const recopy = plannedSteps(resolveParams({ ...base, precopy: false }), facts, cluster);
+  const abort = plannedSteps(resolveParams({ ...base, precopy: false, onSourceChange: 'abort', stayStoppedMs: 0 }), facts, cluster);
   const by = (l: typeof recopy, n: string) => l.find((s) => s.name === n)!;
   t.is(by(recopy, 'check-source').detail, `digest and max mzxid; on a change: copy again (at most ${PARAM_DEFAULTS.maxCopyAttempts} copies)`);
   t.is(by(abort, 'check-source').detail, 'digest and max mzxid; on a change: abort and roll back');
@@ -91,6 +98,10 @@ test('the plan text of a step follows the parameters and the facts', (t) => {
   t.notRegex(by(abort, 'stop-followers').detail, /stay down/);
   t.is(by(recopy, 'copy').title, 'Copy /pegasus/c1 to zk9:2181');
   t.deepEqual(by(recopy, 'update-configs').hosts, ['m1', 'm2', 'm3']);
+  const pre = plannedSteps(resolveParams({ ...base, precopyThreshold: 25 }), facts, cluster);
+  t.regex(by(pre, 'precopy').detail, /until fewer than 25 changes are outstanding/);
+  t.regex(by(pre, 'finalize').detail, /delta proof/);
+  t.regex(by(plannedSteps(resolveParams({ ...base, verify: 'full' }), facts, cluster), 'finalize').detail, /both trees compared in full \(--verify full\)/);
 });
 
 test('step outputs are typed by step name', (t) => {

@@ -50,3 +50,40 @@ test('a rollback stops every meta only once a cutover step started, and cleans t
   const recover: JournalEntry[] = [{ kind: 'step-intent', ts: ts(3), step: 'configure-recovery', attempt: 1 }, { kind: 'step-intent', ts: ts(4), step: 'start-recovery-meta', attempt: 1 }];
   t.like(rollbackScope(recover), { cutover: true, targetWritten: true });
 });
+
+test('the pre-copy run: its duration and the freeze in its parts, from the journal alone (the last attempt of a step counts)', (t) => {
+  const at = (s: number): number => Date.parse(ts(s));
+  const done = (s: number, step: string, data: Record<string, unknown> = {}): JournalEntry => ({ kind: 'step-done', ts: ts(s), step, data });
+  const intent = (s: number, step: string, attempt = 1): JournalEntry => ({ kind: 'step-intent', ts: ts(s), step, attempt });
+  const run: JournalEntry[] = [
+    { kind: 'run-start', ts: ts(0), run: 'r2', params: {} },
+    intent(1, 'precopy'),
+    done(9, 'precopy', { precopyMs: 7500 }),
+    intent(10, 'stop-followers'),
+    note(11, 'freeze-start', { at: ts(11), reason: 'followers stopped' }),
+    done(12, 'stop-followers'),
+    intent(12, 'set-blind'),
+    done(13, 'set-blind'),
+    intent(13, 'stop-leader'),
+    done(15, 'stop-leader'),
+    intent(15, 'finalize'),
+    done(16, 'finalize', { ms: { finalDelta: 300, aclCheck: 200, proof: 5, digest: 20, tables: 10, total: 600 } }),
+    intent(16, 'update-configs'),
+    { kind: 'step-failed', ts: ts(17), step: 'update-configs', error: 'x', code: 'UNAVAILABLE' },
+    intent(18, 'update-configs', 2),
+    done(19, 'update-configs'),
+    intent(19, 'start-leader'),
+    done(20, 'start-leader'),
+    intent(20, 'wait-leader'),
+    note(23, 'freeze-end', { at: ts(23), reason: 'serves' }),
+    done(30, 'wait-leader', { servingAt: at(23), healthyAt: at(28) }),
+    { kind: 'run-end', ts: ts(40), outcome: 'succeeded' },
+  ];
+  const s = summarize(run, 'succeeded', { run: 'r2', cluster: 'c1', method: 'copy' });
+  t.is(s.precopyMs, 7500);
+  t.is(s.writeFreezeMs, 12000);
+  t.deepEqual(s.freezeParts, { stopMs: 4000, blindMs: 1000, finalDeltaMs: 300, proofMs: 225, finalizeMs: 1000, configEditMs: 1000, restartMs: 1000, leaderLoadMs: 3000, firstHealthMs: 5000 });
+  // No freeze parts for a run that never got to its freeze, nor for another method.
+  t.is(summarize(run.slice(0, 3), 'failed', { run: 'r2', cluster: 'c1', method: 'copy' }).freezeParts, undefined);
+  t.is(summarize(run, 'succeeded', { run: 'r2', cluster: 'c1', method: 'recover' }).freezeParts, undefined);
+});

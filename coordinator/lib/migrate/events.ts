@@ -1,3 +1,4 @@
+import type { FreezeParts } from './freeze-parts';
 /**
  * Progress events a migration (or rollback) yields. The library only emits these; the CLI picks a
  * renderer: plain lines, a live step list on a TTY, or one JSON object per line (`--json`).
@@ -36,6 +37,10 @@ export interface RunSummary {
   pointOfNoReturn?: string;
   /** From the moment metadata writes stop until the cluster serves from the new ensemble. */
   writeFreezeMs: number | undefined;
+  /** copy: the freeze's parts (freeze-parts.ts), when the run got that far. */
+  freezeParts?: FreezeParts;
+  /** copy with pre-copy: how long the live copy and its catch-up rounds took (nothing frozen). */
+  precopyMs?: number;
   totalMs: number;
   hosts: Record<string, HostRecap>;
   message: string;
@@ -71,12 +76,30 @@ export function formatEvent(e: MigrateEvent, o: FormatOptions = {}): string | un
   return (TEXT[e.kind] as (x: MigrateEvent, o: FormatOptions) => string | undefined)(e, o);
 }
 
+const PART_NAMES: [keyof FreezeParts, string][] = [
+  ['stopMs', 'stop'],
+  ['blindMs', 'blind'],
+  ['copyMs', 'copy'],
+  ['finalDeltaMs', 'final delta'],
+  ['proofMs', 'proof'],
+  ['configEditMs', 'config edit'],
+  ['restartMs', 'restart'],
+  ['leaderLoadMs', 'leader load'],
+  ['firstHealthMs', 'first health'],
+];
+
+function partsText(p: FreezeParts): string {
+  return PART_NAMES.flatMap(([k, name]) => (p[k] === undefined ? [] : [`${name} ${fmtMs(p[k])}`])).join(', ');
+}
+
 export function formatSummary(s: RunSummary): string {
   const lines = [
     '',
     `Run ${s.run}: ${s.outcome.toUpperCase()} — ${s.message}`,
     `  cluster ${s.cluster}, method ${s.method}`,
     `  write-freeze window: ${s.writeFreezeMs === undefined ? 'n/a' : fmtMs(s.writeFreezeMs)}`,
+    ...(s.precopyMs !== undefined ? [`  pre-copy (cluster running, not frozen): ${fmtMs(s.precopyMs)}`] : []),
+    ...(s.freezeParts ? [`  freeze parts: ${partsText(s.freezeParts)}`] : []),
     `  point of no return: ${s.pointOfNoReturn ? `passed at ${s.pointOfNoReturn}` : 'not reached'}`,
     `  total time: ${fmtMs(s.totalMs)}`,
   ];

@@ -60,6 +60,7 @@ export function clusterState(entries: readonly JournalEntry[], params: MigratePa
     if (done.has('update-configs')) return `no meta runs (write freeze); every meta config names ${dst}`;
     if (done.has('stop-leader')) return `no meta runs (write freeze); the meta configs still name ${src}`;
     if (done.has('stop-followers')) return `the leader serves from ${src}${done.has('set-blind') ? ' at meta level "blind" (write freeze)' : ''}; the followers are stopped`;
+    if (done.has('precopy')) return `the metas serve from ${src}; the pre-copy wrote ${dst} (no meta was stopped)`;
     return `the metas serve from ${src}; nothing was changed`;
   }
   if (params.method === 'reconfig') {

@@ -49,9 +49,9 @@ export async function pointOfNoReturn(entries: readonly JournalEntry[], params: 
   }
 }
 
-/** The digest of the tree as last copied and verified (recheck-source, check-source, copy). */
+/** The digest of the tree as last copied and verified (recheck-source, check-source, copy; finalize with the pre-copy). */
 function lastDigest(entries: readonly JournalEntry[]): string | undefined {
   let d: string | undefined;
-  for (const e of entries) if (e.kind === 'step-done' && ['copy', 'check-source', 'recheck-source'].includes(e.step) && typeof e.data.digest === 'string') d = e.data.digest;
+  for (const e of entries) if (e.kind === 'step-done' && ['copy', 'check-source', 'recheck-source', 'finalize'].includes(e.step) && typeof e.data.digest === 'string') d = e.data.digest;
   return d;
 }

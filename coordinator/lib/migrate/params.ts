@@ -33,6 +33,19 @@ export interface MigrateParams {
   onSourceChange: 'recopy' | 'abort';
   /** copy: copies in all before giving up on a source that keeps changing. @default 3 */
   maxCopyAttempts: number;
+  /**
+   * copy: copy the tree while the cluster runs and keep the target following it (steps-precopy.ts),
+   * so that the write freeze covers only the last delta; false runs the copy inside the freeze
+   * (`--no-precopy`). A journal written before the pre-copy existed lacks it: false then, so that
+   * its run resumes on the steps it started with. @default true
+   */
+  precopy: boolean;
+  /** copy with pre-copy: the freeze starts only once fewer changes than this are outstanding. @default 100 */
+  precopyThreshold: number;
+  /** copy with pre-copy: how long the catch-up rounds may take to get below the threshold; then the run fails, nothing stopped. @default 600000 */
+  precopyTimeoutMs: number;
+  /** copy with pre-copy: how the final proof compares the trees: the changed paths only (`delta`) or both trees in full. @default 'delta' */
+  verify: 'delta' | 'full';
   /** After a meta restart, how long it may take to serve from the new ensemble. @default 120000 */
   leaderTimeoutMs: number;
   /** reconfig: how long a new ZooKeeper server may take to follow the leader and sync (snapshot plus diff). @default 120000 */
@@ -59,6 +72,10 @@ export const PARAM_DEFAULTS = {
   allowRunningJobs: false,
   onSourceChange: 'recopy',
   maxCopyAttempts: 3,
+  precopy: true,
+  precopyThreshold: 100,
+  precopyTimeoutMs: 600_000,
+  verify: 'delta',
   leaderTimeoutMs: 120_000,
   syncTimeoutMs: 120_000,
   healthTimeoutMs: 300_000,
@@ -82,6 +99,10 @@ const PARAM_TYPES: Record<keyof MigrateParams, 'string' | 'boolean' | 'number' |
   allowRunningJobs: 'boolean',
   onSourceChange: 'string',
   maxCopyAttempts: 'number',
+  precopy: 'boolean',
+  precopyThreshold: 'number',
+  precopyTimeoutMs: 'number',
+  verify: 'string',
   leaderTimeoutMs: 'number',
   syncTimeoutMs: 'number',
   healthTimeoutMs: 'number',
@@ -117,6 +138,9 @@ export function resolveParams(i: MigrateInput): MigrateParams {
   }
   if (p.inactiveWaitMs !== undefined && (!Number.isFinite(p.inactiveWaitMs) || p.inactiveWaitMs < 0)) throw new UsageError(`inactiveWaitMs must be >= 0, got ${p.inactiveWaitMs}`);
   if (!Number.isFinite(p.stayStoppedMs) || p.stayStoppedMs < 0) throw new UsageError(`stayStoppedMs must be >= 0, got ${p.stayStoppedMs}`);
+  if (!Number.isInteger(p.precopyThreshold) || p.precopyThreshold < 1) throw new UsageError(`precopyThreshold must be a whole number of changes >= 1, got ${p.precopyThreshold}`);
+  if (!Number.isFinite(p.precopyTimeoutMs) || p.precopyTimeoutMs <= 0) throw new UsageError(`precopyTimeoutMs must be a positive number, got ${p.precopyTimeoutMs}`);
+  if (p.verify !== 'delta' && p.verify !== 'full') throw new UsageError(`verify must be delta or full, got "${String(p.verify)}"`);
   if (p.onSourceChange !== 'recopy' && p.onSourceChange !== 'abort') throw new UsageError(`onSourceChange must be recopy or abort, got "${String(p.onSourceChange)}"`);
   return p;
 }
@@ -134,13 +158,15 @@ export function paramsToJournal(p: MigrateParams): Record<string, unknown> {
  * The parameters a journal recorded, validated again exactly as the CLI's are: `resume` and
  * `rollback` act on a cluster from them, and a journal is a file anyone with access can edit.
  * Unknown keys are refused (a journal of a newer zkmig). A journal written by an older zkmig lacks
- * the parameters added since (stayStoppedMs, syncTimeoutMs): their defaults apply.
+ * the parameters added since (stayStoppedMs, syncTimeoutMs): their defaults apply, except
+ * `precopy`, false for such a journal (its copy run has the steps without the pre-copy).
  */
 export function paramsFromJournal(raw: Record<string, unknown>, file: string): MigrateParams {
   const unknown = Object.keys(raw).filter((k) => !(k in PARAM_TYPES));
   if (unknown.length > 0) throw new InvalidInputError(`run journal ${file}: unknown parameter(s) ${unknown.join(', ')} in its run-start entry (written by a newer zkmig?); nothing was changed`);
   try {
-    return resolveParams({ ...PARAM_DEFAULTS, ...raw } as MigrateInput);
+    // A journal without `precopy` predates it: its copy run used the steps without the pre-copy.
+    return resolveParams({ ...PARAM_DEFAULTS, ...('precopy' in raw ? {} : { precopy: false }), ...raw } as MigrateInput);
   } catch (e) {
     throw new InvalidInputError(`run journal ${file}: its run-start parameters do not validate: ${(e as Error).message}; nothing was changed`, { cause: e });
   }

@@ -106,7 +106,21 @@ export function startStaysStopped(env: RunEnv, ctx: StepContext, hosts: readonly
   ctx.progress(`watching ${hosts.map((h) => h.name).join(', ')} stay stopped for ${windowMs / 1000} s, alongside the next steps`);
   const watch = watchStaysStopped(hosts, windowMs, probe);
   watch.catch(() => undefined); // awaited (and its error seen) in finishStaysStopped
+  void watch.then((up) => up && found.set(env, up), () => undefined);
   pending.set(env, watch);
+}
+
+/** What a running window found already, without waiting for it (found: the watch ended early). */
+const found = new WeakMap<RunEnv, { host: MetaHost; why: string }>();
+
+/**
+ * Fail now if the window started by startStaysStopped has already found a restarted meta: a step
+ * between the stop and update-configs (the pre-copy's finalize) need not work on a source that
+ * such a meta may be writing.
+ */
+export function checkStaysStopped(env: RunEnv, ctx: StepContext): void {
+  const up = found.get(env);
+  if (up) restarted(ctx, up);
 }
 
 export async function finishStaysStopped(env: RunEnv, ctx: StepContext, hosts: readonly MetaHost[], probe: RunningProbe = metaRunningProbe(env)): Promise<void> {

@@ -41,6 +41,48 @@ export interface SourceCheckOut extends Summary {
   recopied?: boolean;
 }
 
+/** `precopy` (copy with pre-copy): the live copy and its catch-up rounds, before anything is stopped. */
+export interface PrecopyOut extends Summary {
+  /** From the step's start until the outstanding delta was below the threshold. */
+  precopyMs?: number;
+  copyMs?: number;
+  compareMs?: number;
+  /** Catch-up rounds run (the initial copy and comparison not counted). */
+  rounds?: number;
+  /** Changes outstanding when the step ended (below the threshold). */
+  outstanding?: number;
+  /** Writes the catch-up rounds applied to the target. */
+  applied?: number;
+  changeDetection?: 'watch' | 'sweep';
+  resyncs?: number;
+}
+
+/**
+ * `finalize` (copy with pre-copy): the last delta and the proof, with the source frozen; or, when
+ * the follower is gone (a resumed run) or its proof failed, a full copy with a full verify.
+ */
+export interface FinalizeOut extends Summary {
+  /** `delta`/`full`: the follower's proof (follow.ts); `copy`: the fallback full copy and verify. */
+  proof?: 'delta' | 'full' | 'copy';
+  /** Why the fallback copy ran instead of the follower's proof. */
+  fallback?: string;
+  /** The proven tree's digest (treeDigest, as `fingerprint` computes it): the point-of-no-return probe compares the target with it. */
+  digest?: string;
+  nodes?: number;
+  /** Rounds and writes of the last delta. */
+  rounds?: number;
+  applied?: number;
+  /** Paths the delta proof compared. */
+  compared?: number;
+  ms?: { finalDelta: number; aclCheck: number; proof: number; digest: number; total: number };
+}
+
+/** `wait-leader` (copy): when the leader served from the new ensemble, and when the cluster first read healthy there (ms since the epoch). */
+export interface LeaderOut extends Summary {
+  servingAt?: number;
+  healthyAt?: number;
+}
+
 export interface BackupsOut extends Summary {
   /** Per host, the agent's backup of the config it edited. */
   backups: Record<string, string>;
@@ -85,9 +127,11 @@ export interface StepOutputs {
   'check-source': SourceCheckOut;
   'stop-leader': Summary;
   'recheck-source': SourceCheckOut;
+  precopy: PrecopyOut;
+  finalize: FinalizeOut;
   'update-configs': BackupsOut;
   'start-leader': StartedOut;
-  'wait-leader': Summary;
+  'wait-leader': LeaderOut;
   'start-followers': Summary;
   // recover
   'backup-lists': BackupListsOut;

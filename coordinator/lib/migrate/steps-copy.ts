@@ -32,10 +32,10 @@ import { finishStaysStopped, requireStaysStopped, startStaysStopped } from './st
 export const COPY_CUTOVER_STEPS: readonly MethodStepName[] = ['update-configs'];
 /** Steps after which the leader may be stopped (a rollback starts it again on the old ensemble). */
 export const COPY_LEADER_STOPPED_STEPS: readonly MethodStepName[] = ['stop-leader'];
-/** Steps that write into the target ensemble. */
-export const COPY_TARGET_STEPS: readonly MethodStepName[] = ['copy'];
+/** Steps that write into the target ensemble (steps-precopy.ts: the pre-copy and its finalize). */
+export const COPY_TARGET_STEPS: readonly MethodStepName[] = ['copy', 'precopy', 'finalize'];
 
-async function withZk<T>(hosts: [string, string], fn: (src: ZkSession, dst: ZkSession) => Promise<T>): Promise<T> {
+export async function withZk<T>(hosts: [string, string], fn: (src: ZkSession, dst: ZkSession) => Promise<T>): Promise<T> {
   const src = await connectZk(hosts[0], 'source');
   try {
     const dst = await connectZk(hosts[1], 'target');
@@ -75,13 +75,13 @@ async function currentTables(env: RunEnv): Promise<TableFacts[]> {
  * when an earlier attempt of this run may have left part of the tree. Ephemeral nodes are never
  * copied; the target is read back and compared node by node.
  */
-async function copyOnce(env: RunEnv, ctx: StepContext, f: { source: string; target: string; root: string }, onExists: 'fail' | 'sync'): Promise<CopySummary> {
+export async function copyOnce(env: RunEnv, ctx: StepContext, f: { source: string; target: string; root: string }, onExists: 'fail' | 'sync', verify: 'target' | 'full' = 'target'): Promise<CopySummary> {
   const r = await copyTree({
     source: `${f.source}${f.root}`,
     target: `${f.target}${f.root}`,
     onExists,
     dryRun: env.check,
-    verify: 'target',
+    verify,
     // The preflight read every source ACL and refused masked ones (preflight.ts), outside the write
     // freeze; the copy need not walk the tree once more for them.
     sourceAclsChecked: true,
@@ -104,7 +104,7 @@ async function copyOnce(env: RunEnv, ctx: StepContext, f: { source: string; targ
  * set_function_level(fl_steady)), and at steady partition configs move on the source while it is
  * copied. Refused unless --allow-running-jobs, which sets blind again and goes on.
  */
-async function requireStillBlind(env: RunEnv, ctx: StepContext, when: string): Promise<void> {
+export async function requireStillBlind(env: RunEnv, ctx: StepContext, when: string): Promise<void> {
   const level = await env.shell.getMetaLevel();
   if (level === 'blind') return;
   const msg = `${when}, the leader's meta level is ${level}, no longer blind (a bulk load started? start_bulk_load sets the level to steady)`;
@@ -113,9 +113,16 @@ async function requireStillBlind(env: RunEnv, ctx: StepContext, when: string): P
   await env.shell.setMetaLevel('blind');
 }
 
-/** The copy method's steps after the preflight, in order: planned and run from this one list. */
-export const COPY_STEPS: readonly MethodStep[] = [
-  step({
+/**
+ * stop-followers, shared by both copy variants. The stays-stopped window runs inside the step: a
+ * follower a supervisor restarts is found before the leader is made blind or stopped, while a
+ * rollback can still leave that restarted copy alone (rollback.ts rollback-start-metas). Running
+ * the window alongside the next steps would save its length in the pre-copy's freeze, but a meta
+ * restarted late in it is then found only in update-configs, after the configs changed, where the
+ * rollback cannot start the agent's meta beside the supervisor's copy (tried: rollback-failed).
+ */
+export function stopFollowersStep(): MethodStep<'stop-followers'> {
+  return step({
     name: 'stop-followers',
     title: () => 'Stop every follower meta',
     hosts: followerNames,
@@ -133,7 +140,12 @@ export const COPY_STEPS: readonly MethodStep[] = [
       await requireStaysStopped(env, ctx, followersOf(env, f));
       return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no follower'} stopped; ${f.leader} leads alone` };
     },
-  }),
+  });
+}
+
+/** The copy method's steps after the preflight, in order: planned and run from this one list. */
+export const COPY_STEPS: readonly MethodStep[] = [
+  stopFollowersStep(),
   step({
     name: 'set-blind',
     title: () => 'set_meta_level blind on the leader',
@@ -298,18 +310,22 @@ export const COPY_STEPS: readonly MethodStep[] = [
       if (info === 'under-recovery') throw new VerifyError('the leader is in recovery mode');
       env.pointOfNoReturn(`${f.leader} serves from ${formatZk(zk)}`);
       env.freeze('end', `${f.leader} serves from ${formatZk(zk)}`);
+      const servingAt = Date.now();
       const startedAt = ctx.results.get('start-leader')?.startedAt ?? Date.now();
       await waitTrustworthy(ctx, f, startedAt);
       // The followers are stopped on purpose until the next step.
       await requireHealthy(env, ctx, zk, sizedTimeoutMs(env.params.healthTimeoutMs, partitionsOf(f)), { allMetas: false });
-      const expected = ctx.results.get('recheck-source')?.tables ?? ctx.results.get('check-source')?.tables ?? f.tables;
+      const healthyAt = Date.now();
+      // With the pre-copy, tables may have been created or dropped while it ran: the ones to expect
+      // are the frozen source's, read here, after the freeze (nothing has written it since finalize).
+      const expected = ctx.results.get('recheck-source')?.tables ?? ctx.results.get('check-source')?.tables ?? (ctx.results.has('finalize') ? await tablesOf(f.source, f.root) : f.tables);
       const tables = await compareTables(env, expected);
       if (tables.length > 0) throw new VerifyError(`the tables differ from before the migration: ${tables.join('; ')}`);
       // Against the old tree, which nothing wrote since the leader stopped: a partition may only
       // have moved on with a newer ballot (partitions.ts).
       const parts = await withZk([f.source, f.target], (src, dst) => comparePartitions(src, dst, f.root));
       if (parts.length > 0) throw new VerifyError(`the partition configurations differ from before the migration: ${parts.slice(0, 10).join('; ')}`);
-      return { summary: `${info.primaryMetaServer} serves from ${formatZk(zk)}; ${expected.length} table(s) and their partitions as before` };
+      return { servingAt, healthyAt, summary: `${info.primaryMetaServer} serves from ${formatZk(zk)}; ${expected.length} table(s) and their partitions as before` };
     },
   }),
   step({

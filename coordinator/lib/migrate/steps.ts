@@ -1,10 +1,11 @@
 import type { PegasusCluster } from '../inventory';
 import type { RunEnv } from './env';
-import type { Method, MigrateParams } from './params';
+import type { MigrateParams } from './params';
 import { preflight, PreflightFacts } from './preflight';
 import type { StepDef } from './runner';
 import { MethodStep, PreflightOut } from './step-types';
 import { COPY_STEPS } from './steps-copy';
+import { PRECOPY_STEPS } from './steps-precopy';
 import { RECOVER_STEPS } from './steps-recover';
 import { RECONFIG_STEPS } from './steps-reconfig';
 
@@ -13,8 +14,9 @@ import { RECONFIG_STEPS } from './steps-reconfig';
  * (`stepsFor`), the plan describes it from the preflight's facts (`plannedSteps`).
  */
 
-export function methodSteps(method: Method): readonly MethodStep[] {
-  return method === 'copy' ? COPY_STEPS : method === 'recover' ? RECOVER_STEPS : RECONFIG_STEPS;
+export function methodSteps(params: Pick<MigrateParams, 'method' | 'precopy'>): readonly MethodStep[] {
+  if (params.method === 'copy') return params.precopy ? PRECOPY_STEPS : COPY_STEPS;
+  return params.method === 'recover' ? RECOVER_STEPS : RECONFIG_STEPS;
 }
 
 /** What the plan shows of one step. */
@@ -30,7 +32,7 @@ export interface PlannedStep {
 
 /** The steps of `params.method`, described with the preflight's facts. Pure. */
 export function plannedSteps(params: MigrateParams, f: PreflightFacts, cluster: PegasusCluster): PlannedStep[] {
-  return methodSteps(params.method).map((s) => ({
+  return methodSteps(params).map((s) => ({
     name: s.name,
     title: s.title(f),
     hosts: s.hosts(f, cluster),
@@ -55,5 +57,5 @@ export function stepsFor(env: RunEnv, onSource: (source: string) => Promise<void
       return { ...f, summary: `${f.metas.length} metas (leader ${f.leader}), ${f.tables.length} table(s), ${f.nodes.length} replica server(s), ${f.size.nodes} znodes on ${f.source}${f.root}; ${target}` };
     },
   };
-  return [pre, ...methodSteps(env.params.method).map((s) => bindStep(env, s))];
+  return [pre, ...methodSteps(env.params).map((s) => bindStep(env, s))];
 }

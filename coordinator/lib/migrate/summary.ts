@@ -1,6 +1,7 @@
 import type { HostRecap, HostStatus, RunSummary } from './events';
 import type { JournalEntry, RunOutcome } from './journal';
 import { ponrNote } from './no-return';
+import { freezeParts, precopyMs } from './freeze-parts';
 
 /**
  * The final summary, computed from the journal alone so that a run finished by `resume` after a
@@ -59,12 +60,16 @@ export function summarize(entries: readonly JournalEntry[], outcome: RunOutcome 
   const endMs = endEntry ? ms(endEntry.ts) : (o.now ?? Date.now());
   const fw = freezeWindow(entries);
   const ponr = ponrNote(entries);
+  const parts = o.method === 'copy' ? freezeParts(entries) : undefined;
+  const pre = precopyMs(entries);
   return {
     run: o.run,
     cluster: o.cluster,
     method: o.method,
     outcome,
     writeFreezeMs: fw.ms,
+    ...(parts ? { freezeParts: parts } : {}),
+    ...(pre !== undefined ? { precopyMs: pre } : {}),
     ...(ponr ? { pointOfNoReturn: ponr.ts } : {}),
     totalMs: endMs - startMs,
     hosts: hostRecap(entries),

@@ -1,0 +1,96 @@
+import type { JournalEntry } from './journal';
+
+/**
+ * The copy method's write freeze in its parts, from the journal alone (so a run finished by
+ * `resume` reports them too): each step's duration is its last attempt's, from its step-intent to
+ * its step-done entry. What is not journaled (a step that never finished) is left out.
+ *
+ *   stopMs        stop-followers + stop-leader (agents stop the metas; each stop waits for the
+ *                 stay-stopped watch, stay-stopped.ts)
+ *   blindMs       set-blind
+ *   copyMs        --no-precopy: copy + check-source + recheck-source (the whole copy is frozen)
+ *   finalDeltaMs  pre-copy: the last delta written by finalize (or its fallback full copy)
+ *   proofMs       pre-copy: the proof that the target equals the frozen source (ACL sweep, digests)
+ *   finalizeMs    pre-copy: the whole finalize step (the two above, the table list, the sessions)
+ *   configEditMs  update-configs
+ *   restartMs     start-leader (the agent starts the meta)
+ *   leaderLoadMs  from the leader's start until it serves from the new ensemble (it loads the whole
+ *                 tree first: sync_apps_from_remote_storage); the write freeze ends here
+ *   firstHealthMs from then until the cluster first reads healthy (after fd_grace_seconds + a beacon,
+ *                 steps-trust.ts: not part of the write freeze)
+ */
+
+export interface FreezeParts {
+  stopMs?: number;
+  blindMs?: number;
+  copyMs?: number;
+  finalDeltaMs?: number;
+  proofMs?: number;
+  finalizeMs?: number;
+  configEditMs?: number;
+  restartMs?: number;
+  leaderLoadMs?: number;
+  firstHealthMs?: number;
+}
+
+interface Done {
+  startMs: number;
+  endMs: number;
+  data: Record<string, unknown>;
+}
+
+function stepsDone(entries: readonly JournalEntry[]): Map<string, Done> {
+  const intent = new Map<string, number>();
+  const out = new Map<string, Done>();
+  for (const e of entries) {
+    if (e.kind === 'step-intent') intent.set(e.step, Date.parse(e.ts));
+    if (e.kind === 'step-done') {
+      const end = Date.parse(e.ts);
+      out.set(e.step, { startMs: intent.get(e.step) ?? end, endMs: end, data: e.data });
+    }
+  }
+  return out;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** Undefined when the run has no copy-method freeze steps done (another method, or too early). */
+export function freezeParts(entries: readonly JournalEntry[]): FreezeParts | undefined {
+  const d = stepsDone(entries);
+  const dur = (...names: string[]): number | undefined => {
+    const xs = names.map((n) => d.get(n)).filter((x): x is Done => x !== undefined);
+    return xs.length === 0 ? undefined : xs.reduce((a, x) => a + (x.endMs - x.startMs), 0);
+  };
+  if (!d.has('stop-followers') || (!d.has('finalize') && !d.has('copy'))) return undefined;
+  const parts: FreezeParts = {};
+  const set = (k: keyof FreezeParts, v: number | undefined): void => {
+    if (v !== undefined) parts[k] = v;
+  };
+  set('stopMs', dur('stop-followers', 'stop-leader'));
+  set('blindMs', dur('set-blind'));
+  set('copyMs', dur('copy', 'check-source', 'recheck-source'));
+  const fin = d.get('finalize');
+  if (fin) {
+    const ms = (fin.data.ms ?? {}) as Record<string, unknown>;
+    set('finalDeltaMs', num(ms.finalDelta));
+    const proof = [ms.proof, ms.aclCheck, ms.digest].map(num).filter((x): x is number => x !== undefined);
+    if (proof.length > 0) parts.proofMs = proof.reduce((a, b) => a + b, 0);
+    set('finalizeMs', dur('finalize'));
+  }
+  set('configEditMs', dur('update-configs'));
+  set('restartMs', dur('start-leader'));
+  const started = d.get('start-leader')?.endMs;
+  const serving = num(d.get('wait-leader')?.data.servingAt);
+  const healthy = num(d.get('wait-leader')?.data.healthyAt);
+  if (started !== undefined && serving !== undefined) parts.leaderLoadMs = serving - started;
+  if (serving !== undefined && healthy !== undefined) parts.firstHealthMs = healthy - serving;
+  return parts;
+}
+
+/** The pre-copy's duration (precopy step data), when the run had one. */
+export function precopyMs(entries: readonly JournalEntry[]): number | undefined {
+  const e = entries.find((x) => x.kind === 'step-done' && x.step === 'precopy');
+  return e && e.kind === 'step-done' ? num(e.data.precopyMs) : undefined;
+}
