@@ -80,12 +80,18 @@ test.serial('follows a source under ~300 writes/s; finalize proves it equal from
   }
   try {
     const r = await f!.finalize();
-    t.is(r.proof, 'delta', `${r.reason ?? ''} ${f!.gaps.join('; ')}`);
+    // On an overloaded machine a watching connection can drop (or a sync go unanswered): that is a
+    // real gap, and the full comparison is the right answer; every other reason is a bug.
+    const lostConnection = f!.gaps.length > 0 && f!.gaps.every((g) => /lost its connection|CONNECTION_LOSS|did not answer|no answer to a sync|expired/i.test(g));
+    if (r.proof !== 'delta' && lostConnection) t.log(`a watching connection was lost under load; full comparison: ${f!.gaps.join('; ')}`);
+    else {
+      t.is(r.proof, 'delta', `${r.reason ?? ''} ${f!.gaps.join('; ')}`);
+      t.true(r.compared > 0);
+      t.is(r.sourceDigest, undefined, 'no O(tree) digest inside the freeze unless asked');
+    }
     t.is(r.changeDetection, 'watch');
-    t.true(r.compared > 0);
     const d = await fullDiff(t, root);
     t.true(d.equal, JSON.stringify(d.differences));
-    t.is(r.sourceDigest, undefined, 'no O(tree) digest inside the freeze unless asked');
     const digests = f!.digests();
     t.is(digests.sourceDigest, d.digestA, 'the digest computed from the version maps is the tree digest of the source');
     t.is(digests.targetDigest, d.digestB);

@@ -1,5 +1,6 @@
 import { PreconditionError, VerifyError } from '../../../shared/errors';
-import { connectZkClient, zk } from '../../../shared/zk/client';
+import { sleep } from '../../../shared/process';
+import { connectZkClient, zk, ZK_CODE, zkCodeOf } from '../../../shared/zk/client';
 import { endpointArg, joinPath, ZkEndpoint } from '../../../shared/zk/endpoint';
 import type { ZkSecurity } from '../../../shared/zk/security';
 import { onNotification, WatchNotification } from '../../../shared/zk/client-internals';
@@ -470,24 +471,40 @@ export class TreeFollower {
     await this.compareFull();
   }
 
-  /** Sync each watching session: afterwards every event for a change committed before the sync has arrived. */
+  /**
+   * Sync each watching session: afterwards every event for a change committed before the sync has
+   * arrived. A sync that fails while the connection stays up lost nothing (the watch and its
+   * events live with the connection) and is sent again until the deadline; a lost connection is a
+   * gap (its `disconnected` event says so, and so does the failed sync).
+   */
   private async drain(): Promise<void> {
+    const deadline = Date.now() + (this.o.retryTimeoutMs ?? 60000);
     await Promise.all(
-      this.watchers.map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            const t = setTimeout(() => {
-              this.markGap(`the ${w.side} watching session did not answer a sync`);
-              resolve();
-            }, this.o.retryTimeoutMs ?? 60000);
-            syncPath(w.client, w.root, (err, ok) => {
-              clearTimeout(t);
-              if (err || !ok) this.markGap(`sync on the ${w.side} watching session failed`);
-              resolve();
-            });
-          }),
-      ),
+      this.watchers.map(async (w) => {
+        for (;;) {
+          const err = await this.syncOnce(w, deadline - Date.now());
+          if (err === undefined) return;
+          const code = zkCodeOf(err);
+          const lost = code === ZK_CODE.CONNECTION_LOSS || code === ZK_CODE.SESSION_EXPIRED || err.code === 'TIMEOUT';
+          if (lost || Date.now() >= deadline || this.gapReason !== undefined) {
+            this.markGap(`sync on the ${w.side} watching session failed: ${err.message}`);
+            return;
+          }
+          await sleep(100);
+        }
+      }),
     );
+  }
+
+  private syncOnce(w: Watcher, timeoutMs: number): Promise<(Error & { code?: number | string }) | undefined> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(Object.assign(new Error(`no answer to a sync within ${timeoutMs} ms`), { code: 'TIMEOUT' })), Math.max(0, timeoutMs));
+      syncPath(w.client, w.root, (err, ok) => {
+        clearTimeout(t);
+        if (err) resolve(err as Error & { code?: number });
+        else resolve(ok ? undefined : Object.assign(new Error('the session has no fast path for sync'), { code: 'TIMEOUT' }));
+      });
+    });
   }
 
   /** Read every dirty path on both sides, write what differs, keep what is not settled. */
