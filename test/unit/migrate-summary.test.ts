@@ -82,7 +82,7 @@ test('the pre-copy run: its duration and the freeze in its parts, from the journ
   const s = summarize(run, 'succeeded', { run: 'r2', cluster: 'c1', method: 'copy' });
   t.is(s.precopyMs, 7500);
   t.is(s.writeFreezeMs, 12000);
-  t.deepEqual(s.freezeParts, { stopMs: 4000, blindMs: 1000, finalDeltaMs: 300, proofMs: 225, finalizeMs: 1000, configEditMs: 1000, restartMs: 1000, leaderLoadMs: 3000, firstHealthMs: 5000 });
+  t.deepEqual(s.freezeParts, { stopMs: 3000, blindMs: 1000, finalDeltaMs: 300, proofMs: 225, finalizeMs: 1000, configEditMs: 1000, restartMs: 1000, leaderLoadMs: 3000, firstHealthMs: 5000 });
   // No freeze parts for a run that never got to its freeze, nor for another method.
   t.is(summarize(run.slice(0, 3), 'failed', { run: 'r2', cluster: 'c1', method: 'copy' }).freezeParts, undefined);
   t.is(summarize(run, 'succeeded', { run: 'r2', cluster: 'c1', method: 'recover' }).freezeParts, undefined);

@@ -5,8 +5,9 @@ import type { JournalEntry } from './journal';
  * `resume` reports them too): each step's duration is its last attempt's, from its step-intent to
  * its step-done entry. What is not journaled (a step that never finished) is left out.
  *
- *   stopMs        stop-followers + stop-leader (agents stop the metas; each stop waits for the
- *                 stay-stopped watch, stay-stopped.ts)
+ *   stopMs        stop-leader, and whatever of stop-followers lies after the freeze started (the
+ *                 followers' stays-stopped window, stay-stopped.ts, runs before it: the leader
+ *                 still serves writes then)
  *   blindMs       set-blind
  *   copyMs        --no-precopy: copy + check-source + recheck-source (the whole copy is frozen)
  *   finalDeltaMs  pre-copy: the last delta written by finalize (or its fallback full copy)
@@ -52,6 +53,12 @@ function stepsDone(entries: readonly JournalEntry[]): Map<string, Done> {
   return out;
 }
 
+/** The first freeze-start note's time (summary.ts freezeWindow reads it the same way). */
+function freezeStartMs(entries: readonly JournalEntry[]): number | undefined {
+  for (const e of entries) if (e.kind === 'note' && e.text === 'freeze-start') return Date.parse(typeof e.data?.at === 'string' ? e.data.at : e.ts);
+  return undefined;
+}
+
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
@@ -68,7 +75,11 @@ export function freezeParts(entries: readonly JournalEntry[]): FreezeParts | und
   const set = (k: keyof FreezeParts, v: number | undefined): void => {
     if (v !== undefined) parts[k] = v;
   };
-  set('stopMs', dur('stop-followers', 'stop-leader'));
+  // Only what of stop-followers lies inside the freeze (it starts once they stay stopped).
+  const sf = d.get('stop-followers')!;
+  const fs = freezeStartMs(entries);
+  const followersInFreeze = fs === undefined ? sf.endMs - sf.startMs : Math.max(0, sf.endMs - Math.max(sf.startMs, fs));
+  set('stopMs', followersInFreeze + (dur('stop-leader') ?? 0));
   set('blindMs', dur('set-blind'));
   set('copyMs', dur('copy', 'check-source', 'recheck-source'));
   const fin = d.get('finalize');

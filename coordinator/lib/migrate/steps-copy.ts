@@ -126,7 +126,7 @@ export function stopFollowersStep(): MethodStep<'stop-followers'> {
     name: 'stop-followers',
     title: () => 'Stop every follower meta',
     hosts: followerNames,
-    detail: (params, f) => `${f.leader} keeps leading alone; the write freeze starts here${stayText(params)}`,
+    detail: (params, f) => `${f.leader} keeps leading alone${stayText(params)}; the write freeze starts after it`,
     run: async (env, ctx) => {
       const f = factsOf(ctx);
       if (!env.check) {
@@ -136,8 +136,10 @@ export function stopFollowersStep(): MethodStep<'stop-followers'> {
         if (now?.name !== f.leader) throw new PreconditionError(`the leader moved from ${f.leader} to ${now?.name ?? info.primaryMetaServer} since the preflight; nothing was stopped`);
       }
       for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'stop');
-      env.freeze('start', `followers of ${f.leader} stopped`);
+      // The leader still serves every write while the followers' stays-stopped window runs: the
+      // freeze starts once they proved they stay down, right before set-blind.
       await requireStaysStopped(env, ctx, followersOf(env, f));
+      env.freeze('start', `followers of ${f.leader} stopped and staying stopped`);
       return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no follower'} stopped; ${f.leader} leads alone` };
     },
   });
