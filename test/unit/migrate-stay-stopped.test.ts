@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import test from 'ava';
 import type { MetaHost } from '../../coordinator/lib/inventory';
-import { finishStaysStopped, portAnswers, startStaysStopped, watchStaysStopped } from '../../coordinator/lib/migrate/stay-stopped';
+import { finishStaysStopped, portAnswers, requireStaysStopped, startStaysStopped, unsupervisedBySystemd, watchStaysStopped } from '../../coordinator/lib/migrate/stay-stopped';
 import type { RunEnv } from '../../coordinator/lib/migrate/env';
 import type { StepContext } from '../../coordinator/lib/migrate/runner';
 import { isUsageError, RestartedBySupervisorError } from '../../shared/errors';
@@ -79,4 +79,20 @@ test('the leader stop starts the window without waiting; update-configs waits fo
   restartedAt = Infinity;
   await finishStaysStopped(env, ctx, [host('lead')], probe);
   t.pass();
+});
+
+test('metas run as systemd units get no window (systemctl stop is final); any other backend, or an agent that does not answer, does', async (t) => {
+  const backends: Record<string, string | Error> = { sd: 'systemd', cmd: 'command', gone: new Error('UNAVAILABLE') };
+  const pool = { client: (h: MetaHost) => ({ serviceStatus: async () => { const b = backends[h.name]!; if (b instanceof Error) throw b; return { backend: b, state: 'inactive' }; } }) };
+  const env = { check: false, params: { stayStoppedMs: 200 }, pool } as unknown as RunEnv;
+  const ctx = { progress: () => undefined, hostResult: () => undefined } as unknown as StepContext;
+  t.deepEqual((await unsupervisedBySystemd(env, [host('sd'), host('cmd'), host('gone')])).map((h) => h.name), ['cmd', 'gone']);
+  const probed = new Set<string>();
+  await requireStaysStopped(env, ctx, [host('sd'), host('cmd')], async (h) => void probed.add(h.name));
+  t.deepEqual([...probed], ['cmd']);
+  probed.clear();
+  const t0 = Date.now();
+  await requireStaysStopped(env, ctx, [host('sd')], async (h) => void probed.add(h.name));
+  t.is(probed.size, 0, 'a systemd-only set is not watched at all');
+  t.true(Date.now() - t0 < 200);
 });

@@ -85,9 +85,29 @@ export function metaRunningProbe(env: RunEnv): RunningProbe {
 export async function requireStaysStopped(env: RunEnv, ctx: StepContext, hosts: readonly MetaHost[], probe: RunningProbe = metaRunningProbe(env)): Promise<void> {
   const windowMs = env.params.stayStoppedMs;
   if (env.check || !(windowMs > 0) || hosts.length === 0) return;
-  ctx.progress(`checking that ${hosts.map((h) => h.name).join(', ')} stay(s) stopped for ${windowMs / 1000} s`);
-  const up = await watchStaysStopped(hosts, windowMs, probe);
+  const hs = await unsupervisedBySystemd(env, hosts);
+  if (hs.length === 0) return;
+  ctx.progress(`checking that ${hs.map((h) => h.name).join(', ')} stay(s) stopped for ${windowMs / 1000} s`);
+  const up = await watchStaysStopped(hs, windowMs, probe);
   if (up) restarted(ctx, up);
+}
+
+/**
+ * The hosts worth a window: all but those whose agent runs the meta as a systemd unit
+ * (`systemctl stop` is final whatever `Restart=` says, so no supervisor can bring it back within
+ * the window). An agent that does not answer keeps its host in the watch.
+ */
+export async function unsupervisedBySystemd(env: RunEnv, hosts: readonly MetaHost[]): Promise<MetaHost[]> {
+  const keep = await Promise.all(
+    hosts.map(async (h) => {
+      try {
+        return (await env.pool.client(h).serviceStatus(h.metaService)).backend !== 'systemd';
+      } catch {
+        return true;
+      }
+    }),
+  );
+  return hosts.filter((_, i) => keep[i]);
 }
 
 /**
@@ -103,8 +123,8 @@ const pending = new WeakMap<RunEnv, Promise<{ host: MetaHost; why: string } | un
 export function startStaysStopped(env: RunEnv, ctx: StepContext, hosts: readonly MetaHost[], probe: RunningProbe = metaRunningProbe(env)): void {
   const windowMs = env.params.stayStoppedMs;
   if (env.check || !(windowMs > 0) || hosts.length === 0) return;
-  ctx.progress(`watching ${hosts.map((h) => h.name).join(', ')} stay stopped for ${windowMs / 1000} s, alongside the next steps`);
-  const watch = watchStaysStopped(hosts, windowMs, probe);
+  ctx.progress(`watching ${hosts.map((h) => h.name).join(', ')} stay stopped for ${windowMs / 1000} s (unless run by systemd), alongside the next steps`);
+  const watch = unsupervisedBySystemd(env, hosts).then((hs) => (hs.length === 0 ? undefined : watchStaysStopped(hs, windowMs, probe)));
   watch.catch(() => undefined); // awaited (and its error seen) in finishStaysStopped
   void watch.then((up) => up && found.set(env, up), () => undefined);
   pending.set(env, watch);
