@@ -18,7 +18,9 @@
  * Flags: --dropped-tables N (40), --partitions N (250), --profile=large (the sandbox's production-size
  * profile instead: 10,240 live partitions, 100,231 znodes, production timing; the two flags above
  * are then ignored), --keep (leave the sandbox running), --no-precopy (copy inside the freeze),
- * --stay-stopped-ms=N (the copy run's stays-stopped window; 0 turns the supervisor watch off).
+ * --stay-stopped-ms=N (the copy run's stays-stopped window; 0 turns the supervisor watch off),
+ * --live-writes=N (200: znode writes per second under cluster_root while the cluster runs, until
+ * the freeze starts; 0 for none).
  * The sandbox uses the simulator's fast timing, so the recover method's derived wait for inactive
  * replica servers is 4 s here instead of 32 s with production settings.
  */
@@ -30,6 +32,7 @@ import { sandboxUp } from '../coordinator/lib/sandbox';
 import { readState } from '../coordinator/lib/sandbox/state';
 import { teardownBenchSandbox } from './_sandbox-teardown';
 import { Journal } from '../coordinator/lib/migrate/journal';
+import { LiveWriter, startLiveWriter } from '../test/harness/zk-live-writer';
 
 function flag(args: string[], name: string, def: number): number {
   const a = args.find((x) => x.startsWith(`--${name}=`));
@@ -86,7 +89,29 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     // of the freeze at this size.
     const stay = args.find((x) => x.startsWith('--stay-stopped-ms='));
     const stayStoppedMs = stay ? Number(stay.split('=')[1]) : undefined;
-    const copy = await migrate({ inventory: info.inventory, cluster: info.cluster, to: info.newZk, method: 'copy', precopy, ...(stayStoppedMs !== undefined ? { stayStoppedMs } : {}) }, { stateDir, env, emit: (e) => copyEvents.push(e) });
+    // The metas' own writes while the cluster runs (partition configs, duplication progress, DDL),
+    // modelled by a writer under cluster_root until the freeze starts: from then on the metas are
+    // blind or stopped and write nothing (a writer going on would be a cluster the run must refuse).
+    const liveRate = flag(args, 'live-writes', 200);
+    const writer = liveRate > 0 ? await startLiveWriter(info.oldZk, info.clusterRoot, { rate: liveRate }) : undefined;
+    let live: Awaited<ReturnType<LiveWriter['stop']>> | undefined;
+    const stopWriter = async (): Promise<void> => {
+      if (writer && !live) live = await writer.stop();
+    };
+    let stopping: Promise<void> | undefined;
+    const copy = await migrate(
+      { inventory: info.inventory, cluster: info.cluster, to: info.newZk, method: 'copy', precopy, ...(stayStoppedMs !== undefined ? { stayStoppedMs } : {}) },
+      {
+        stateDir,
+        env,
+        emit: (e) => {
+          copyEvents.push(e);
+          if (e.kind === 'freeze' && e.phase === 'start') stopping ??= stopWriter();
+        },
+      },
+    ).finally(async () => {
+      await (stopping ?? stopWriter());
+    });
     const nodes = copy.facts?.size.nodes;
     // Read now: the recover run back restarts the metas and logs new loads.
     const leaderLoad = treeLoad(dir, copy.facts?.leader);
@@ -97,7 +122,8 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
     const recEvents: MigrateEvent[] = [];
     const rec = await migrate({ inventory: info.inventory, cluster: info.cluster, to: info.oldZk, method: 'recover' }, { stateDir, env, emit: (e) => recEvents.push(e) });
     say(`recover: ${rec.outcome}, total ${rec.summary.totalMs} ms`);
-    const copyReport = { precopy, ...(stayStoppedMs !== undefined ? { stayStoppedMs } : {}), ...report(copy, copyEvents), newLeaderTreeLoad: leaderLoad };
+    const liveWrites = live ? { rate: liveRate, writes: live.sets + live.creates + live.deletes, errors: live.errors, seconds: live.seconds, perSecond: Math.round((live.sets + live.creates + live.deletes) / Math.max(live.seconds, 0.001)) } : { rate: 0 };
+    const copyReport = { precopy, liveWrites, ...(stayStoppedMs !== undefined ? { stayStoppedMs } : {}), ...report(copy, copyEvents), newLeaderTreeLoad: leaderLoad };
     return {
       profile: profile ?? 'default',
       znodes: Number(nodes ?? 0),
