@@ -36,7 +36,8 @@ const STAT_BYTES = 8 * 4 + 4 * 3 + 8 + 4 * 2 + 8;
  * Each result is the node's text, or the ZooKeeper error code of that one read (the reads of a
  * multiRead fail one by one, not as a whole); `err` is for the request itself (connection loss).
  */
-export function multiReadText(client: zk.Client, paths: readonly string[], cb: TextReply<(string | number)[]>): void {
+/** The body of a multiRead of getData (no watches) on `paths`: its length, and its writer. */
+export function multiReadGetData(paths: readonly string[]): { len: number; write: (e: Enc) => void } {
   let len = 9;
   for (const p of paths) len += 9 + strLen(p) + 1;
   const write = (e: Enc): void => {
@@ -51,6 +52,11 @@ export function multiReadText(client: zk.Client, paths: readonly string[], cb: T
     e.bool(true);
     e.int(-1);
   };
+  return { len, write };
+}
+
+export function multiReadText(client: zk.Client, paths: readonly string[], cb: TextReply<(string | number)[]>): void {
+  const { len, write } = multiReadGetData(paths);
   const decode = (buf: Buffer, off: number): (string | number)[] => {
     const out: (string | number)[] = [];
     for (;;) {

@@ -1,6 +1,7 @@
 import { zk } from '../../../shared/zk/client';
 import { manager } from '../../../shared/zk/client-internals';
 import { aclLen, Dec, fromClientStat, NodeStat, OP, RawAcl, RawRequest, Reply, statOf, strLen } from '../../../shared/zk/jute';
+import { multiReadGetData } from '../../../shared/zk/bulk-read';
 
 export { corked, dropConnection, fastPath, fastReplies, installFastReplies } from '../../../shared/zk/client-internals';
 export type { NodeStat, RawAcl, Reply } from '../../../shared/zk/jute';
@@ -135,24 +136,12 @@ export type MultiReadResult = DataReply | { err: number };
  */
 export function multiReadData(client: zk.Client, paths: readonly string[], cb: Reply<MultiReadResult[]>): void {
   const cm = manager(client)!;
-  let len = 9;
-  for (const p of paths) len += 9 + strLen(p) + 1;
+  const { len, write } = multiReadGetData(paths);
   cm.queue(
     new RawRequest(
       OP.MULTI_READ,
       len,
-      (e) => {
-        for (const p of paths) {
-          e.int(OP.GET_DATA);
-          e.bool(false);
-          e.int(-1);
-          e.str(p);
-          e.bool(false);
-        }
-        e.int(-1);
-        e.bool(true);
-        e.int(-1);
-      },
+      write,
       (buf, off) => {
         const d = new Dec(buf, off);
         const out: MultiReadResult[] = [];
