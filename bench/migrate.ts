@@ -49,6 +49,7 @@ function report(r: RunResult, events: MigrateEvent[]): Record<string, unknown> {
     ...(r.summary.freezeParts ? { freezeParts: r.summary.freezeParts } : {}),
     totalMs: r.summary.totalMs,
     steps,
+    warnings: events.flatMap((e) => (e.kind === 'warning' ? [`${e.step ?? ''}: ${e.message}`] : [])),
     ...(r.error ? { error: r.error.message } : {}),
   };
 }

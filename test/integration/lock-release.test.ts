@@ -77,7 +77,7 @@ test.serial('nothing is deleted while the leader may still run, when the owner i
   const { dir, sessions } = await lockDirWith(t, '/pegasus/b/lock', [M0, M1]);
   try {
     const before = await children(t, dir);
-    const running = await releaseStoppedLeaderLock(opts(t, dir, { stillRunning: () => Promise.resolve('its meta port answers') }));
+    const running = await releaseStoppedLeaderLock(opts(t, dir, { stillRunning: () => Promise.resolve('its meta port answers'), settleMs: 300 }));
     t.true('kept' in running && running.kept.includes('its meta port answers'), JSON.stringify(running));
     const other = await releaseStoppedLeaderLock(opts(t, dir, { leader: M1 }));
     t.true('kept' in other && other.kept.includes('not m1'), JSON.stringify(other));
@@ -110,4 +110,16 @@ test.serial('an empty or missing lock directory is reported, not an error', asyn
   }
   const e = await releaseStoppedLeaderLock(opts(t, leaderLockDir('/pegasus/empty/lock')));
   t.true('kept' in e && e.kept.includes('no LOCKNODE'), JSON.stringify(e));
+});
+
+test.serial('a leader whose port still answers for a moment after the stop is waited for, then released', async (t) => {
+  const { dir, sessions } = await lockDirWith(t, '/pegasus/d/lock', [M0, M1]);
+  try {
+    let calls = 0;
+    const r = await releaseStoppedLeaderLock(opts(t, dir, { stillRunning: () => Promise.resolve(++calls <= 2 ? 'its meta port answers' : undefined) }));
+    t.true('released' in r, JSON.stringify(r));
+    t.is(calls, 3);
+  } finally {
+    for (const s of sessions) s.close();
+  }
 });

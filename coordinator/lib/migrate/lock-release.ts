@@ -1,4 +1,5 @@
 import { toAppError } from '../../../shared/errors';
+import { sleep } from '../../../shared/process';
 import { readLong, ZK_CODE, zkCodeOf, ZkSession } from '../../../shared/zk/client';
 import type { MetaHost, PegasusCluster } from '../inventory';
 import { metaByAddress } from './env';
@@ -60,11 +61,20 @@ export interface ReleaseOptions {
   /** Why the leader still counts as running, or undefined when it is down (metaRunningProbe). */
   stillRunning: (h: MetaHost) => Promise<string | undefined>;
   timeoutMs: number;
+  /** How long the leader may take to look stopped from outside. @default 3000 */
+  settleMs?: number;
 }
 
 /** Delete the stopped leader's LOCKNODE when every condition in the file comment holds; never throws. */
 export async function releaseStoppedLeaderLock(o: ReleaseOptions): Promise<LockRelease> {
-  const running = await o.stillRunning(o.leader);
+  // Right after the agent's stop a probe can still find the port answering (seen with a 100k-znode
+  // leader, cause not pinned down): ask again for a moment before giving up on the release.
+  const until = Date.now() + (o.settleMs ?? 3000);
+  let running = await o.stillRunning(o.leader);
+  while (running !== undefined && Date.now() < until) {
+    await sleep(100);
+    running = await o.stillRunning(o.leader);
+  }
   if (running !== undefined) return { kept: `${o.leader.name} may still run (${running})` };
   let s: ZkSession | undefined;
   try {
