@@ -16,10 +16,26 @@ export async function freePort(): Promise<number> {
   if (low - floor >= 1000) {
     for (let i = 0; i < 50; i++) {
       const port = floor + Math.floor(Math.random() * (low - floor));
-      if (await bindable(port)) return port;
+      if (!handedOut.has(port) && (await bindable(port))) return take(port);
     }
   }
-  return kernelPort();
+  for (let i = 0; i < 50; i++) {
+    const port = await kernelPort();
+    if (!handedOut.has(port)) return take(port);
+  }
+  throw new Error('no free TCP port on 127.0.0.1');
+}
+
+/**
+ * Every port this process handed out. A port free now may be one handed out earlier whose owner
+ * binds it only later: a ZooKeeper server listens on its quorum port only while it leads, so a
+ * sandbox meta given the same port ran until a reconfig made that server the leader.
+ */
+const handedOut = new Set<number>();
+
+function take(port: number): number {
+  handedOut.add(port);
+  return port;
 }
 
 function ephemeralRange(): [number, number] {
