@@ -19,7 +19,8 @@ import { fingerprint } from '../zk/tree-read';
  *                   rounds until fewer than --precopy-threshold changes are outstanding (like
  *                   Pegasus's own table migrator, which waits for few pending changes). Nothing is
  *                   stopped; the metas keep writing.
- *   stop-followers  the freeze starts (the step of COPY_STEPS)
+ *   stop-followers  (COPY_STEPS) the freeze starts once they stayed stopped; the follower's delta
+ *                   grows meanwhile and finalize applies it
  *   set-blind       (COPY_STEPS)
  *   stop-leader     blind checked once more first (a bulk-load start lifts it), then no meta runs:
  *                   the source is frozen
