@@ -8,6 +8,7 @@ import { MigrateInput, MigrateParams, resolveParams } from './params';
 import { PONR_TEXT } from './no-return';
 import { preflight, PreflightFacts } from './preflight';
 import { secs } from './steps-common';
+import { FreezeEstimate, freezeEstimates, freezeLine } from './timing';
 import { plannedSteps, PlannedStep } from './steps';
 
 /**
@@ -31,6 +32,8 @@ export interface MigrationPlan {
   facts: PreflightFacts;
   steps: PlannedStep[];
   diffs: ConfigDiff[];
+  /** Each method's write freeze, estimated (timing.ts freezeEstimates); the text plan says which is least. */
+  freeze: FreezeEstimate[];
 }
 
 export async function planMigration(input: MigrateInput, o: { env: NodeJS.ProcessEnv; stateDir: string; emit?: Emit }): Promise<MigrationPlan> {
@@ -53,10 +56,14 @@ async function planIn(params: MigrateParams, cluster: PegasusCluster, o: { env: 
         if (d) Object.assign(d, { diff: h.value?.diff ?? d.diff, msg: h.value?.msg ?? d.msg });
       }
     }
-    return { params, facts, steps: plannedSteps(params, facts, env.cluster), diffs };
+    return { params, facts, steps: plannedSteps(params, facts, env.cluster), diffs, freeze: freezeOf(params, facts) };
   } finally {
     env.pool.close();
   }
+}
+
+function freezeOf(params: MigrateParams, f: PreflightFacts): FreezeEstimate[] {
+  return freezeEstimates({ nodes: f.size.nodes, inactiveWaitMs: f.inactiveWaitMs, stayStoppedMs: params.stayStoppedMs, precopy: params.precopy });
 }
 
 /** The plan as text (also what `migrate` shows before asking for confirmation). */
@@ -66,6 +73,7 @@ export function renderPlan(params: MigrateParams, f: PreflightFacts, steps: Plan
     `  metas: ${f.metas.map((m) => `${m.name}${m.name === f.leader ? ' (leader)' : ''}`).join(', ')}; meta level ${f.level}`,
     `  tables: ${f.tables.map((t) => `${t.name}(${t.partitionCount})`).join(', ') || 'none'}; replica servers: ${f.nodes.length}`,
     `  tree: ${f.size.nodes} znodes, ${f.size.bytes} bytes, ${f.size.ephemeral} ephemeral; estimated time ${secs(f.estimateMs)}`,
+    `  ${freezeLine(params.method, freezeOf(params, f))}`,
   ];
   for (const w of f.warnings) lines.push(`  warning: ${w}`);
   if (params.method === 'recover') {

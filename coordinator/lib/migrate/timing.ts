@@ -87,3 +87,42 @@ export function trustAfterStartMs(t: ReplicationTiming): number {
 export function sizedTimeoutMs(baseMs: number, partitions: number): number {
   return Math.max(baseMs, 60_000 + partitions * 250);
 }
+
+/** A write-freeze estimate: a lower bound in ms and what it is made of. */
+export interface FreezeEstimate {
+  method: 'copy' | 'recover' | 'reconfig';
+  ms: number;
+  why: string;
+}
+
+/**
+ * What each method's write freeze is made of, for the plan to say which freezes less for this
+ * cluster (measured by `npm run bench -- migrate`; README). Rough figures from the facts the
+ * preflight has (the recovery's own restarts ~2.5 s, as measured on the sandbox); the new leader's tree load (Pegasus's, sync_apps_from_remote_storage) is in
+ * every method and is estimated at a real meta's pace, about a second per 100,000 znodes.
+ *  - copy with the pre-copy: the last delta and its proof (small), the stays-stopped window
+ *    (`stayStoppedMs`, unless every meta runs as a systemd unit), the agent's start of the leader,
+ *    the tree load; without the pre-copy the whole copy on top;
+ *  - recover: at least the wait until the replica servers are inactive (Pegasus's failure
+ *    detector imposes it), then the recovery;
+ *  - reconfig: the leader's failover (its lock node is released at once) and the tree load.
+ */
+export function freezeEstimates(o: { nodes: number; inactiveWaitMs: number; stayStoppedMs: number; precopy: boolean }): FreezeEstimate[] {
+  const load = Math.round((o.nodes / 100_000) * 1000);
+  const copyItself = o.precopy ? 500 : Math.round((o.nodes / 5000) * 1000 * 2);
+  return [
+    { method: 'copy', ms: copyItself + o.stayStoppedMs + 1000 + load, why: o.precopy ? `last delta and proof, up to ${o.stayStoppedMs / 1000} s of stays-stopped window (none for systemd-run metas), the leader's start and tree load` : `the whole copy and its checks (--no-precopy), the stays-stopped window, the leader's start and tree load` },
+    { method: 'recover', ms: o.inactiveWaitMs + 2500 + load, why: `at least ${Math.round(o.inactiveWaitMs / 1000)} s waiting for the replica servers to go inactive (Pegasus's failure detector), then the recovery` },
+    { method: 'reconfig', ms: 500 + load, why: `the leader's failover and tree load (only where the ensemble can be reconfigured: ZooKeeper 3.5.3+, reconfigEnabled)` },
+  ];
+}
+
+/** The plan's line: this method's estimate, and the method that freezes least among copy and recover (reconfig when chosen). */
+export function freezeLine(method: 'copy' | 'recover' | 'reconfig', est: readonly FreezeEstimate[]): string {
+  const fmt = (e: FreezeEstimate): string => `${e.method} ~${(e.ms / 1000).toFixed(1)} s`;
+  const mine = est.find((e) => e.method === method)!;
+  const candidates = est.filter((e) => e.method !== 'reconfig' || method === 'reconfig');
+  const least = candidates.reduce((a, b) => (b.ms < a.ms ? b : a));
+  const verdict = least.method === method ? `${method} freezes least here` : `${least.method} would freeze less here (${fmt(least)})`;
+  return `write freeze, estimated: ${fmt(mine)} (${mine.why}); ${verdict}; compared: ${candidates.map(fmt).join(', ')}`;
+}
