@@ -38,14 +38,18 @@ test.serial('plan and --dry-run show the steps and the config diffs and change n
   t.regex(plan.out, /\+\s+recover_from_replica_server = true/);
   t.regex(plan.out, new RegExp(`\\+\\s+hosts_list = ${newZk.replace(/\./g, '\\.')}`));
 
-  const dry = await cli(f, ['migrate', '--cluster', cluster, '--to', newZk, '--method', 'copy', '--dry-run', '--json']);
-  t.is(dry.code, 0, dry.err + dry.out.slice(-2000));
-  const events = dry.out.trim().split('\n').map((l) => JSON.parse(l) as MigrateEvent);
-  t.like(events[0], { kind: 'run-start', dryRun: true });
-  t.true(events.some((e) => e.kind === 'host-result' && e.status === 'changed' && /\(check mode\)/.test(e.msg) && /hosts_list/.test(e.diff ?? '')));
-  t.true(events.some((e) => e.kind === 'host-result' && /\(check mode\)/.test(e.msg) && /stop/.test(e.msg)));
-  t.true(events.some((e) => e.kind === 'step-done' && e.step === 'copy' && /would create \d+ node/.test(e.summary ?? '')));
-  t.like(events[events.length - 1], { kind: 'run-end', outcome: 'succeeded' });
+  // A dry run of each copy path: the copy inside the freeze (--no-precopy), then the default pre-copy.
+  for (const extra of [['--no-precopy'], []]) {
+    const dry = await cli(f, ['migrate', '--cluster', cluster, '--to', newZk, '--method', 'copy', '--dry-run', '--json', ...extra]);
+    t.is(dry.code, 0, dry.err + dry.out.slice(-2000));
+    const events = dry.out.trim().split('\n').map((l) => JSON.parse(l) as MigrateEvent);
+    t.like(events[0], { kind: 'run-start', dryRun: true });
+    t.true(events.some((e) => e.kind === 'host-result' && e.status === 'changed' && /\(check mode\)/.test(e.msg) && /hosts_list/.test(e.diff ?? '')));
+    t.true(events.some((e) => e.kind === 'host-result' && /\(check mode\)/.test(e.msg) && /stop/.test(e.msg)));
+    if (extra.length > 0) t.true(events.some((e) => e.kind === 'step-done' && e.step === 'copy' && /would create \d+ node/.test(e.summary ?? '')));
+    else t.true(events.some((e) => e.kind === 'step-done' && e.step === 'precopy') && events.some((e) => e.kind === 'step-done' && e.step === 'finalize'));
+    t.like(events[events.length - 1], { kind: 'run-end', outcome: 'succeeded' });
+  }
 
   t.deepEqual(f.cluster.metas.map((m) => sha256File(m.metaConfig)), shas);
   t.deepEqual(metaPids(f), pids);
