@@ -254,7 +254,7 @@ async function bringUp(state: SandboxState, o: SandboxUpOptions, profile: Sandbo
       clients.map((c, i) =>
         c.controlService(META_SERVICE, 'start').catch((e: unknown) => {
           // The agent's answer says that it died, the meta's own log says why (a port taken, a config refused).
-          throw new AppError('INTERNAL', `${toAppError(e).message}; the end of ${state.metas[i]!.log}:\n${logTail(state.metas[i]!.log, 8)}`, { cause: e });
+          throw new AppError('INTERNAL', `${toAppError(e).message}; its log ${state.metas[i]!.log} ends with:\n${tail(state.metas[i]!.log, 8)}`, { cause: e });
         }),
       ),
     );
@@ -382,19 +382,11 @@ async function waitServing(a: { name: string; pid: number; log: string }, c: Age
   }
 }
 
-function tail(file: string): string {
+/** The last `lines` lines of a log file (read whole: a log at start is small), or nothing. */
+function tail(file: string, lines = 15): string {
   try {
-    return fs.readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '';
-  }
-}
-
-/** The last `n` lines of a log file (read whole: a sandbox meta's log at start is small), or why it could not be read. */
-function logTail(file: string, n: number): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
-  } catch (e) {
-    return `(unreadable: ${(e as Error).message})`;
   }
 }
