@@ -53,10 +53,20 @@ function stepsDone(entries: readonly JournalEntry[]): Map<string, Done> {
   return out;
 }
 
-/** The first freeze-start note's time (summary.ts freezeWindow reads it the same way). */
-function freezeStartMs(entries: readonly JournalEntry[]): number | undefined {
-  for (const e of entries) if (e.kind === 'note' && e.text === 'freeze-start') return Date.parse(typeof e.data?.at === 'string' ? e.data.at : e.ts);
-  return undefined;
+/**
+ * The write-freeze window: from the first `freeze-start` note to the first `freeze-end` note after
+ * it (a note's `at`, else its journal time). The summary reports it; the parts below start from it.
+ */
+export function freezeWindow(entries: readonly JournalEntry[]): { start?: string; end?: string; ms: number | undefined } {
+  let start: string | undefined;
+  let end: string | undefined;
+  for (const e of entries) {
+    if (e.kind !== 'note') continue;
+    const at = typeof e.data?.at === 'string' ? e.data.at : e.ts;
+    if (e.text === 'freeze-start' && start === undefined) start = at;
+    if (e.text === 'freeze-end' && start !== undefined && end === undefined) end = at;
+  }
+  return { start, end, ms: start && end ? Date.parse(end) - Date.parse(start) : undefined };
 }
 
 function num(v: unknown): number | undefined {
@@ -77,7 +87,8 @@ export function freezeParts(entries: readonly JournalEntry[]): FreezeParts | und
   };
   // Only what of stop-followers lies inside the freeze (it starts once they stay stopped).
   const sf = d.get('stop-followers')!;
-  const fs = freezeStartMs(entries);
+  const start = freezeWindow(entries).start;
+  const fs = start === undefined ? undefined : Date.parse(start);
   const followersInFreeze = fs === undefined ? sf.endMs - sf.startMs : Math.max(0, sf.endMs - Math.max(sf.startMs, fs));
   set('stopMs', followersInFreeze + (dur('stop-leader') ?? 0));
   set('blindMs', dur('set-blind'));

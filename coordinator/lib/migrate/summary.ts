@@ -1,7 +1,9 @@
 import type { HostRecap, HostStatus, RunSummary } from './events';
 import type { JournalEntry, RunOutcome } from './journal';
 import { ponrNote } from './no-return';
-import { freezeParts, precopyMs } from './freeze-parts';
+import { freezeParts, freezeWindow, precopyMs } from './freeze-parts';
+
+export { freezeWindow };
 
 /**
  * The final summary, computed from the journal alone so that a run finished by `resume` after a
@@ -17,17 +19,6 @@ function ms(ts: string): number {
   return Date.parse(ts);
 }
 
-export function freezeWindow(entries: readonly JournalEntry[]): { start?: string; end?: string; ms: number | undefined } {
-  let start: string | undefined;
-  let end: string | undefined;
-  for (const e of entries) {
-    if (e.kind !== 'note') continue;
-    const at = typeof e.data?.at === 'string' ? e.data.at : e.ts;
-    if (e.text === 'freeze-start' && start === undefined) start = at;
-    if (e.text === 'freeze-end' && start !== undefined && end === undefined) end = at;
-  }
-  return { start, end, ms: start && end ? ms(end) - ms(start) : undefined };
-}
 
 export function hostRecap(entries: readonly JournalEntry[]): Record<string, HostRecap> {
   const out: Record<string, HostRecap> = {};
