@@ -98,16 +98,17 @@ export async function requireStaysStopped(env: RunEnv, ctx: StepContext, hosts: 
  * the window). An agent that does not answer keeps its host in the watch.
  */
 export async function unsupervisedBySystemd(env: RunEnv, hosts: readonly MetaHost[]): Promise<MetaHost[]> {
-  const keep = await Promise.all(
-    hosts.map(async (h) => {
-      try {
-        return (await env.pool.client(h).serviceStatus(h.metaService)).backend !== 'systemd';
-      } catch {
-        return true;
-      }
-    }),
-  );
-  return hosts.filter((_, i) => keep[i]);
+  const backends = await Promise.all(hosts.map((h) => backendOf(env, h)));
+  return hosts.filter((_, i) => backends[i] !== 'systemd');
+}
+
+/** The agent's backend for the host's meta service ('systemd', 'command'), or undefined when its agent does not answer. */
+async function backendOf(env: RunEnv, h: MetaHost): Promise<string | undefined> {
+  try {
+    return (await env.pool.client(h).serviceStatus(h.metaService)).backend;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -165,11 +166,9 @@ export async function commandBackendWarnings(env: RunEnv): Promise<string[]> {
   const out: string[] = [];
   await Promise.all(
     env.cluster.metas.map(async (h) => {
-      try {
-        const st = await env.pool.client(h).serviceStatus(h.metaService);
-        if (st.backend === 'command') out.push(`${h.name}: ${h.metaService} is a "command" backend service: the agent cannot see a supervisor (supervisord, runit, a shell loop) that would restart it while the run keeps it stopped; the run watches each stopped meta for ${env.params.stayStoppedMs / 1000} s (--stay-stopped) and stops if one comes back`);
-      } catch {
-        /* the preflight's own agent checks report an unreachable agent */
+      // An agent that does not answer: the preflight's own agent checks report it.
+      if ((await backendOf(env, h)) === 'command') {
+        out.push(`${h.name}: ${h.metaService} is a "command" backend service: the agent cannot see a supervisor (supervisord, runit, a shell loop) that would restart it while the run keeps it stopped; the run watches each stopped meta for ${env.params.stayStoppedMs / 1000} s (--stay-stopped) and stops if one comes back`);
       }
     }),
   );
