@@ -40,24 +40,35 @@ test.after.always(async (t) => {
   await t.context.fleet?.close();
 });
 
-/** Every `srvr` Mode every 150 ms; the most servers that said "leader" in one sample. */
-function leaderWatch(endpoints: string[]): { stop: () => Promise<{ most: number; samples: number }> } {
-  let most = 0;
-  let samples = 0;
+/** `sample` back to back, `pauseMs` apart, until stop(), which returns every sample. */
+function sampler<T>(sample: () => Promise<T>, pauseMs: number): { stop: () => Promise<T[]> } {
+  const out: T[] = [];
   let on = true;
   const loop = (async () => {
     while (on) {
-      const modes = await Promise.all(endpoints.map((e) => fourLetter(Number(e.split(':')[1]), 'srvr', 500).then((o) => /^Mode: (\w+)/m.exec(o)?.[1], () => undefined)));
-      most = Math.max(most, modes.filter((m) => m === 'leader').length);
-      samples++;
-      await new Promise((r) => setTimeout(r, 150));
+      out.push(await sample());
+      await new Promise((r) => setTimeout(r, pauseMs));
     }
   })();
   return {
     stop: async () => {
       on = false;
       await loop;
-      return { most, samples };
+      return out;
+    },
+  };
+}
+
+/** Every `srvr` Mode every 150 ms; the most servers that said "leader" in one sample. */
+function leaderWatch(endpoints: string[]): { stop: () => Promise<{ most: number; samples: number }> } {
+  const s = sampler(async () => {
+    const modes = await Promise.all(endpoints.map((e) => fourLetter(Number(e.split(':')[1]), 'srvr', 500).then((o) => /^Mode: (\w+)/m.exec(o)?.[1], () => undefined)));
+    return modes.filter((m) => m === 'leader').length;
+  }, 150);
+  return {
+    stop: async () => {
+      const leaders = await s.stop();
+      return { most: Math.max(0, ...leaders), samples: leaders.length };
     },
   };
 }
@@ -76,31 +87,16 @@ interface HealthSample {
  */
 function clusterWatch(f: Fleet): { stop: () => Promise<HealthSample[]> } {
   const shell = PegasusShell.forCluster(f.cluster, { env: f.env });
-  const samples: HealthSample[] = [];
-  let on = true;
-  const loop = (async () => {
-    while (on) {
-      const from = Date.now();
-      let ok = false;
-      let why = '';
-      try {
-        const apps = await shell.listApps({ detailed: true });
-        ok = apps.summary.unhealthyAppCount === 0 && apps.apps.length >= f.info.tables.length;
-        why = `${apps.summary.unhealthyAppCount ?? "?"} unhealthy of ${apps.apps.length} table(s)`;
-      } catch (e) {
-        why = (e as Error).message.split('\n')[0]!;
-      }
-      samples.push({ from, to: Date.now(), ok, why });
-      await new Promise((r) => setTimeout(r, 100));
+  return sampler(async () => {
+    const from = Date.now();
+    try {
+      const apps = await shell.listApps({ detailed: true });
+      const ok = apps.summary.unhealthyAppCount === 0 && apps.apps.length >= f.info.tables.length;
+      return { from, to: Date.now(), ok, why: `${apps.summary.unhealthyAppCount ?? '?'} unhealthy of ${apps.apps.length} table(s)` };
+    } catch (e) {
+      return { from, to: Date.now(), ok: false, why: (e as Error).message.split('\n')[0]! };
     }
-  })();
-  return {
-    stop: async () => {
-      on = false;
-      await loop;
-      return samples;
-    },
-  };
+  }, 100);
 }
 
 function sandboxState(f: Fleet): SandboxState {
