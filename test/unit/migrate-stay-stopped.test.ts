@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import test from 'ava';
 import type { MetaHost } from '../../coordinator/lib/inventory';
-import { finishStaysStopped, portAnswers, requireStaysStopped, startStaysStopped, unsupervisedBySystemd, watchStaysStopped } from '../../coordinator/lib/migrate/stay-stopped';
+import { checkStaysStopped, closeStaysStopped, endStaysStopped, portAnswers, requireStaysStopped, settleStaysStopped, startStaysStopped, unsupervisedBySystemd, watchStaysStopped } from '../../coordinator/lib/migrate/stay-stopped';
 import type { RunEnv } from '../../coordinator/lib/migrate/env';
 import type { StepContext } from '../../coordinator/lib/migrate/runner';
 import { isUsageError, RestartedBySupervisorError } from '../../shared/errors';
@@ -61,24 +61,68 @@ test('stayStoppedMs: 5 s by default, 0 allowed (watch off), negative refused nam
   t.regex(e!.message, /stayStoppedMs must be >= 0/);
 });
 
-test('the leader stop starts the window without waiting; update-configs waits for the rest, or probes once on a resumed run', async (t) => {
-  const env = { check: false, params: { stayStoppedMs: 300 } } as unknown as RunEnv;
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('the freeze does not wait for a window: the background watch is looked at by finalize, after the edits, and once the leader serves', async (t) => {
+  const env = { check: false, params: { stayStoppedMs: 5000 } } as unknown as RunEnv;
   const results: string[] = [];
   const ctx = { progress: () => undefined, hostResult: (h: string, s: string) => void results.push(`${h} ${s}`) } as unknown as StepContext;
-  let restartedAt = Infinity;
+  const up = new Set<string>();
+  const probed: string[] = [];
+  const probe = async (h: MetaHost): Promise<string | undefined> => (probed.push(h.name), up.has(h.name) ? 'its meta port answers' : undefined);
   const started = Date.now();
-  const probe = async (h: MetaHost): Promise<string | undefined> => (h.name === 'lead' && Date.now() >= restartedAt ? 'its meta port answers' : undefined);
-  // start returns at once; a restart seen during the window fails the finishing step.
-  startStaysStopped(env, ctx, [host('lead')], probe);
-  t.true(Date.now() - started < 100, 'the stop step did not wait for the window');
-  restartedAt = Date.now() + 100;
-  await t.throwsAsync(finishStaysStopped(env, ctx, [host('lead')], probe), { instanceOf: RestartedBySupervisorError, message: /lead: pegasus-meta runs again .*a supervisor restarted it/ });
-  t.deepEqual(results, ['lead failed']);
-  // No window started by this process (a resumed run): one round of probes, still caught.
-  await t.throwsAsync(finishStaysStopped(env, ctx, [host('lead')], probe), { instanceOf: RestartedBySupervisorError });
-  restartedAt = Infinity;
-  await finishStaysStopped(env, ctx, [host('lead')], probe);
-  t.pass();
+  await startStaysStopped(env, ctx, [host('f1')], probe, 10);
+  await startStaysStopped(env, ctx, [host('f1'), host('lead')], probe, 10);
+  t.true(Date.now() - started < 1000, 'starting the watch does not wait for the 5 s window');
+  await until(() => probed.includes('lead'));
+  checkStaysStopped(env, ctx);
+  // After the edits: one more probe, then the leader leaves the watch; its own start is not a restart.
+  const t0 = Date.now();
+  await settleStaysStopped(env, ctx, [host('f1'), host('lead')], 'lead', probe);
+  t.true(Date.now() - t0 < 1000, 'settling does not wait for the rest of the window');
+  up.add('lead');
+  const before = probed.length;
+  await until(() => probed.length > before + 2);
+  t.false(probed.slice(before).includes('lead'), 'the leader is no longer probed once settled');
+  // A follower a supervisor brings back while the leader starts: found when the leader serves.
+  up.add('f1');
+  await until(() => {
+    try {
+      checkStaysStopped(env, ctx);
+      return false;
+    } catch (e) {
+      return e instanceof RestartedBySupervisorError;
+    }
+  });
+  await t.throwsAsync(endStaysStopped(env, ctx), { instanceOf: RestartedBySupervisorError, message: /f1: pegasus-meta runs again .*a supervisor restarted it/ });
+  t.true(results.includes('f1 failed'));
+  // The watch ended: nothing more is probed, and ending again finds nothing.
+  const after = probed.length;
+  await new Promise((r) => setTimeout(r, 50));
+  t.is(probed.length, after);
+  await endStaysStopped(env, ctx);
+});
+
+test('a meta back before the edits fails settle; a resumed run (no watch) still gets one round of probes', async (t) => {
+  const env = { check: false, params: { stayStoppedMs: 5000 } } as unknown as RunEnv;
+  const ctx = { progress: () => undefined, hostResult: () => undefined } as unknown as StepContext;
+  let leadUp = false;
+  const probe = async (h: MetaHost): Promise<string | undefined> => (h.name === 'lead' && leadUp ? 'its meta port answers' : undefined);
+  await settleStaysStopped(env, ctx, [host('lead')], 'lead', probe);
+  leadUp = true;
+  await t.throwsAsync(settleStaysStopped(env, ctx, [host('lead')], 'lead', probe), { instanceOf: RestartedBySupervisorError, message: /lead: pegasus-meta runs again/ });
+  // With a watch that saw it first.
+  leadUp = false;
+  await startStaysStopped(env, ctx, [host('lead')], probe, 10);
+  leadUp = true;
+  await t.throwsAsync(settleStaysStopped(env, ctx, [host('lead')], 'lead', probe), { instanceOf: RestartedBySupervisorError });
+  await closeStaysStopped(env);
 });
 
 test('metas run as systemd units get no window (systemctl stop is final); any other backend, or an agent that does not answer, does', async (t) => {

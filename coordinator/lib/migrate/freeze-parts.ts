@@ -14,9 +14,11 @@ import type { JournalEntry } from './journal';
  *   proofMs       pre-copy: the proof that the target equals the frozen source (ACL sweep, digests)
  *   finalizeMs    pre-copy: the whole finalize step (the two above, the table list, the sessions)
  *   configEditMs  update-configs
- *   restartMs     start-leader (the agent starts the meta)
- *   leaderLoadMs  from the leader's start until it serves from the new ensemble (it loads the whole
- *                 tree first: sync_apps_from_remote_storage); the write freeze ends here
+ *   restartMs     start-leader until the meta port first answers (the agent starts the process;
+ *                 older journals: the whole start-leader step, the agent's start grace included)
+ *   leaderLoadMs  from then until it serves from the new ensemble (it loads the whole tree first:
+ *                 sync_apps_from_remote_storage); the write freeze ends here, often inside the
+ *                 agent's start grace (leader-start.ts)
  *   firstHealthMs from then until the cluster first reads healthy (after fd_grace_seconds + a beacon,
  *                 steps-trust.ts: not part of the write freeze)
  */
@@ -102,9 +104,13 @@ export function freezeParts(entries: readonly JournalEntry[]): FreezeParts | und
     set('finalizeMs', dur('finalize'));
   }
   set('configEditMs', dur('update-configs'));
-  set('restartMs', dur('start-leader'));
-  const started = d.get('start-leader')?.endMs;
-  const serving = num(d.get('wait-leader')?.data.servingAt);
+  // With the port's first answer known (leader-start.ts), the start ends there and the rest is the
+  // meta's own (lock, tree load), even when it served inside the agent's start grace.
+  const sl = d.get('start-leader');
+  const up = num(sl?.data.upAt);
+  set('restartMs', sl && up !== undefined ? Math.max(0, up - sl.startMs) : dur('start-leader'));
+  const started = up ?? sl?.endMs;
+  const serving = num(d.get('wait-leader')?.data.servingAt) ?? num(sl?.data.servingAt);
   const healthy = num(d.get('wait-leader')?.data.healthyAt);
   if (started !== undefined && serving !== undefined) parts.leaderLoadMs = serving - started;
   if (serving !== undefined && healthy !== undefined) parts.firstHealthMs = healthy - serving;

@@ -20,6 +20,7 @@ import { newRunId, requireRun, runFile } from './state-dir';
 import { StepResults } from './step-results';
 import { plannedSteps, PlannedStep, stepsFor } from './steps';
 import { closePrecopy } from './steps-precopy';
+import { closeStaysStopped } from './stay-stopped';
 import { HOST_NOTE, summarize } from './summary';
 
 /**
@@ -242,6 +243,7 @@ async function drive(d: Drive): Promise<RunResult> {
     } else if (d.mode === 'rollback' && outcome !== 'aborted') outcome = 'rollback-failed';
   } finally {
     if (env) closePrecopy(env);
+    if (env) await closeStaysStopped(env);
     journal.append({ kind: 'run-end', outcome });
     journal.close();
     await lock?.release().catch(() => undefined);
@@ -281,8 +283,10 @@ export const ROLLBACK_DECISION_NOTE = 'rollback-decision';
 async function doRollback(env: RunEnv, file: string, emit: Emit, results: StepResults, facts: PreflightFacts | undefined, stop?: StopRequest): Promise<RunOutcome> {
   const entries: JournalEntry[] = Journal.read(file);
   if (!env.journal) throw new IllegalStateError('no-journal', 'a rollback needs the run journal');
-  // The pre-copy's follower must not write into the target the rollback clears.
+  // The pre-copy's follower must not write into the target the rollback clears, and the rollback's
+  // own starts of metas are not supervisors' restarts.
   closePrecopy(env);
+  await closeStaysStopped(env);
   const nr = await rollbackDecision(env, entries, facts);
   emit({ kind: 'warning', message: nr.past ? `past the point of no return (${nr.why}): the new tree is copied back onto the old ensemble before any meta starts there` : `before the point of no return (${nr.why}): the old tree is still the truth` });
   const state = replay(Journal.read(file));

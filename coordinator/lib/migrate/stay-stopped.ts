@@ -112,44 +112,122 @@ async function backendOf(env: RunEnv, h: MetaHost): Promise<string | undefined> 
 }
 
 /**
- * The leader's stop is inside the write freeze, and a window there would add its length to the
- * freeze: `startStaysStopped` starts it without waiting (stop-leader) and `finishStaysStopped`
- * (update-configs, after the edits: a meta a supervisor restarts from then on reads the new
- * hosts_list) waits for what is left of it, then probes once more. The danger it closes: a meta
- * restarted on the old config while the leader starts on the new ensemble is a second leader.
- * A resumed run that did not start the window here only gets the final probe.
+ * The freeze must not wait for a window: from the followers' stop (after their own window, which
+ * runs before the freeze) and the leader's stop on, every stopped meta is watched in the background
+ * instead (startStaysStopped), and the steps look at what the watch found:
+ *   finalize        checkStaysStopped: a meta back up may be writing the source being proven;
+ *   update-configs  settleStaysStopped, after the edits: what the watch found and one more probe of
+ *                   every meta; the leader's host then leaves the watch (the agent starts it next);
+ *   wait-leader     endStaysStopped, once the leader serves: the followers, watched until then.
+ * Why the freeze need not last the whole window since the leader's stop:
+ *  - a meta that a supervisor starts after the edits reads the new hosts_list: it joins the new
+ *    ensemble, which holds the proven copy, and cannot lead the stale tree;
+ *  - on the leader's host a copy started before the edits and the agent's new leader cannot both
+ *    run: Pegasus binds its RPC port before it touches ZooKeeper (src/runtime/service_engine.cpp,
+ *    service_node::start runs init_rpc_engine before the app is started; src/rpc/
+ *    asio_net_provider.cpp, asio_network_provider::start fails on a port already bound), so the
+ *    later of the two exits before it can campaign; when that is the agent's leader, start-leader
+ *    fails before anything served from the new ensemble;
+ *  - a follower started before the edits, on the old config, answers on its own port: the watch
+ *    sees it within a poll. Seen only once the leader serves, it ends the run past the point of no
+ *    return (its own window before the freeze gave such a supervisor 5 s to show itself first).
+ * A resumed run has no watch (it lived in the previous coordinator): settle probes once.
  */
-const pending = new WeakMap<RunEnv, Promise<{ host: MetaHost; why: string } | undefined>>();
+class BackgroundWatch {
+  found: { host: MetaHost; why: string } | undefined;
+  private hosts: MetaHost[] = [];
+  private stopped = false;
+  private round: Promise<void> = Promise.resolve();
+  private readonly loop: Promise<void>;
 
-export function startStaysStopped(env: RunEnv, ctx: StepContext, hosts: readonly MetaHost[], probe: RunningProbe = metaRunningProbe(env)): void {
-  const windowMs = env.params.stayStoppedMs;
-  if (env.check || !(windowMs > 0) || hosts.length === 0) return;
-  ctx.progress(`watching ${hosts.map((h) => h.name).join(', ')} stay stopped for ${windowMs / 1000} s (unless run by systemd), alongside the next steps`);
-  const watch = unsupervisedBySystemd(env, hosts).then((hs) => (hs.length === 0 ? undefined : watchStaysStopped(hs, windowMs, probe)));
-  watch.catch(() => undefined); // awaited (and its error seen) in finishStaysStopped
-  void watch.then((up) => up && found.set(env, up), () => undefined);
-  pending.set(env, watch);
+  constructor(
+    private readonly probe: RunningProbe,
+    private readonly pollMs: number,
+  ) {
+    this.loop = this.run();
+  }
+
+  add(hs: readonly MetaHost[]): void {
+    for (const h of hs) if (!this.hosts.some((x) => x.name === h.name)) this.hosts.push(h);
+  }
+
+  /** Stop watching `name` once the round in flight ended (its findings predate the call). */
+  async remove(name: string): Promise<void> {
+    await this.round;
+    this.hosts = this.hosts.filter((h) => h.name !== name);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private wake: (() => void) | undefined;
+
+  private async run(): Promise<void> {
+    while (!this.stopped && !this.found) {
+      const hs = [...this.hosts];
+      this.round = Promise.all(hs.map(async (host) => ({ host, why: await this.probe(host).catch(() => undefined) }))).then((r) => {
+        const up = r.find((x) => x.why !== undefined);
+        if (up && !this.found) this.found = { host: up.host, why: up.why! };
+      });
+      await this.round;
+      if (this.stopped || this.found) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.pollMs);
+        this.wake = () => (clearTimeout(t), resolve());
+      });
+    }
+  }
 }
 
-/** What a running window found already, without waiting for it (found: the watch ended early). */
-const found = new WeakMap<RunEnv, { host: MetaHost; why: string }>();
+const watches = new WeakMap<RunEnv, BackgroundWatch>();
+
+/** Watch `hosts` (those not run as systemd units) in the background from now until endStaysStopped. */
+export async function startStaysStopped(env: RunEnv, ctx: StepContext, hosts: readonly MetaHost[], probe: RunningProbe = metaRunningProbe(env), pollMs = 250): Promise<void> {
+  if (env.check || !(env.params.stayStoppedMs > 0) || hosts.length === 0) return;
+  const hs = await unsupervisedBySystemd(env, hosts);
+  if (hs.length === 0) return;
+  let w = watches.get(env);
+  if (!w) watches.set(env, (w = new BackgroundWatch(probe, pollMs)));
+  w.add(hs);
+  ctx.progress(`watching ${hs.map((h) => h.name).join(', ')} stay stopped, alongside the next steps`);
+}
+
+/** Fail now if the background watch already found a meta running again. */
+export function checkStaysStopped(env: RunEnv, ctx: StepContext): void {
+  const up = watches.get(env)?.found;
+  if (up) restarted(ctx, up);
+}
 
 /**
- * Fail now if the window started by startStaysStopped has already found a restarted meta: a step
- * between the stop and update-configs (the pre-copy's finalize) need not work on a source that
- * such a meta may be writing.
+ * After the config edits: what the watch found, then one round of probes of `hosts` (all the
+ * run's metas); `leader` leaves the watch, since the agent starts it next.
  */
-export function checkStaysStopped(env: RunEnv, ctx: StepContext): void {
-  const up = found.get(env);
+export async function settleStaysStopped(env: RunEnv, ctx: StepContext, hosts: readonly MetaHost[], leader: string, probe: RunningProbe = metaRunningProbe(env)): Promise<void> {
+  if (env.check || !(env.params.stayStoppedMs > 0) || hosts.length === 0) return;
+  const w = watches.get(env);
+  await w?.remove(leader);
+  checkStaysStopped(env, ctx);
+  const up = await watchStaysStopped(hosts, 0, probe);
   if (up) restarted(ctx, up);
 }
 
-export async function finishStaysStopped(env: RunEnv, ctx: StepContext, hosts: readonly MetaHost[], probe: RunningProbe = metaRunningProbe(env)): Promise<void> {
-  if (env.check || !(env.params.stayStoppedMs > 0) || hosts.length === 0) return;
-  const watch = pending.get(env);
-  pending.delete(env);
-  const up = (watch ? await watch : undefined) ?? (await watchStaysStopped(hosts, 0, probe));
-  if (up) restarted(ctx, up);
+/** Once the leader serves: what the watch of the followers found; the watch ends. */
+export async function endStaysStopped(env: RunEnv, ctx: StepContext): Promise<void> {
+  const w = watches.get(env);
+  if (!w) return;
+  watches.delete(env);
+  await w.stop();
+  if (w.found) restarted(ctx, w.found);
+}
+
+/** End the background watch without looking (run end, and before a rollback starts metas itself). */
+export async function closeStaysStopped(env: RunEnv): Promise<void> {
+  const w = watches.get(env);
+  watches.delete(env);
+  await w?.stop();
 }
 
 function restarted(ctx: StepContext, up: { host: MetaHost; why: string }): never {

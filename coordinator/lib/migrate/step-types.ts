@@ -75,6 +75,8 @@ export interface FinalizeOut extends Summary {
   /** Paths the delta proof compared. */
   compared?: number;
   ms?: { finalDelta: number; aclCheck: number; proof: number; digest: number; total: number };
+  /** The ACL sweep ran before the freeze, alongside the followers' stays-stopped window (steps-precopy.ts), in this many ms. */
+  aclSweptBeforeFreezeMs?: number;
 }
 
 /** `wait-leader` (copy): when the leader served from the new ensemble, and when the cluster first read healthy there (ms since the epoch). */
@@ -89,8 +91,11 @@ export interface BackupsOut extends Summary {
 }
 
 export interface StartedOut extends Summary {
-  /** ms since the epoch; absent in check mode. */
+  /** When the agent's start returned, ms since the epoch; absent in check mode. */
   startedAt?: number;
+  /** start-leader (copy): when the meta port first answered, and when the leader first served from the new ensemble, if within the agent's start (leader-start.ts). */
+  upAt?: number;
+  servingAt?: number;
 }
 
 /** `backup-lists` (recover): what recovery must bring back, and from which nodes. */

@@ -14,7 +14,8 @@ import type { CopySummary } from '../zk/copy-types';
 import { fingerprint, readTree } from '../zk/tree-read';
 import { partitionsOf, tablesOf, waitTrustworthy } from './steps-trust';
 import { sizedTimeoutMs, trustAfterStartMs } from './timing';
-import { finishStaysStopped, requireStaysStopped, startStaysStopped } from './stay-stopped';
+import { watchLeaderStart } from './leader-start';
+import { endStaysStopped, requireStaysStopped, settleStaysStopped, startStaysStopped } from './stay-stopped';
 
 /**
  * The guide's zkcopy procedure (docs/pegasus-internals.md §1, §6, §8), each step idempotent and re-reading the
@@ -121,7 +122,7 @@ export async function requireStillBlind(env: RunEnv, ctx: StepContext, when: str
  * restarted late in it is then found only in update-configs, after the configs changed, where the
  * rollback cannot start the agent's meta beside the supervisor's copy (tried: rollback-failed).
  */
-export function stopFollowersStep(): MethodStep<'stop-followers'> {
+export function stopFollowersStep(beforeFreeze?: (env: RunEnv, ctx: StepContext) => Promise<void>): MethodStep<'stop-followers'> {
   return step({
     name: 'stop-followers',
     title: () => 'Stop every follower meta',
@@ -137,12 +138,21 @@ export function stopFollowersStep(): MethodStep<'stop-followers'> {
       }
       for (const h of followersOf(env, f)) await controlMeta(env, ctx, h, 'stop');
       // The leader still serves every write while the followers' stays-stopped window runs: the
-      // freeze starts once they proved they stay down, right before set-blind.
-      await requireStaysStopped(env, ctx, followersOf(env, f));
+      // freeze starts once they proved they stay down, right before set-blind. Work that need not
+      // be frozen (the pre-copy's ACL sweep) runs alongside the window.
+      await Promise.all([requireStaysStopped(env, ctx, followersOf(env, f)), env.check ? undefined : beforeFreeze?.(env, ctx)]);
+      // From here on they are watched in the background until the leader serves (stay-stopped.ts).
+      await startStaysStopped(env, ctx, followersOf(env, f));
       env.freeze('start', `followers of ${f.leader} stopped and staying stopped`);
       return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no follower'} stopped; ${f.leader} leads alone` };
     },
   });
+}
+
+/** A meta served from the new ensemble: past the point of no return, and the write freeze is over. */
+function servedFromNew(env: RunEnv, why: string): void {
+  env.pointOfNoReturn(why);
+  env.freeze('end', why);
 }
 
 /** The copy method's steps after the preflight, in order: planned and run from this one list. */
@@ -236,16 +246,16 @@ export const COPY_STEPS: readonly MethodStep[] = [
     name: 'stop-leader',
     title: () => 'Stop the leader',
     hosts: leaderName,
-    detail: (params) => `no meta runs: nothing writes the source tree (blind does not stop drops, renames, envs, duplication, bulk load, backup)${stayText(params)}`,
+    detail: (params) => `no meta runs: nothing writes the source tree (blind does not stop drops, renames, envs, duplication, bulk load, backup)${params.stayStoppedMs > 0 ? '; every stopped meta is watched in the background, the leader until its start, the followers until it serves (a supervisor restarting one stops the run)' : ''}`,
     run: async (env, ctx) => {
       const f = factsOf(ctx);
       // blind does not stop drops, renames, app envs, duplication progress, bulk-load or backup
       // state (src/meta/server_state.cpp update_configuration_on_remote is the only gate): with
       // the leader stopped nothing writes the tree, so the recheck below is final.
       await controlMeta(env, ctx, leaderOf(env, f), 'stop');
-      // The followers again too (a supervisor with a longer restart delay than the last window),
-      // alongside recheck-source and update-configs: waiting here would lengthen the freeze.
-      startStaysStopped(env, ctx, [...followersOf(env, f), leaderOf(env, f)]);
+      // Watched in the background with the followers (a resumed run watches them again too),
+      // alongside the next steps: waiting here would lengthen the freeze (stay-stopped.ts).
+      await startStaysStopped(env, ctx, [...followersOf(env, f), leaderOf(env, f)]);
       return { summary: `${f.leader} stopped; no meta runs` };
     },
   }),
@@ -282,7 +292,7 @@ export const COPY_STEPS: readonly MethodStep[] = [
       const f = factsOf(ctx);
       const backups = await editConfigs(env, ctx, env.cluster.metas, [{ section: 'zookeeper', key: 'hosts_list', value: f.target }], f);
       // Nothing may run on the old config when the leader starts on the new ensemble.
-      await finishStaysStopped(env, ctx, env.cluster.metas);
+      await settleStaysStopped(env, ctx, env.cluster.metas, f.leader);
       return { backups, summary: `hosts_list = ${f.target} on ${env.cluster.metas.length} meta(s)` };
     },
   }),
@@ -293,8 +303,20 @@ export const COPY_STEPS: readonly MethodStep[] = [
     detail: noDetail,
     run: async (env, ctx) => {
       const f = factsOf(ctx);
-      await controlMeta(env, ctx, leaderOf(env, f), 'start');
-      return { startedAt: Date.now(), summary: `${f.leader} started` };
+      if (env.check) {
+        await controlMeta(env, ctx, leaderOf(env, f), 'start');
+        return {};
+      }
+      const zk = { hosts: f.target, root: f.root };
+      // The freeze ends at the first serving answer, often inside the agent's start grace.
+      const watch = watchLeaderStart(env, leaderOf(env, f), zk, (info) => servedFromNew(env, `${info.primaryMetaServer} serves from ${formatZk(zk)}`));
+      let times;
+      try {
+        await controlMeta(env, ctx, leaderOf(env, f), 'start');
+      } finally {
+        times = await watch.stop();
+      }
+      return { startedAt: Date.now(), ...times, summary: `${f.leader} started${times.servingAt ? ' and served from the new ensemble within its start grace' : ''}` };
     },
   }),
   step({
@@ -310,10 +332,13 @@ export const COPY_STEPS: readonly MethodStep[] = [
       if (!requireNotCheck(env, ctx, `wait until ${f.leader} serves from ${formatZk(zk)}`)) return {};
       const info = await waitServing(env, ctx, zk, [leaderOf(env, f)], env.params.leaderTimeoutMs);
       if (info === 'under-recovery') throw new VerifyError('the leader is in recovery mode');
-      env.pointOfNoReturn(`${f.leader} serves from ${formatZk(zk)}`);
-      env.freeze('end', `${f.leader} serves from ${formatZk(zk)}`);
-      const servingAt = Date.now();
-      const startedAt = ctx.results.get('start-leader')?.startedAt ?? Date.now();
+      const started = ctx.results.get('start-leader');
+      // Seen serving during its start already: the point of no return and the freeze end are journaled.
+      if (started?.servingAt === undefined) servedFromNew(env, `${f.leader} serves from ${formatZk(zk)}`);
+      const servingAt = started?.servingAt ?? Date.now();
+      // The followers were watched until now (stay-stopped.ts).
+      await endStaysStopped(env, ctx);
+      const startedAt = started?.startedAt ?? Date.now();
       await waitTrustworthy(ctx, f, startedAt);
       // The followers are stopped on purpose until the next step.
       await requireHealthy(env, ctx, zk, sizedTimeoutMs(env.params.healthTimeoutMs, partitionsOf(f)), { allMetas: false });

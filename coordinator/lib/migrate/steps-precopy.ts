@@ -4,7 +4,7 @@ import type { RunEnv } from './env';
 import type { StepContext } from './runner';
 import { FinalizeOut, MethodStep, MethodStepName, step } from './step-types';
 import { factsOf, noHosts, requireNotCheck, secs } from './steps-common';
-import { COPY_STEPS, copyOnce, requireStillBlind } from './steps-copy';
+import { COPY_STEPS, copyOnce, requireStillBlind, stopFollowersStep } from './steps-copy';
 import { runZkSecurity } from './zk-security';
 import { checkStaysStopped } from './stay-stopped';
 import { TreeFollower } from '../zk/follow';
@@ -19,8 +19,9 @@ import { fingerprint } from '../zk/tree-read';
  *                   rounds until fewer than --precopy-threshold changes are outstanding (like
  *                   Pegasus's own table migrator, which waits for few pending changes). Nothing is
  *                   stopped; the metas keep writing.
- *   stop-followers  (COPY_STEPS) the freeze starts once they stayed stopped; the follower's delta
- *                   grows meanwhile and finalize applies it
+ *   stop-followers  (COPY_STEPS) the freeze starts once they stayed stopped; meanwhile the follower
+ *                   keeps catching up in the background (keepFollowing) and sweeps the source's ACL
+ *                   versions (sweepAclsBeforeFreeze), so that neither is left to the freeze
  *   set-blind       (COPY_STEPS)
  *   stop-leader     blind checked once more first (a bulk-load start lifts it), then no meta runs:
  *                   the source is frozen
@@ -38,8 +39,92 @@ const followers = new WeakMap<RunEnv, TreeFollower>();
 
 /** Close the run's follower, if one is open (run end, rollback). */
 export function closePrecopy(env: RunEnv): void {
+  following.get(env)?.halt();
+  following.delete(env);
   followers.get(env)?.close();
   followers.delete(env);
+}
+
+/**
+ * From the pre-copy's end to finalize (the followers' stays-stopped window, blind, the leader's
+ * stop) the leader still writes: catch-up rounds go on in the background meanwhile, so that
+ * finalize, inside the freeze, applies only what changed since the last round instead of all the
+ * writes of those seconds. A round that fails ends the loop; finalize meets the gap or the error
+ * again and handles it (resync, or the full-copy fallback).
+ */
+interface Following {
+  halt: () => void;
+  stop: () => Promise<void>;
+  /** Run the follower's ACL sweep between two rounds; resolves with its ms, or undefined when the loop has ended. */
+  sweepAcls: () => Promise<number | undefined>;
+}
+
+const following = new WeakMap<RunEnv, Following>();
+
+function keepFollowing(env: RunEnv, follower: TreeFollower, pauseMs = 200): void {
+  let stopped = false;
+  let wake: () => void = () => undefined;
+  const sweeps: ((ms: number | undefined) => void)[] = [];
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const asked = sweeps.splice(0);
+        if (asked.length > 0) {
+          const ms = await follower.sweepAcls();
+          for (const done of asked) done(ms);
+        }
+        await follower.catchUp();
+      } catch {
+        return;
+      }
+      if (stopped) return;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, pauseMs);
+        wake = () => (clearTimeout(t), resolve());
+      });
+    }
+  })();
+  // A sweep asked for after the loop ended (or cut short by it) answers undefined: finalize sweeps then.
+  void loop.finally(() => sweeps.splice(0).forEach((done) => done(undefined)));
+  const halt = (): void => {
+    stopped = true;
+    wake();
+  };
+  following.set(env, {
+    halt,
+    stop: async () => (halt(), await loop),
+    sweepAcls: () =>
+      new Promise<number | undefined>((resolve) => {
+        if (stopped) return resolve(undefined);
+        sweeps.push(resolve);
+        wake();
+      }),
+  });
+}
+
+/**
+ * setACL fires no watch, so the delta proof needs a sweep of every source node's ACL version
+ * (follow.ts, point 5), the one O(tree) part of the proof. It runs here, alongside the followers'
+ * stays-stopped window, right before the freeze, instead of inside it: Pegasus itself never sets
+ * an ACL (src/zookeeper/zookeeper_session.cpp creates every node with ZOO_OPEN_ACL_UNSAFE, and no
+ * code calls zoo_set_acl), so only somebody else's setACL in the second between this sweep and
+ * finalize goes unseen, which `--verify full` (ACLs compared at finalize) covers.
+ */
+const aclSweeps = new WeakMap<RunEnv, number>();
+
+async function sweepAclsBeforeFreeze(env: RunEnv, ctx: StepContext): Promise<void> {
+  if (env.params.verify === 'full') return;
+  const ms = await following.get(env)?.sweepAcls();
+  if (ms === undefined) return;
+  aclSweeps.set(env, ms);
+  ctx.progress(`ACL versions of the source swept before the freeze (${secs(ms)})`);
+}
+
+/** Stop the background rounds and wait for the one in flight (finalize's rounds must not overlap it). */
+async function stopFollowing(env: RunEnv): Promise<void> {
+  const f = following.get(env);
+  following.delete(env);
+  await f?.stop();
 }
 
 function shared<K extends MethodStepName>(name: K): MethodStep<K> {
@@ -99,6 +184,7 @@ const PRECOPY = step({
       await follower.catchUp();
     }
     const precopyMs = Date.now() - t0;
+    keepFollowing(env, follower);
     const applied = follower.applied.created + follower.applied.updated + follower.applied.deleted + follower.applied.aclSet;
     return {
       precopyMs,
@@ -151,42 +237,48 @@ const FINALIZE = step({
   title: (f) => `Apply the last delta to ${f.target} and prove it equals the frozen source`,
   hosts: noHosts,
   detail: (p) =>
-    `${p.verify === 'full' ? 'both trees compared in full (--verify full)' : 'the changed paths compared (delta proof) and every source ACL version swept'}; on a failed proof, or on resume (the follower lived in the killed coordinator), a full copy (--on-exists sync) verified in full instead`,
+    `${p.verify === 'full' ? 'both trees compared in full (--verify full)' : 'the changed paths compared (delta proof; every source ACL version was swept before the freeze)'}; on a failed proof, or on resume (the follower lived in the killed coordinator), a full copy (--on-exists sync) verified in full instead`,
   run: async (env, ctx) => {
     const f = factsOf(ctx);
     if (!requireNotCheck(env, ctx, `apply the last delta to ${formatZk({ hosts: f.target, root: f.root })} and prove it equal to the source`)) return {};
     // A meta a supervisor restarted since its stop may be leading on the source again.
     checkStaysStopped(env, ctx);
     const t0 = Date.now();
+    await stopFollowing(env);
     const follower = followers.get(env);
     if (!follower) return fullCopy(env, ctx, 'resumed: the pre-copy follower lived in the previous coordinator and cannot be trusted', t0);
     try {
+      // Swept before the freeze (sweepAclsBeforeFreeze): not again inside it.
+      const sweptMs = aclSweeps.get(env);
+      aclSweeps.delete(env);
       let r;
       try {
-        r = await follower.finalize({ verify: env.params.verify });
+        r = await follower.finalize({ verify: env.params.verify, aclCheck: sweptMs === undefined });
       } catch (e) {
         // Never cut over unproven: a failed proof or a gap ends in the full copy; a source still
         // changing with every meta stopped fails the step (fullCopy would find it again).
         if (e instanceof PreconditionError) throw e;
         return await fullCopy(env, ctx, `the pre-copy's proof failed (${toAppError(e).message.split('\n')[0]})`, t0);
       }
-      // The digests for the point-of-no-return probe (no-return-probe.ts compares the target with
-      // it): O(tree) in memory, no reads.
+      // The target's digest for the point-of-no-return probe (no-return-probe.ts compares the
+      // target with it): O(tree) in memory, no reads, so only the one side: the proof compared the
+      // maps both digests would come from (a full proof computed and compared both already).
       const td = Date.now();
-      const d = r.sourceDigest !== undefined && r.targetDigest !== undefined ? { sourceDigest: r.sourceDigest, targetDigest: r.targetDigest } : follower.digests();
-      if (d.sourceDigest !== d.targetDigest) throw new VerifyError(`the proven trees have different digests (${d.sourceDigest.slice(7, 19)}, ${d.targetDigest.slice(7, 19)}); nothing was cut over`);
+      if (r.sourceDigest !== undefined && r.sourceDigest !== r.targetDigest) throw new VerifyError(`the proven trees have different digests (${r.sourceDigest.slice(7, 19)}, ${r.targetDigest?.slice(7, 19)}); nothing was cut over`);
+      const digest = r.targetDigest ?? follower.targetDigest();
       const digestMs = Date.now() - td;
       const applied = r.applied.created + r.applied.updated + r.applied.deleted + r.applied.aclSet;
       return {
         proof: r.proof,
         ...(r.reason ? { fallback: r.reason } : {}),
-        digest: d.sourceDigest,
+        digest,
         nodes: r.nodes,
         rounds: r.rounds,
         applied,
         compared: r.compared,
         ms: { finalDelta: r.ms.finalDelta, aclCheck: r.ms.aclCheck, proof: r.ms.proof, digest: digestMs, total: Date.now() - t0 },
-        summary: `last delta ${applied} change(s) in ${r.rounds} round(s) (${secs(r.ms.finalDelta)}); target proven equal to the frozen source by ${r.proof === 'delta' ? `the delta proof (${r.compared} changed path(s) compared, ACL sweep ${secs(r.ms.aclCheck)})` : `a full comparison (${r.reason ?? ''})`} in ${secs(r.ms.proof + r.ms.aclCheck)}; ${r.nodes} nodes, digest ${d.sourceDigest.slice(7, 19)}`,
+        ...(sweptMs !== undefined ? { aclSweptBeforeFreezeMs: sweptMs } : {}),
+        summary: `last delta ${applied} change(s) in ${r.rounds} round(s) (${secs(r.ms.finalDelta)}); target proven equal to the frozen source by ${r.proof === 'delta' ? `the delta proof (${r.compared} changed path(s) compared, ${sweptMs !== undefined ? `ACL versions swept before the freeze in ${secs(sweptMs)}` : `ACL sweep ${secs(r.ms.aclCheck)}`})` : `a full comparison (${r.reason ?? ''})`} in ${secs(r.ms.proof + r.ms.aclCheck)}; ${r.nodes} nodes, digest ${digest.slice(7, 19)}`,
       };
     } finally {
       closePrecopy(env);
@@ -197,7 +289,7 @@ const FINALIZE = step({
 /** The copy method's steps with the pre-copy, after the preflight: planned and run from this one list. */
 export const PRECOPY_STEPS: readonly MethodStep[] = [
   PRECOPY,
-  shared('stop-followers'),
+  stopFollowersStep(sweepAclsBeforeFreeze),
   shared('set-blind'),
   STOP_LEADER_BLIND_CHECKED,
   FINALIZE,

@@ -59,7 +59,8 @@ import { getACL, installFastReplies, syncPath } from './wire';
  *  5. setACL fires no watch on the source. An ACL change caught by a re-read is copied, but one on an
  *     otherwise unchanged node is only seen by the ACL check in finalize (a stat sweep of every known
  *     source path comparing aversion: one multiRead per 128 nodes, the only O(tree) step; skip it with
- *     `aclCheck: false` when nothing sets ACLs on the source).
+ *     `aclCheck: false` when nothing sets ACLs on the source, or when sweepAcls() ran it just before
+ *     the freeze: a migration does, since Pegasus never sets an ACL, see steps-precopy.ts).
  * In sweep mode (no watches) the same holds with the stream replaced by sweeps: a sweep after the
  * freeze that finds every known node's mzxid, aversion and pzxid unmoved on both sides, with the
  * previous rounds' reads agreeing, proves the trees equal; pzxid catches created and deleted
@@ -607,6 +608,22 @@ export class TreeFollower {
   }
 
   /** Watch mode's ACL check in finalize: aversion (and mzxid) of every known source path against the map. */
+  /**
+   * The ACL check of finalize on its own, for a caller that runs it just before the source freezes
+   * (finalize then with `aclCheck: false`): nodes whose ACL version moved are marked dirty and
+   * copied by the next round. Nothing to do in sweep mode (every sweep compares aversion). The ms.
+   */
+  async sweepAcls(): Promise<number> {
+    const t0 = Date.now();
+    if (this.mode !== 'sweep') await this.aclSweep();
+    return Date.now() - t0;
+  }
+
+  /** `treeDigest` of the target as its version map holds it (after finalize(): the proven tree). */
+  targetDigest(): string {
+    return treeDigest(toIndex(this.dstMap));
+  }
+
   private async aclSweep(): Promise<void> {
     const rels = [...this.srcMap.keys()];
     const stats = await sweepLanes(this.srcLanes, this.src.path, rels);

@@ -49,10 +49,17 @@ export function treeDigest(index: TreeIndex): string {
   const paths = [...index.keys()].filter((p) => !index.get(p)!.ephemeral);
   paths.sort();
   const h = crypto.createHash('sha256');
+  // The same bytes as one update per node, in chunks: 100,000 separate updates cost more than the hashing.
+  let chunk: string[] = [];
   for (const p of paths) {
     const e = index.get(p)!;
-    h.update(`${p}\u0000${e.hash}\u0000${e.acl}\n`);
+    chunk.push(`${p}\u0000${e.hash}\u0000${e.acl}\n`);
+    if (chunk.length === 2048) {
+      h.update(chunk.join(''));
+      chunk = [];
+    }
   }
+  h.update(chunk.join(''));
   return `sha256:${h.digest('hex')}`;
 }
 
