@@ -42,15 +42,26 @@ export function watchLeaderStart(env: RunEnv, leader: MetaHost, zk: ZkView, onSe
       if (await portAnswers(leader.address, leader.metaPort, 500)) times.upAt = Date.now();
       else await pause(o.portPollMs ?? 50);
     }
-    while (!stopped && times.servingAt === undefined) {
-      // A shell call in flight when the agent's start returns is not waited for (its own timeout
-      // ends it); wait-leader asks again.
-      const info = await Promise.race([env.shell.clusterInfo().catch(() => undefined), halted.then(() => undefined)]);
-      if (!stopped && info && sameZk({ hosts: info.zookeeperHosts, root: info.zookeeperRoot }, zk)) {
-        times.servingAt = Date.now();
-        onServing(info);
-        break;
+    // Each answer takes a shell process's start and a round trip: the asks overlap (a new one every
+    // shellPollMs, at most 3 in flight) so that the first serving answer comes one shell call after
+    // the leader serves, not up to two. A call in flight when the agent's start returns is not waited
+    // for (its own timeout ends it); wait-leader asks again.
+    let inFlight = 0;
+    const ask = async (): Promise<void> => {
+      inFlight++;
+      try {
+        const info = await env.shell.clusterInfo().catch(() => undefined);
+        if (!stopped && times.servingAt === undefined && info && sameZk({ hosts: info.zookeeperHosts, root: info.zookeeperRoot }, zk)) {
+          times.servingAt = Date.now();
+          onServing(info);
+          wake();
+        }
+      } finally {
+        inFlight--;
       }
+    };
+    while (!stopped && times.servingAt === undefined) {
+      if (inFlight < 3) void ask();
       await pause(o.shellPollMs ?? 100);
     }
   })();

@@ -12,7 +12,7 @@ import { applyDelta, DeltaCounts } from './follow-apply';
 import { listChildren, NodeState, readNodes, SweepStat, sweepStats } from './follow-read';
 import { closeLanes, indexTree, openLanes, syncLanes } from './index-tree';
 import { addWatch, WATCH_MODE } from './persistent-watch';
-import { absPath, IndexEntry, relPath, TreeIndex, treeDigest } from './tree-index';
+import { absPath, IndexEntry, PreparedDigest, relPath, TreeIndex, treeDigest } from './tree-index';
 import { getACL, installFastReplies, syncPath } from './wire';
 
 /**
@@ -619,10 +619,21 @@ export class TreeFollower {
     return Date.now() - t0;
   }
 
+  /**
+   * Sort the target's paths and build their digest lines now (before the freeze: at 100,000 nodes
+   * the sort and the lines are most of a digest's cost), so that targetDigest() redoes only what
+   * changed since.
+   */
+  prepareTargetDigest(): void {
+    (this.prepared ??= new PreparedDigest()).prepare(this.dstMap);
+  }
+
   /** `treeDigest` of the target as its version map holds it (after finalize(): the proven tree). */
   targetDigest(): string {
-    return treeDigest(toIndex(this.dstMap));
+    return this.prepared ? this.prepared.digest(this.dstMap) : treeDigest(toIndex(this.dstMap));
   }
+
+  private prepared: PreparedDigest | undefined;
 
   private async aclSweep(): Promise<void> {
     const rels = [...this.srcMap.keys()];

@@ -48,19 +48,58 @@ export function absPath(root: string, rel: string): string {
 export function treeDigest(index: TreeIndex): string {
   const paths = [...index.keys()].filter((p) => !index.get(p)!.ephemeral);
   paths.sort();
+  return digestOfLines(paths.map((p) => digestLine(p, index.get(p)!)));
+}
+
+/** One node's contribution to treeDigest. */
+function digestLine(p: string, e: { hash: string; acl: string }): string {
+  return `${p}\u0000${e.hash}\u0000${e.acl}\n`;
+}
+
+/** SHA-256 over the lines in order; the same bytes as one update per line, in chunks (100,000 separate updates cost more than the hashing). */
+function digestOfLines(lines: readonly string[]): string {
   const h = crypto.createHash('sha256');
-  // The same bytes as one update per node, in chunks: 100,000 separate updates cost more than the hashing.
-  let chunk: string[] = [];
-  for (const p of paths) {
-    const e = index.get(p)!;
-    chunk.push(`${p}\u0000${e.hash}\u0000${e.acl}\n`);
-    if (chunk.length === 2048) {
-      h.update(chunk.join(''));
-      chunk = [];
-    }
-  }
-  h.update(chunk.join(''));
+  for (let i = 0; i < lines.length; i += 2048) h.update(lines.slice(i, i + 2048).join(''));
   return `sha256:${h.digest('hex')}`;
+}
+
+/**
+ * treeDigest of a tree that changes a little between two moments: `prepare` sorts the paths and
+ * builds every line once (before a write freeze), `digest` then redoes only the lines of paths
+ * added or changed since and merges the added paths in (inside it). Same result as treeDigest of
+ * the map at the time of `digest` (non-ephemeral entries only: the caller's map holds no others).
+ */
+export class PreparedDigest {
+  private sorted: string[] = [];
+  private lines = new Map<string, { hash: string; acl: string; line: string }>();
+
+  prepare(map: ReadonlyMap<string, { hash: string; acl: string }>): void {
+    this.sorted = [...map.keys()].sort();
+    this.lines = new Map(this.sorted.map((p) => {
+      const e = map.get(p)!;
+      return [p, { hash: e.hash, acl: e.acl, line: digestLine(p, e) }];
+    }));
+  }
+
+  digest(map: ReadonlyMap<string, { hash: string; acl: string }>): string {
+    const added: string[] = [];
+    for (const p of map.keys()) if (!this.lines.has(p)) added.push(p);
+    added.sort();
+    const out: string[] = [];
+    const line = (p: string): void => {
+      const e = map.get(p);
+      if (!e) return; // deleted since prepare
+      const c = this.lines.get(p);
+      out.push(c && c.hash === e.hash && c.acl === e.acl ? c.line : digestLine(p, e));
+    };
+    let i = 0;
+    let j = 0;
+    while (i < this.sorted.length || j < added.length) {
+      if (j >= added.length || (i < this.sorted.length && this.sorted[i]! < added[j]!)) line(this.sorted[i++]!);
+      else line(added[j++]!);
+    }
+    return digestOfLines(out);
+  }
 }
 
 /** How two nodes at the same relative path differ. */
