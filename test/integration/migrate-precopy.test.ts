@@ -39,7 +39,7 @@ test.serial('plan lists the pre-copy steps by default and the copy inside the fr
   const text = await cli(f, ['plan', '--cluster', f.info.cluster, '--to', f.info.newZk, '--method', 'copy', '--precopy-threshold', '7']);
   t.regex(text.out, /Pre-copy \/\S+ to \S+ while the cluster runs\n\s+.*until fewer than 7 changes are outstanding/);
   // Which method freezes less for this cluster, said before anything runs.
-  t.regex(text.out, /\n {2}write freeze, estimated: copy ~\d+\.\d s \(last delta and proof.*; compared: copy ~\d+\.\d s, recover ~\d+\.\d s\n/);
+  t.regex(text.out, /\n {2}write freeze, estimated: copy ~\d+\.\d s \(stop, blind, last delta and proof.*; compared: copy ~\d+\.\d s, recover ~\d+\.\d s\n/);
   const bad = await cli(f, [...args, '--precopy-threshold', 'many']);
   t.is(bad.code, 2);
   t.regex(bad.err, /--precopy-threshold must be a whole number >= 1, got "many"/);

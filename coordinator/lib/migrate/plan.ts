@@ -63,7 +63,7 @@ async function planIn(params: MigrateParams, cluster: PegasusCluster, o: { env: 
 }
 
 function freezeOf(params: MigrateParams, f: PreflightFacts): FreezeEstimate[] {
-  return freezeEstimates({ nodes: f.size.nodes, inactiveWaitMs: f.inactiveWaitMs, stayStoppedMs: params.stayStoppedMs, precopy: params.precopy });
+  return freezeEstimates({ nodes: f.size.nodes, inactiveWaitMs: f.inactiveWaitMs, precopy: params.precopy });
 }
 
 /** The plan as text (also what `migrate` shows before asking for confirmation). */

@@ -100,18 +100,19 @@ export interface FreezeEstimate {
  * cluster (measured by `npm run bench -- migrate`; README). Rough figures from the facts the
  * preflight has (the recovery's own restarts ~2.5 s, as measured on the sandbox); the new leader's tree load (Pegasus's, sync_apps_from_remote_storage) is in
  * every method and is estimated at a real meta's pace, about a second per 100,000 znodes.
- *  - copy with the pre-copy: the last delta and its proof (small), the stays-stopped window
- *    (`stayStoppedMs`, unless every meta runs as a systemd unit), the agent's start of the leader,
- *    the tree load; without the pre-copy the whole copy on top;
+ *  - copy with the pre-copy: stop, blind, the last delta and its proof (small), the config edit
+ *    and the leader's start until its port answers (the freeze ends at its first serving answer,
+ *    not after the agent's start grace; no stays-stopped window is waited for inside it:
+ *    stay-stopped.ts), the tree load; without the pre-copy the whole copy on top;
  *  - recover: at least the wait until the replica servers are inactive (Pegasus's failure
  *    detector imposes it), then the recovery;
  *  - reconfig: the leader's failover (its lock node is released at once) and the tree load.
  */
-export function freezeEstimates(o: { nodes: number; inactiveWaitMs: number; stayStoppedMs: number; precopy: boolean }): FreezeEstimate[] {
+export function freezeEstimates(o: { nodes: number; inactiveWaitMs: number; precopy: boolean }): FreezeEstimate[] {
   const load = Math.round((o.nodes / 100_000) * 1000);
   const copyItself = o.precopy ? 500 : Math.round((o.nodes / 5000) * 1000 * 2);
   return [
-    { method: 'copy', ms: copyItself + o.stayStoppedMs + 1000 + load, why: o.precopy ? `last delta and proof, up to ${o.stayStoppedMs / 1000} s of stays-stopped window (none for systemd-run metas), the leader's start and tree load` : `the whole copy and its checks (--no-precopy), the stays-stopped window, the leader's start and tree load` },
+    { method: 'copy', ms: copyItself + 300 + load, why: o.precopy ? `stop, blind, last delta and proof, the config edit, the leader's start and tree load` : `the whole copy and its checks (--no-precopy), the config edit, the leader's start and tree load` },
     { method: 'recover', ms: o.inactiveWaitMs + 2500 + load, why: `at least ${Math.round(o.inactiveWaitMs / 1000)} s waiting for the replica servers to go inactive (Pegasus's failure detector), then the recovery` },
     { method: 'reconfig', ms: 500 + load, why: `the leader's failover and tree load (only where the ensemble can be reconfigured: ZooKeeper 3.5.3+, reconfigEnabled)` },
   ];
