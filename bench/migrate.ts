@@ -3,7 +3,7 @@
  * tree (40 dropped tables of 250 partitions each, kept in ZooKeeper as Pegasus keeps dropped apps,
  * plus the live tables), first with the copy method (old → new), then back with the recover method
  * (new → old, after `cleanup` of the old tree). Reports the write-freeze window (goal for copy:
- * ≤ 10 s), the total time, and every step's duration. The copy runs with the live pre-copy (the
+ * ≤ 3 s at 100k znodes, no more than 1.5x the 10k freeze), the total time, and every step's duration. The copy runs with the live pre-copy (the
  * default: the tree is copied while the cluster runs, the freeze covers the last delta and its
  * proof) and reports the pre-copy's time and the freeze in its parts (freeze-parts.ts), with the
  * new leader's tree load from its own log; `--no-precopy` runs the copy inside the freeze instead.
@@ -15,7 +15,9 @@
  * from the new servers (that meta loads the whole tree first: sync_apps_from_remote_storage), then
  * until the cluster first reads healthy. Goal: ≤ 3 s whatever the tree's size.
  *
- * Flags: --dropped-tables N (40), --partitions N (250), --profile=large (the sandbox's production-size
+ * Flags: --znodes=10k,100k (one run per size, each on its own sandbox, and the ratio of the copy
+ * freezes: last size over first, whole and without the leader's tree load), --dropped-tables N
+ * (40), --partitions N (250), --profile=large (the sandbox's production-size
  * profile instead: 10,240 live partitions, 100,231 znodes, production timing; the two flags above
  * are then ignored), --keep (leave the sandbox running), --no-precopy (copy inside the freeze),
  * --stay-stopped-ms=N (the copy run's stays-stopped window; 0 turns the supervisor watch off),
@@ -67,8 +69,49 @@ function methodOf(args: string[]): string {
   return args.find((x) => x.startsWith('--method='))?.slice('--method='.length) ?? (i >= 0 ? (args[i + 1] ?? '') : 'copy');
 }
 
+/** `--znodes=10k,100k`: the sizes asked for, in znodes (k = thousand), or undefined without the flag. */
+function sizesOf(args: string[]): number[] | undefined {
+  const a = args.find((x) => x.startsWith('--znodes='));
+  if (!a) return undefined;
+  return a
+    .slice('--znodes='.length)
+    .split(',')
+    .map((x) => {
+      const m = /^(\d+)(k?)$/i.exec(x.trim());
+      if (!m) throw new Error(`--znodes: ${JSON.stringify(x)} is not a size like 10k or 100000`);
+      return Number(m[1]) * (m[2] ? 1000 : 1);
+    });
+}
+
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const method = methodOf(args);
+  const sizes = sizesOf(args);
+  // One run per size (each on its own sandbox: dropped tables of 250 partitions make up the size),
+  // and how the copy freeze grows from the first size to the last (issue 15: flat, <= 1.5x).
+  if (sizes) {
+    const runs: Record<string, unknown>[] = [];
+    const rest = args.filter((x) => !x.startsWith('--znodes=') && !x.startsWith('--dropped-tables=') && !x.startsWith('--partitions='));
+    for (const n of sizes) runs.push(await run([...rest, `--dropped-tables=${Math.max(1, Math.round(n / 250))}`, '--partitions=250']));
+    const copyOf = (r: Record<string, unknown>): { writeFreezeMs?: number; freezeParts?: { leaderLoadMs?: number } } => (r.copy ?? r) as never;
+    const freeze = (r: Record<string, unknown>): number | undefined => copyOf(r).writeFreezeMs;
+    const zkmigPart = (r: Record<string, unknown>): number | undefined => {
+      const f = freeze(r);
+      const load = copyOf(r).freezeParts?.leaderLoadMs;
+      return f !== undefined && load !== undefined ? f - load : undefined;
+    };
+    const ratio = (g: (r: Record<string, unknown>) => number | undefined): number | null => {
+      const a = g(runs[0]!);
+      const b = g(runs.at(-1)!);
+      return a && b ? Math.round((b / a) * 100) / 100 : null;
+    };
+    return {
+      sizes: runs,
+      // The whole freeze, and without the new leader's own start and tree load (Pegasus's part).
+      freezeRatio: ratio(freeze),
+      freezeRatioWithoutLeaderLoad: ratio(zkmigPart),
+      goals: { largestFreezeMs: 3000, ratio: 1.5, met: runs.every((r) => (freeze(r) ?? Infinity) <= 3000) && (ratio(freeze) ?? Infinity) <= 1.5 },
+    };
+  }
   if (method === 'reconfig') return runReconfig(args);
   if (method !== 'copy') throw new Error(`--method ${method}: the migrate bench runs copy (then recover back) or reconfig`);
   const dropped = flag(args, 'dropped-tables', 40);
