@@ -56,10 +56,16 @@ import { getACL, installFastReplies, syncPath } from './wire';
  *     and every other path is unchanged on both sides since the full comparison found it equal (2).
  *     The final check compares the two maps on exactly the changed paths; a mismatch is a bug, and
  *     fails the finalize.
- *  5. setACL fires no watch on the source. An ACL change caught by a re-read is copied, but one on an
- *     otherwise unchanged node is only seen by the ACL check in finalize (a stat sweep of every known
- *     source path comparing aversion: one multiRead per 128 nodes, the only O(tree) step; skip it with
- *     `aclCheck: false` when nothing sets ACLs on the source).
+ *  5. setACL fires no watch, on either side. An ACL change caught by a re-read is copied, but one on
+ *     an otherwise unchanged node is only seen by the ACL check in finalize: a stat sweep of every
+ *     known path comparing aversion, on the source AND on the target (someone else may have set an
+ *     ACL on the target, which no stream reports either; both sides are swept at once, one multiRead
+ *     per 128 nodes, the only O(tree) step; skip it with `aclCheck: false` when nothing sets ACLs).
+ *     What the sweeps find is dirty, and the rounds settle it like any other change.
+ *  6. A write on the target by someone else (data, create, delete) is reported by the target's
+ *     stream like our own writes: re-read and undone by the next round, so the proof still holds.
+ *     One that lands after the last round is seen by a last drain after the proof (watch mode), and
+ *     makes finalize throw (the caller falls back to a full copy).
  * In sweep mode (no watches) the same holds with the stream replaced by sweeps: a sweep after the
  * freeze that finds every known node's mzxid, aversion and pzxid unmoved on both sides, with the
  * previous rounds' reads agreeing, proves the trees equal; pzxid catches created and deleted
@@ -67,9 +73,8 @@ import { getACL, installFastReplies, syncPath } from './wire';
  * Any doubt (a gap during finalize, `verify: 'full'`) ends in a full digest comparison of both trees
  * instead; an unproven or unequal copy makes finalize() throw, never return.
  *
- * Not handled: excluded subtrees (the follower copies the whole root), ephemeral nodes of the
- * target, and a setACL by someone else on the target (the ACL check reads the source only): the
- * target is expected to have no writer but this one.
+ * Not handled: excluded subtrees (the follower copies the whole root) and ephemeral nodes of the
+ * target (absent to every read here): the target is expected to have no writer but this one.
  */
 
 export type ChangeDetection = 'watch' | 'sweep';
@@ -242,7 +247,7 @@ export class TreeFollower {
    * the source (see the file comment). Throws VerifyError when they differ, PreconditionError when
    * the source keeps changing; returns only on a proven copy.
    */
-  async finalize(o: { verify?: 'delta' | 'full'; aclCheck?: boolean; digests?: boolean } = {}): Promise<FinalizeResult> {
+  async finalize(o: { verify?: 'delta' | 'full'; aclCheck?: boolean; digests?: boolean; beforeProof?: () => Promise<void> } = {}): Promise<FinalizeResult> {
     const t0 = Date.now();
     let reason: string | undefined = o.verify === 'full' ? 'a full comparison was asked for' : undefined;
     const before = { ...this.applied };
@@ -272,6 +277,8 @@ export class TreeFollower {
       this.progress('finalize');
     }
     const finalDelta = Date.now() - t0 - aclMs;
+    // Test seam (never set by the CLI): a write that races the proof, made deterministic.
+    await o.beforeProof?.();
     const tp = Date.now();
     const result: FinalizeResult = {
       proof: reason === undefined ? 'delta' : 'full',
@@ -299,6 +306,16 @@ export class TreeFollower {
       this.dstMap = d;
       this.changedSinceFull.clear();
       Object.assign(result, this.digestPair());
+    }
+    // A change reported after the last round (someone else writing the target, or a source that is
+    // not frozen after all) was not part of what the proof compared: one more drain finds it. One
+    // sync per side; a sweep (sweep mode) would be O(tree), so there the proof's reads stand.
+    if (this.mode === 'watch' && this.gapReason === undefined) {
+      await this.drain();
+      if (this.dirty.size > 0) {
+        const late = [...this.dirty.keys()];
+        throw this.unequal(late, 'the trees changed after the last round, while the proof ran');
+      }
     }
     // A gap during the proof itself leaves it unproven.
     if (this.gapReason !== undefined && result.proof === 'delta') throw new VerifyError(`the change stream had a gap during the final proof (${this.gapReason}); run finalize again`);
@@ -606,15 +623,22 @@ export class TreeFollower {
     }
   }
 
-  /** Watch mode's ACL check in finalize: aversion (and mzxid) of every known source path against the map. */
+  /**
+   * Watch mode's ACL check in finalize: aversion (and mzxid) of every known path against the maps, on
+   * both sides (setACL fires no watch on either; a foreign setACL on the target is as invisible to
+   * the streams as one on the source).
+   */
   private async aclSweep(): Promise<void> {
-    const rels = [...this.srcMap.keys()];
-    const stats = await sweepLanes(this.srcLanes, this.src.path, rels);
-    for (const rel of rels) {
-      const st = stats.get(absPath(this.src.path, rel));
-      const e = this.srcMap.get(rel)!;
-      if (!st || st.ephemeral || st.aversion !== e.aversion || st.mzxid !== e.mzxid) this.markDirty(rel);
-    }
+    const side = async (lanes: ZkConn[], root: string, map: VersionMap): Promise<void> => {
+      const rels = [...map.keys()];
+      const stats = await sweepLanes(lanes, root, rels);
+      for (const rel of rels) {
+        const st = stats.get(absPath(root, rel));
+        const e = map.get(rel)!;
+        if (!st || st.ephemeral || st.aversion !== e.aversion || st.mzxid !== e.mzxid) this.markDirty(rel);
+      }
+    };
+    await Promise.all([side(this.srcLanes, this.src.path, this.srcMap), side(this.dstLanes, this.dst.path, this.dstMap)]);
   }
 
   private unequal(paths: string[], what: string): VerifyError {
