@@ -163,7 +163,7 @@ const FINALIZE = step({
     try {
       let r;
       try {
-        r = await follower.finalize({ verify: env.params.verify });
+        r = await follower.finalize({ verify: env.params.verify, ...(env.testHooks?.beforeProof ? { beforeProof: env.testHooks.beforeProof } : {}) });
       } catch (e) {
         // Never cut over unproven: a failed proof or a gap ends in the full copy; a source still
         // changing with every meta stopped fails the step (fullCopy would find it again).
