@@ -1,7 +1,7 @@
 import anyTest, { TestFn } from 'ava';
 import { diffTrees, seedPegasusTree, TreeFollower } from '../../coordinator/lib/zk';
 import { PERM } from '../../coordinator/lib/zk/acl';
-import { zk } from '../../shared/zk/client';
+import { zk, ZkSession } from '../../shared/zk/client';
 import { startZk, ZkEnsemble } from '../harness/zookeeper';
 import { aclOf, withSession } from './zk-helpers';
 
@@ -11,7 +11,8 @@ import { aclOf, withSession } from './zk-helpers';
  * still cover. A changed, created or deleted node is reported by the target's own change stream and
  * undone; a setACL fires no watch, so only finalize's ACL sweep of the target finds it (without it
  * the delta proof passed on a target whose ACL differed from the source); a write racing the proof
- * (after the last round) makes finalize throw instead of returning a proof that no longer holds.
+ * (after the last round) makes finalize throw instead of returning a proof that no longer holds; a
+ * writer that keeps writing the target makes finalize fail naming the target, not the source.
  * Every outcome is checked against a full independent diff of both trees.
  */
 
@@ -97,5 +98,62 @@ for (const verify of ['delta', 'full'] as const) {
     } finally {
       f.close();
     }
+  });
+}
+
+/**
+ * A writer that answers every change the follower makes on the target node `node` at once (a data
+ * watch, set again on each event), so finalize can never find a quiet moment: `target` writes the
+ * target node back to its own value, `source` writes a new value on the source node each time the
+ * target caught up with the last one. A writer at a fixed rate would leave gaps a quick finalize can
+ * fall into (it then proves the trees equal at that instant, rightly).
+ */
+async function chase(t: Ctx, side: 'source' | 'target', node: string): Promise<{ stop: () => Promise<number> }> {
+  const watch = await ZkSession.connect(t.context.b.connectString, { sessionTimeoutMs: 10000 });
+  const write = side === 'target' ? watch : await ZkSession.connect(t.context.a.connectString, { sessionTimeoutMs: 10000 });
+  let stopped = false;
+  let writes = 0;
+  let last = 'chase 0';
+  const react = async (data: string): Promise<void> => {
+    if (side === 'target' && data !== 'foreign') await watch.setData(node, Buffer.from('foreign'));
+    else if (side === 'source' && data === last) await write.setData(node, Buffer.from((last = `chase ${++writes}`)));
+    else return;
+    if (side === 'target') writes++;
+  };
+  const look = async (): Promise<void> => {
+    if (stopped) return;
+    try {
+      const { data } = await watch.getData(node, () => void look());
+      await react(data.toString());
+    } catch {
+      /* closed at the end */
+    }
+  };
+  if (side === 'source') await write.setData(node, Buffer.from(last));
+  await look();
+  return {
+    stop: async () => {
+      stopped = true;
+      watch.close();
+      if (write !== watch) write.close();
+      return writes;
+    },
+  };
+}
+
+for (const side of ['source', 'target'] as const) {
+  test.serial(`a writer that keeps writing the ${side} during finalize: it fails naming the ${side}, nothing proven`, async (t) => {
+    const root = `/writer-on-${side}`;
+    const f = await followed(t, root);
+    const c = await chase(t, side, `${root}/apps/1/0`);
+    let writes = 0;
+    try {
+      const e = await t.throwsAsync(f.finalize());
+      t.regex(e?.message ?? '', side === 'source' ? /^the source \S+ kept changing during 20 final rounds: it is not frozen/ : /^the target \S+ kept changing during the last 10 final rounds while the source did not .*something else writes the target/);
+    } finally {
+      writes = await c.stop();
+      f.close();
+    }
+    t.true(writes >= 10, `the writer answered the follower's writes (${writes})`);
   });
 }

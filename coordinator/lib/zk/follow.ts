@@ -179,6 +179,8 @@ export class TreeFollower {
   /** Changed paths (relative) and when each was first reported. */
   private readonly dirty = new Map<string, number>();
   private readonly changedSinceFull = new Set<string>();
+  /** Changes reported per side (events, or what a sweep found moved): which side keeps changing. */
+  private readonly reported = { source: 0, target: 0 };
   private gapReason: string | undefined;
   private closed = false;
   private writeAuth: string | undefined;
@@ -254,14 +256,14 @@ export class TreeFollower {
     let rounds = 0;
     let aclMs = 0;
     let aclDone = o.aclCheck === false || this.mode === 'sweep'; // a sweep compares aversion already
+    let reportedMid = { ...this.reported };
     for (;;) {
       if (this.gapReason !== undefined) {
         reason ??= `the change stream had a gap (${this.gapReason})`;
         await this.resync();
       }
-      if (++rounds > MAX_FINAL_ROUNDS) {
-        throw new PreconditionError(`the source ${this.src.hosts}${this.src.path} kept changing during ${MAX_FINAL_ROUNDS} final rounds: it is not frozen; nothing was cut over`);
-      }
+      if (rounds === MAX_FINAL_ROUNDS / 2) reportedMid = { ...this.reported };
+      if (++rounds > MAX_FINAL_ROUNDS) throw this.keptChanging(reportedMid);
       if (this.mode === 'watch') await this.drain();
       else await this.sweep();
       if (this.gapReason !== undefined) continue;
@@ -386,7 +388,7 @@ export class TreeFollower {
         this.o.connectTimeoutMs ?? 15000,
         (c) => {
           installFastReplies(c);
-          hooked = onNotification(c, (e) => this.onEvent(root, e));
+          hooked = onNotification(c, (e) => this.onEvent(s.side, root, e));
         },
       );
       // node-zookeeper-client pings only after its socket has been idle for a third of the session
@@ -421,9 +423,10 @@ export class TreeFollower {
     });
   }
 
-  private onEvent(root: string, e: WatchNotification): void {
+  private onEvent(side: 'source' | 'target', root: string, e: WatchNotification): void {
     if (e.path !== root && !(root === '/' ? e.path.startsWith('/') : e.path.startsWith(`${root}/`))) return;
     if (root === '/' && (e.path === '/zookeeper' || e.path.startsWith('/zookeeper/'))) return;
+    this.reported[side]++;
     this.markDirty(relPath(root, e.path));
   }
 
@@ -589,12 +592,16 @@ export class TreeFollower {
    */
   private async sweep(): Promise<void> {
     await Promise.all([
-      this.sweepSide(this.srcLanes, this.src.path, this.srcMap),
-      this.sweepSide(this.dstLanes, this.dst.path, this.dstMap),
+      this.sweepSide('source', this.srcLanes, this.src.path, this.srcMap),
+      this.sweepSide('target', this.dstLanes, this.dst.path, this.dstMap),
     ]);
   }
 
-  private async sweepSide(lanes: ZkConn[], root: string, map: VersionMap): Promise<void> {
+  private async sweepSide(side: 'source' | 'target', lanes: ZkConn[], root: string, map: VersionMap): Promise<void> {
+    const moved = (rel: string): void => {
+      this.reported[side]++;
+      this.markDirty(rel);
+    };
     const rels = [...map.keys()];
     const stats = await sweepLanes(lanes, root, rels);
     const lane = lanes[0]!;
@@ -602,7 +609,7 @@ export class TreeFollower {
     for (const rel of rels) {
       const st = stats.get(absPath(root, rel));
       const e = map.get(rel)!;
-      if (!st || st.ephemeral || st.mzxid !== e.mzxid || st.aversion !== e.aversion) this.markDirty(rel);
+      if (!st || st.ephemeral || st.mzxid !== e.mzxid || st.aversion !== e.aversion) moved(rel);
       if (st && !st.ephemeral && st.pzxid !== e.pzxid) relist.push(rel);
     }
     if (relist.length === 0) return;
@@ -610,7 +617,7 @@ export class TreeFollower {
     for (const rel of relist) {
       const k = kids.get(absPath(root, rel));
       if (!k) {
-        this.markDirty(rel);
+        moved(rel);
         continue;
       }
       const e = map.get(rel);
@@ -618,7 +625,7 @@ export class TreeFollower {
       for (const c of k.children) {
         const child = relPath(root, joinPath(absPath(root, rel), c));
         if (root === '/' && child === 'zookeeper') continue;
-        if (!map.has(child)) this.markDirty(child);
+        if (!map.has(child)) moved(child);
       }
     }
   }
@@ -639,6 +646,22 @@ export class TreeFollower {
       }
     };
     await Promise.all([side(this.srcLanes, this.src.path, this.srcMap), side(this.dstLanes, this.dst.path, this.dstMap)]);
+  }
+
+  /**
+   * finalize's rounds never settled. Our own writes settle within two rounds once the source stops,
+   * so a target still reported changing over the last half of the rounds while the source was quiet
+   * is written by someone else; otherwise the source is not frozen. Either way no copy can be proven
+   * now (a full copy would not settle it either).
+   */
+  private keptChanging(mid: { source: number; target: number }): PreconditionError {
+    const n = MAX_FINAL_ROUNDS / 2;
+    if (this.reported.source === mid.source && this.reported.target > mid.target) {
+      return new PreconditionError(
+        `the target ${this.dst.hosts}${this.dst.path} kept changing during the last ${n} final rounds while the source did not (${this.reported.target - mid.target} change(s) reported): something else writes the target (a meta or a tool already pointed at it?); find it before migrating; nothing was cut over`,
+      );
+    }
+    return new PreconditionError(`the source ${this.src.hosts}${this.src.path} kept changing during ${MAX_FINAL_ROUNDS} final rounds: it is not frozen; nothing was cut over`);
   }
 
   private unequal(paths: string[], what: string): VerifyError {
