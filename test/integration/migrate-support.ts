@@ -209,12 +209,10 @@ export interface KillResult {
 }
 
 /**
- * Migrate (copy) to the other ensemble with the real CLI as a child process, SIGKILL it as soon as
- * the journal shows its `n`th step-done line (watching the file: no special code path in the
- * coordinator), then `zkmig resume RUN`. The old ensemble's tree is cleaned up first so that every
- * iteration starts from an empty target.
+ * The ensemble the cluster serves from (`from`) and the other one (`to`), emptied of the previous
+ * migration's tree so that a migration to it starts from an empty target.
  */
-export async function killAfterStepThenResume(fleet: Fleet, n: number, method: 'copy' | 'recover' = 'copy', o: { precopy?: boolean } = {}): Promise<KillResult> {
+export async function nextMigration(fleet: Fleet): Promise<{ from: string; to: string }> {
   const from = await currentZk(fleet);
   const to = from === fleet.info.oldZk ? fleet.info.newZk : fleet.info.oldZk;
   if ((await treeFingerprint(to, fleet.info.clusterRoot)).exists) {
@@ -222,6 +220,16 @@ export async function killAfterStepThenResume(fleet: Fleet, n: number, method: '
     // the current tree holds all of it, which a recovered tree need not).
     await withZk(to, (s) => removeTree({ ...onSession(s, fleet.info.clusterRoot), recursive: true, ifExists: true, waitEphemeralUntil: Date.now() + 20000 }));
   }
+  return { from, to };
+}
+
+/**
+ * Migrate (copy) to the other ensemble with the real CLI as a child process, SIGKILL it as soon as
+ * the journal shows its `n`th step-done line (watching the file: no special code path in the
+ * coordinator), then `zkmig resume RUN`. The target is emptied first (nextMigration).
+ */
+export async function killAfterStepThenResume(fleet: Fleet, n: number, method: 'copy' | 'recover' = 'copy', o: { precopy?: boolean } = {}): Promise<KillResult> {
+  const { from, to } = await nextMigration(fleet);
   const before = journals(fleet);
   // copy: the steps of --no-precopy (COPY_STEPS below) unless `precopy` (migrate-precopy.test.ts).
   const child = cliChild(fleet, ['migrate', '--cluster', fleet.info.cluster, '--to', to, '--method', method, ...(method === 'copy' && !o.precopy ? ['--no-precopy'] : []), '--yes', '--json']);

@@ -33,6 +33,18 @@ export interface RunEnv {
   pointOfNoReturn(reason: string): void;
   /** Journal a note with data (backup paths, cutover marks). */
   note(text: string, data?: Record<string, unknown>): void;
+  /** In-process test seams (RunOptions.testHooks); the CLI never sets them. */
+  testHooks?: TestHooks;
+}
+
+/**
+ * Test seams of a run, settable only through the in-process API (never by a flag, an environment
+ * variable or the inventory): each makes a race the tests could otherwise only hope to hit happen at
+ * an exact point.
+ */
+export interface TestHooks {
+  /** finalize: after the pre-copy's last round, before its proof (a foreign write racing the proof). */
+  beforeProof?: () => Promise<void>;
 }
 
 /** How a run talks to the agents: `-f/--forks` and `--timeout` of migrate, resume and rollback. */
@@ -53,6 +65,7 @@ export interface EnvInput {
   emit: Emit;
   stateDir: string;
   env: NodeJS.ProcessEnv;
+  testHooks?: TestHooks;
 }
 
 export function loadCluster(params: Pick<MigrateParams, 'inventory' | 'cluster'>, env: NodeJS.ProcessEnv): PegasusCluster {
@@ -80,6 +93,7 @@ export function openEnv(i: EnvInput): RunEnv {
     stateDir: i.stateDir,
     env: i.env,
     check: i.params.dryRun,
+    ...(i.testHooks ? { testHooks: i.testHooks } : {}),
     freeze(phase, reason) {
       const at = new Date().toISOString();
       if (!this.check) this.journal?.append({ kind: 'note', text: `freeze-${phase}`, data: { at, reason } });

@@ -5,7 +5,7 @@ import { ponrNote } from './no-return';
 import { NoReturn, pointOfNoReturn } from './no-return-probe';
 import { rollForward, stepsLeft } from './roll-forward';
 import { ROLL_FORWARD_RETRY_DELAYS_MS } from './transient';
-import { loadCluster, openEnv, RunEnv, AgentSettings } from './env';
+import { loadCluster, openEnv, RunEnv, AgentSettings, TestHooks } from './env';
 import type { PegasusCluster } from '../inventory';
 import { withZkSecurity } from '../../../shared/zk/client';
 import { runZkSecurity, withRunZkSecurity } from './zk-security';
@@ -46,6 +46,8 @@ export interface RunOptions {
   confirm?: (plan: { params: MigrateParams; facts: PreflightFacts; steps: PlannedStep[] }) => Promise<boolean>;
   /** Called after each step's done entry is journaled (a test hook; the CLI never sets it). */
   afterStep?: (step: string) => void | Promise<void>;
+  /** Test seams inside steps (env.ts TestHooks; the CLI never sets them). */
+  testHooks?: TestHooks;
   /** Set on SIGINT/SIGTERM (the CLI's handler): the run stops at the next step boundary. */
   stop?: StopRequest;
 }
@@ -158,7 +160,7 @@ async function drive(d: Drive): Promise<RunResult> {
     lock = await RunLock.acquire(params.method === 'reconfig' ? `${source},${params.to}` : source, params.cluster, run, { resume: d.state !== undefined });
   };
   try {
-    env = openEnv({ run, params, cluster: d.cluster, journal, emit, stateDir: o.stateDir, env: o.env, ...(o.agents ? { agents: o.agents } : {}) });
+    env = openEnv({ run, params, cluster: d.cluster, journal, emit, stateDir: o.stateDir, env: o.env, ...(o.agents ? { agents: o.agents } : {}), ...(o.testHooks ? { testHooks: o.testHooks } : {}) });
     const e = env;
     const steps = stepsFor(e, takeLock);
     const done = new Set(d.state?.done.map((x) => x.step) ?? []);

@@ -105,7 +105,7 @@ function keepFollowing(env: RunEnv, follower: TreeFollower, pauseMs = 200): void
 }
 
 /**
- * setACL fires no watch, so the delta proof needs a sweep of every source node's ACL version
+ * setACL fires no watch, so the delta proof needs a sweep of every node's ACL version on both sides
  * (follow.ts, point 5), the one O(tree) part of the proof. It runs here, alongside the followers'
  * stays-stopped window, right before the freeze, instead of inside it: Pegasus itself never sets
  * an ACL (src/zookeeper/zookeeper_session.cpp creates every node with ZOO_OPEN_ACL_UNSAFE, and no
@@ -275,7 +275,7 @@ const FINALIZE = step({
       aclSweeps.delete(env);
       let r;
       try {
-        r = await follower.finalize({ verify: env.params.verify, aclCheck: sweptMs === undefined });
+        r = await follower.finalize({ verify: env.params.verify, aclCheck: sweptMs === undefined, ...(env.testHooks?.beforeProof ? { beforeProof: env.testHooks.beforeProof } : {}) });
       } catch (e) {
         // Never cut over unproven: a failed proof or a gap ends in the full copy; a source still
         // changing with every meta stopped fails the step (fullCopy would find it again).

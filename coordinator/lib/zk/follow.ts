@@ -56,11 +56,18 @@ import { getACL, installFastReplies, syncPath } from './wire';
  *     and every other path is unchanged on both sides since the full comparison found it equal (2).
  *     The final check compares the two maps on exactly the changed paths; a mismatch is a bug, and
  *     fails the finalize.
- *  5. setACL fires no watch on the source. An ACL change caught by a re-read is copied, but one on an
- *     otherwise unchanged node is only seen by the ACL check in finalize (a stat sweep of every known
- *     source path comparing aversion: one multiRead per 128 nodes, the only O(tree) step; skip it with
- *     `aclCheck: false` when nothing sets ACLs on the source, or when sweepAcls() ran it just before
- *     the freeze: a migration does, since Pegasus never sets an ACL, see steps-precopy.ts).
+ *  5. setACL fires no watch, on either side. An ACL change caught by a re-read is copied, but one on
+ *     an otherwise unchanged node is only seen by the ACL check in finalize: a stat sweep of every
+ *     known path comparing aversion, on the source AND on the target (someone else may have set an
+ *     ACL on the target, which no stream reports either; both sides are swept at once, one multiRead
+ *     per 128 nodes, the only O(tree) step; skip it with `aclCheck: false` when nothing sets ACLs, or
+ *     when sweepAcls() ran it just before the freeze: a migration does, since Pegasus never sets an
+ *     ACL, see steps-precopy.ts). What the sweeps find is dirty, and the rounds settle it like any
+ *     other change.
+ *  6. A write on the target by someone else (data, create, delete) is reported by the target's
+ *     stream like our own writes: re-read and undone by the next round, so the proof still holds.
+ *     One that lands after the last round is seen by a last drain after the proof (watch mode), and
+ *     makes finalize throw (the caller falls back to a full copy).
  * In sweep mode (no watches) the same holds with the stream replaced by sweeps: a sweep after the
  * freeze that finds every known node's mzxid, aversion and pzxid unmoved on both sides, with the
  * previous rounds' reads agreeing, proves the trees equal; pzxid catches created and deleted
@@ -68,9 +75,8 @@ import { getACL, installFastReplies, syncPath } from './wire';
  * Any doubt (a gap during finalize, `verify: 'full'`) ends in a full digest comparison of both trees
  * instead; an unproven or unequal copy makes finalize() throw, never return.
  *
- * Not handled: excluded subtrees (the follower copies the whole root), ephemeral nodes of the
- * target, and a setACL by someone else on the target (the ACL check reads the source only): the
- * target is expected to have no writer but this one.
+ * Not handled: excluded subtrees (the follower copies the whole root) and ephemeral nodes of the
+ * target (absent to every read here): the target is expected to have no writer but this one.
  */
 
 export type ChangeDetection = 'watch' | 'sweep';
@@ -175,6 +181,8 @@ export class TreeFollower {
   /** Changed paths (relative) and when each was first reported. */
   private readonly dirty = new Map<string, number>();
   private readonly changedSinceFull = new Set<string>();
+  /** Changes reported per side (events, or what a sweep found moved): which side keeps changing. */
+  private readonly reported = { source: 0, target: 0 };
   private gapReason: string | undefined;
   private closed = false;
   private writeAuth: string | undefined;
@@ -243,21 +251,21 @@ export class TreeFollower {
    * the source (see the file comment). Throws VerifyError when they differ, PreconditionError when
    * the source keeps changing; returns only on a proven copy.
    */
-  async finalize(o: { verify?: 'delta' | 'full'; aclCheck?: boolean; digests?: boolean } = {}): Promise<FinalizeResult> {
+  async finalize(o: { verify?: 'delta' | 'full'; aclCheck?: boolean; digests?: boolean; beforeProof?: () => Promise<void> } = {}): Promise<FinalizeResult> {
     const t0 = Date.now();
     let reason: string | undefined = o.verify === 'full' ? 'a full comparison was asked for' : undefined;
     const before = { ...this.applied };
     let rounds = 0;
     let aclMs = 0;
     let aclDone = o.aclCheck === false || this.mode === 'sweep'; // a sweep compares aversion already
+    let reportedMid = { ...this.reported };
     for (;;) {
       if (this.gapReason !== undefined) {
         reason ??= `the change stream had a gap (${this.gapReason})`;
         await this.resync();
       }
-      if (++rounds > MAX_FINAL_ROUNDS) {
-        throw new PreconditionError(`the source ${this.src.hosts}${this.src.path} kept changing during ${MAX_FINAL_ROUNDS} final rounds: it is not frozen; nothing was cut over`);
-      }
+      if (rounds === MAX_FINAL_ROUNDS / 2) reportedMid = { ...this.reported };
+      if (++rounds > MAX_FINAL_ROUNDS) throw this.keptChanging(reportedMid);
       if (this.mode === 'watch') await this.drain();
       else await this.sweep();
       if (this.gapReason !== undefined) continue;
@@ -273,6 +281,8 @@ export class TreeFollower {
       this.progress('finalize');
     }
     const finalDelta = Date.now() - t0 - aclMs;
+    // Test seam (never set by the CLI): a write that races the proof, made deterministic.
+    await o.beforeProof?.();
     const tp = Date.now();
     const result: FinalizeResult = {
       proof: reason === undefined ? 'delta' : 'full',
@@ -300,6 +310,16 @@ export class TreeFollower {
       this.dstMap = d;
       this.changedSinceFull.clear();
       Object.assign(result, this.digestPair());
+    }
+    // A change reported after the last round (someone else writing the target, or a source that is
+    // not frozen after all) was not part of what the proof compared: one more drain finds it. One
+    // sync per side; a sweep (sweep mode) would be O(tree), so there the proof's reads stand.
+    if (this.mode === 'watch' && this.gapReason === undefined) {
+      await this.drain();
+      if (this.dirty.size > 0) {
+        const late = [...this.dirty.keys()];
+        throw this.unequal(late, 'the trees changed after the last round, while the proof ran');
+      }
     }
     // A gap during the proof itself leaves it unproven.
     if (this.gapReason !== undefined && result.proof === 'delta') throw new VerifyError(`the change stream had a gap during the final proof (${this.gapReason}); run finalize again`);
@@ -370,7 +390,7 @@ export class TreeFollower {
         this.o.connectTimeoutMs ?? 15000,
         (c) => {
           installFastReplies(c);
-          hooked = onNotification(c, (e) => this.onEvent(root, e));
+          hooked = onNotification(c, (e) => this.onEvent(s.side, root, e));
         },
       );
       // node-zookeeper-client pings only after its socket has been idle for a third of the session
@@ -405,9 +425,10 @@ export class TreeFollower {
     });
   }
 
-  private onEvent(root: string, e: WatchNotification): void {
+  private onEvent(side: 'source' | 'target', root: string, e: WatchNotification): void {
     if (e.path !== root && !(root === '/' ? e.path.startsWith('/') : e.path.startsWith(`${root}/`))) return;
     if (root === '/' && (e.path === '/zookeeper' || e.path.startsWith('/zookeeper/'))) return;
+    this.reported[side]++;
     this.markDirty(relPath(root, e.path));
   }
 
@@ -573,12 +594,16 @@ export class TreeFollower {
    */
   private async sweep(): Promise<void> {
     await Promise.all([
-      this.sweepSide(this.srcLanes, this.src.path, this.srcMap),
-      this.sweepSide(this.dstLanes, this.dst.path, this.dstMap),
+      this.sweepSide('source', this.srcLanes, this.src.path, this.srcMap),
+      this.sweepSide('target', this.dstLanes, this.dst.path, this.dstMap),
     ]);
   }
 
-  private async sweepSide(lanes: ZkConn[], root: string, map: VersionMap): Promise<void> {
+  private async sweepSide(side: 'source' | 'target', lanes: ZkConn[], root: string, map: VersionMap): Promise<void> {
+    const moved = (rel: string): void => {
+      this.reported[side]++;
+      this.markDirty(rel);
+    };
     const rels = [...map.keys()];
     const stats = await sweepLanes(lanes, root, rels);
     const lane = lanes[0]!;
@@ -586,7 +611,7 @@ export class TreeFollower {
     for (const rel of rels) {
       const st = stats.get(absPath(root, rel));
       const e = map.get(rel)!;
-      if (!st || st.ephemeral || st.mzxid !== e.mzxid || st.aversion !== e.aversion) this.markDirty(rel);
+      if (!st || st.ephemeral || st.mzxid !== e.mzxid || st.aversion !== e.aversion) moved(rel);
       if (st && !st.ephemeral && st.pzxid !== e.pzxid) relist.push(rel);
     }
     if (relist.length === 0) return;
@@ -594,7 +619,7 @@ export class TreeFollower {
     for (const rel of relist) {
       const k = kids.get(absPath(root, rel));
       if (!k) {
-        this.markDirty(rel);
+        moved(rel);
         continue;
       }
       const e = map.get(rel);
@@ -602,12 +627,11 @@ export class TreeFollower {
       for (const c of k.children) {
         const child = relPath(root, joinPath(absPath(root, rel), c));
         if (root === '/' && child === 'zookeeper') continue;
-        if (!map.has(child)) this.markDirty(child);
+        if (!map.has(child)) moved(child);
       }
     }
   }
 
-  /** Watch mode's ACL check in finalize: aversion (and mzxid) of every known source path against the map. */
   /**
    * The ACL check of finalize on its own, for a caller that runs it just before the source freezes
    * (finalize then with `aclCheck: false`): nodes whose ACL version moved are marked dirty and
@@ -635,14 +659,38 @@ export class TreeFollower {
 
   private prepared: PreparedDigest | undefined;
 
+  /**
+   * Watch mode's ACL check in finalize: aversion (and mzxid) of every known path against the maps, on
+   * both sides (setACL fires no watch on either; a foreign setACL on the target is as invisible to
+   * the streams as one on the source).
+   */
   private async aclSweep(): Promise<void> {
-    const rels = [...this.srcMap.keys()];
-    const stats = await sweepLanes(this.srcLanes, this.src.path, rels);
-    for (const rel of rels) {
-      const st = stats.get(absPath(this.src.path, rel));
-      const e = this.srcMap.get(rel)!;
-      if (!st || st.ephemeral || st.aversion !== e.aversion || st.mzxid !== e.mzxid) this.markDirty(rel);
+    const side = async (lanes: ZkConn[], root: string, map: VersionMap): Promise<void> => {
+      const rels = [...map.keys()];
+      const stats = await sweepLanes(lanes, root, rels);
+      for (const rel of rels) {
+        const st = stats.get(absPath(root, rel));
+        const e = map.get(rel)!;
+        if (!st || st.ephemeral || st.aversion !== e.aversion || st.mzxid !== e.mzxid) this.markDirty(rel);
+      }
+    };
+    await Promise.all([side(this.srcLanes, this.src.path, this.srcMap), side(this.dstLanes, this.dst.path, this.dstMap)]);
+  }
+
+  /**
+   * finalize's rounds never settled. Our own writes settle within two rounds once the source stops,
+   * so a target still reported changing over the last half of the rounds while the source was quiet
+   * is written by someone else; otherwise the source is not frozen. Either way no copy can be proven
+   * now (a full copy would not settle it either).
+   */
+  private keptChanging(mid: { source: number; target: number }): PreconditionError {
+    const n = MAX_FINAL_ROUNDS / 2;
+    if (this.reported.source === mid.source && this.reported.target > mid.target) {
+      return new PreconditionError(
+        `the target ${this.dst.hosts}${this.dst.path} kept changing during the last ${n} final rounds while the source did not (${this.reported.target - mid.target} change(s) reported): something else writes the target (a meta or a tool already pointed at it?); find it before migrating; nothing was cut over`,
+      );
     }
+    return new PreconditionError(`the source ${this.src.hosts}${this.src.path} kept changing during ${MAX_FINAL_ROUNDS} final rounds: it is not frozen; nothing was cut over`);
   }
 
   private unequal(paths: string[], what: string): VerifyError {
