@@ -75,6 +75,8 @@ export interface FinalizeOut extends Summary {
   /** Paths the delta proof compared. */
   compared?: number;
   ms?: { finalDelta: number; aclCheck: number; proof: number; digest: number; total: number };
+  /** Writes the background catch-up rounds applied between the pre-copy's end and finalize (steps-precopy.ts keepFollowing). */
+  appliedSincePrecopy?: number;
   /** The ACL sweep ran before the freeze, alongside the followers' stays-stopped window (steps-precopy.ts), in this many ms. */
   aclSweptBeforeFreezeMs?: number;
 }

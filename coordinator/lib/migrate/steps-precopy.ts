@@ -270,6 +270,9 @@ const FINALIZE = step({
     const follower = followers.get(env);
     if (!follower) return fullCopy(env, ctx, 'resumed: the pre-copy follower lived in the previous coordinator and cannot be trusted', t0);
     try {
+      // What the background rounds applied since the pre-copy's step ended (keepFollowing).
+      const a = follower.applied;
+      const sincePrecopy = a.created + a.updated + a.deleted + a.aclSet - (ctx.results.get('precopy')?.applied ?? 0);
       // Swept before the freeze (sweepAclsBeforeFreeze): not again inside it.
       const sweptMs = aclSweeps.get(env);
       aclSweeps.delete(env);
@@ -300,7 +303,8 @@ const FINALIZE = step({
         compared: r.compared,
         ms: { finalDelta: r.ms.finalDelta, aclCheck: r.ms.aclCheck, proof: r.ms.proof, digest: digestMs, total: Date.now() - t0 },
         ...(sweptMs !== undefined ? { aclSweptBeforeFreezeMs: sweptMs } : {}),
-        summary: `last delta ${applied} change(s) in ${r.rounds} round(s) (${secs(r.ms.finalDelta)}); target proven equal to the frozen source by ${r.proof === 'delta' ? `the delta proof (${r.compared} changed path(s) compared, ${sweptMs !== undefined ? `ACL versions swept before the freeze in ${secs(sweptMs)}` : `ACL sweep ${secs(r.ms.aclCheck)}`})` : `a full comparison (${r.reason ?? ''})`} in ${secs(r.ms.proof + r.ms.aclCheck)}; ${r.nodes} nodes, digest ${digest.slice(7, 19)}`,
+        appliedSincePrecopy: sincePrecopy,
+        summary: `${sincePrecopy} change(s) applied in the background since the pre-copy; last delta ${applied} change(s) in ${r.rounds} round(s) (${secs(r.ms.finalDelta)}); target proven equal to the frozen source by ${r.proof === 'delta' ? `the delta proof (${r.compared} changed path(s) compared, ${sweptMs !== undefined ? `ACL versions swept before the freeze in ${secs(sweptMs)}` : `ACL sweep ${secs(r.ms.aclCheck)}`})` : `a full comparison (${r.reason ?? ''})`} in ${secs(r.ms.proof + r.ms.aclCheck)}; ${r.nodes} nodes, digest ${digest.slice(7, 19)}`,
       };
     } finally {
       closePrecopy(env);
