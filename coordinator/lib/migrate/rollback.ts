@@ -2,7 +2,7 @@ import { AppError, PreconditionError, toAppError, VerifyError } from '../../../s
 import { copyTree } from '../zk/copy';
 import { readMetaConfigs } from '../config-edit';
 import { targetsOf } from '../fleet';
-import { formatZk } from '../health';
+import { formatZk, sameZk } from '../health';
 import type { RunEnv } from './env';
 import type { JournalEntry } from './journal';
 import { controlMeta, metaState } from './meta-ops';
@@ -103,12 +103,22 @@ function copyRollbackSteps(env: RunEnv, scope: RollbackScope): StepDef[] {
       run: async (ctx) => {
         const f = factsOf(ctx);
         const zk = { hosts: f.source, root: f.root };
-        // Before any config changed, a meta that a supervisor restarted (stay-stopped.ts) already
-        // runs the old config: the agent does not see it, and starting a second copy would fail on
-        // the taken port. Leave it; the health check below is the verdict.
+        // A meta that a supervisor restarted (stay-stopped.ts) runs outside the agent, which does not
+        // see it; a second copy would fail on the taken port. Before any config changed it runs the
+        // old config; after the edits it may have read either, and it is left alone only when the
+        // cluster, asked through the shell, serves from the old ensemble (it leads there, or it read
+        // the old config in the moment before the edit). One that joined the new ensemble is not:
+        // the start fails, naming the port, for the operator to stop it through its supervisor.
+        // The health check below is the verdict.
+        const outsideOnOld = async (h: MetaHost): Promise<boolean> => {
+          if (scope.pastNoReturn || (await metaState(env, h)) === 'active' || !(await portAnswers(h.address, h.metaPort))) return false;
+          if (!scope.cutover) return true;
+          const info = await env.shell.clusterInfo().catch(() => undefined);
+          return info !== undefined && sameZk({ hosts: info.zookeeperHosts, root: info.zookeeperRoot }, zk);
+        };
         const start = async (h: MetaHost): Promise<void> => {
-          if (!scope.cutover && !scope.pastNoReturn && (await metaState(env, h)) !== 'active' && (await portAnswers(h.address, h.metaPort))) {
-            const msg = `${h.metaService} already runs outside the agent (its meta port answers; a supervisor restarted it) with its unchanged config: not started again`;
+          if (await outsideOnOld(h)) {
+            const msg = `${h.metaService} already runs outside the agent (its meta port answers; a supervisor restarted it) on the old ensemble: not started again`;
             ctx.warn(`${h.name}: ${msg}`);
             ctx.hostResult(h.name, 'ok', msg);
             return;

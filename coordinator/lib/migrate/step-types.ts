@@ -98,6 +98,8 @@ export interface StartedOut extends Summary {
   /** start-leader (copy): when the meta port first answered, and when the leader first served from the new ensemble, if within the agent's start (leader-start.ts). */
   upAt?: number;
   servingAt?: number;
+  /** start-leader (copy): the agent's start failed, and a copy of the meta started outside the agent (a supervisor) serves from the new ensemble instead. */
+  outsideAgent?: boolean;
 }
 
 /** `backup-lists` (recover): what recovery must bring back, and from which nodes. */

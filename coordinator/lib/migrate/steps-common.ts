@@ -121,7 +121,8 @@ export async function waitServing(env: RunEnv, ctx: StepContext, zk: ZkView, wat
       await sleep(500);
     }
   })();
-  const stopped = new Promise<void>((resolve) => void watcher.then(resolve, resolve));
+  // With nothing to watch (a leader run outside the agent) only the deadline ends the wait.
+  const stopped = watch.length === 0 ? new Promise<void>(() => undefined) : new Promise<void>((resolve) => void watcher.then(resolve, resolve));
   try {
     for (let round = 0; ; round++) {
       const attempt = (async (): Promise<ClusterInfo | 'under-recovery' | undefined> => {

@@ -1,6 +1,8 @@
 import { AppError, PreconditionError, VerifyError } from '../../../shared/errors';
 import type { ZkSession } from '../../../shared/zk/client';
-import { formatZk } from '../health';
+import { formatZk, sameZk, ZkView } from '../health';
+import type { MetaHost } from '../inventory';
+import { sleep } from '../../../shared/process';
 import { metaByAddress, RunEnv } from './env';
 import { controlMeta } from './meta-ops';
 import { comparePartitions } from './partitions';
@@ -14,8 +16,8 @@ import type { CopySummary } from '../zk/copy-types';
 import { fingerprint, readTree } from '../zk/tree-read';
 import { partitionsOf, tablesOf, waitTrustworthy } from './steps-trust';
 import { sizedTimeoutMs, trustAfterStartMs } from './timing';
-import { watchLeaderStart } from './leader-start';
-import { endStaysStopped, requireStaysStopped, settleStaysStopped, startStaysStopped } from './stay-stopped';
+import { LeaderStartTimes, watchLeaderStart } from './leader-start';
+import { endStaysStopped, portAnswers, requireStaysStopped, settleStaysStopped, startStaysStopped } from './stay-stopped';
 
 /**
  * The guide's zkcopy procedure (docs/pegasus-internals.md §1, §6, §8), each step idempotent and re-reading the
@@ -147,6 +149,29 @@ export function stopFollowersStep(beforeFreeze?: (env: RunEnv, ctx: StepContext)
       return { summary: `${followersOf(env, f).map((h) => h.name).join(', ') || 'no follower'} stopped; ${f.leader} leads alone` };
     },
   });
+}
+
+/**
+ * start-leader's agent start failed (`err`): a meta that something else started on the leader's
+ * port (its supervisor) and that serves from the new ensemble is taken as the new leader, with a
+ * warning (the agent cannot stop it later: its supervisor must). Otherwise `err` is thrown again.
+ * Serving is awaited while the port answers, within the leader's deadline; naming the old
+ * ensemble ends the wait at once.
+ */
+async function outsideLeader(env: RunEnv, ctx: StepContext, h: MetaHost, zk: ZkView, seen: LeaderStartTimes, err: unknown): Promise<LeaderStartTimes> {
+  if (seen.servingAt !== undefined) return seen; // the watch saw it serve (and journaled it)
+  const deadline = Date.now() + env.params.leaderTimeoutMs;
+  while (Date.now() < deadline && (await portAnswers(h.address, h.metaPort))) {
+    const info = await env.shell.clusterInfo().catch(() => undefined);
+    if (info && sameZk({ hosts: info.zookeeperHosts, root: info.zookeeperRoot }, zk)) {
+      servedFromNew(env, `${info.primaryMetaServer} serves from ${formatZk(zk)} (started outside the agent)`);
+      ctx.warn(`${h.name}: the agent's start of ${h.metaService} failed, but a copy started outside the agent (a supervisor?) holds its port and serves from ${formatZk(zk)}: the run goes on with it as the new leader; stop it through its supervisor, or let the agent own the process (systemd backend)`);
+      return { ...seen, servingAt: Date.now() };
+    }
+    if (info) break; // it serves from the old ensemble
+    await sleep(200);
+  }
+  throw err;
 }
 
 /** A meta served from the new ensemble: past the point of no return, and the write freeze is over. */
@@ -313,9 +338,16 @@ export const COPY_STEPS: readonly MethodStep[] = [
       let times;
       try {
         await controlMeta(env, ctx, leaderOf(env, f), 'start');
-      } finally {
+      } catch (e) {
+        // The agent's start failed. When something else holds the leader's port (a supervisor the
+        // agent cannot see restarted the meta after its stop: stay-stopped.ts), which config it read
+        // decides: serving from the new ensemble it IS the new leader (the run goes on); on the old
+        // one the start failed for good (the rollback leaves it running there).
         times = await watch.stop();
+        const outside = await outsideLeader(env, ctx, leaderOf(env, f), zk, times, e);
+        return { startedAt: Date.now(), ...outside, outsideAgent: true, summary: `${f.leader}: a copy of the meta started outside the agent serves from the new ensemble` };
       }
+      times = await watch.stop();
       return { startedAt: Date.now(), ...times, summary: `${f.leader} started${times.servingAt ? ' and served from the new ensemble within its start grace' : ''}` };
     },
   }),
@@ -330,7 +362,8 @@ export const COPY_STEPS: readonly MethodStep[] = [
       const f = factsOf(ctx);
       const zk = { hosts: f.target, root: f.root };
       if (!requireNotCheck(env, ctx, `wait until ${f.leader} serves from ${formatZk(zk)}`)) return {};
-      const info = await waitServing(env, ctx, zk, [leaderOf(env, f)], env.params.leaderTimeoutMs);
+      // A leader started outside the agent (outsideLeader) is not the agent's to watch.
+      const info = await waitServing(env, ctx, zk, ctx.results.get('start-leader')?.outsideAgent ? [] : [leaderOf(env, f)], env.params.leaderTimeoutMs);
       if (info === 'under-recovery') throw new VerifyError('the leader is in recovery mode');
       const started = ctx.results.get('start-leader');
       // Seen serving during its start already: the point of no return and the freeze end are journaled.
