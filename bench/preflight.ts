@@ -2,9 +2,10 @@
  * `npm run bench -- preflight`: the migration preflight (what `zkmig plan` and `zkmig migrate` run
  * before anything changes) on the sandbox's production-size tree (`--profile large`, ~100,000
  * znodes). Goal: <= 2 s. Reports, per run, the preflight's total and the time between its progress
- * messages (the phases it announces: agent configs and audit, cluster health and the shell, the
- * tree read, the authentication probes, the target); then the source tree read alone
- * (`readTree` with data and ACLs, what the preflight reads) and `fingerprint` alone; and the
+ * messages (the phases it announces: agent configs, then the audit while the tree read starts,
+ * cluster health and the shell, what is left of the tree read, the authentication probes, the
+ * target); then the source tree read alone (`readTree` with data and ACLs, with the preflight's
+ * sessions and with readTree's default) and `fingerprint` alone; and the
  * machine's load average, since the machine is shared.
  *
  * Flags: --profile=NAME (large), --runs=N (3), --sandbox=DIR (use a sandbox already up in DIR
@@ -15,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCluster, openEnv } from '../coordinator/lib/migrate/env';
 import { resolveParams } from '../coordinator/lib/migrate/params';
-import { preflight } from '../coordinator/lib/migrate/preflight';
+import { preflight, PREFLIGHT_READ } from '../coordinator/lib/migrate/preflight';
 import { withRunZkSecurity } from '../coordinator/lib/migrate/zk-security';
 import { sandboxUp } from '../coordinator/lib/sandbox';
 import { readState } from '../coordinator/lib/sandbox/state';
@@ -51,11 +52,11 @@ async function onePreflight(inventory: string, cluster: string, to: string): Pro
   }
 }
 
-async function treeReadMs(hosts: string, root: string): Promise<number> {
+async function treeReadMs(hosts: string, root: string, o: { sessions?: number; window?: number } = {}): Promise<number> {
   const s = await ZkSession.connect(hosts, { sessionTimeoutMs: 10000 });
   try {
     const t0 = Date.now();
-    await readTree(s, root, { keepData: true });
+    await readTree(s, root, { keepData: true, ...o });
     return Date.now() - t0;
   } finally {
     s.close();
@@ -82,19 +83,22 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       preflights.push(p);
     }
     const reads: number[] = [];
+    const defaults: number[] = [];
     const prints: number[] = [];
     for (let i = 0; i < runs; i++) {
-      reads.push(await treeReadMs(oldZk, st.clusterRoot));
+      reads.push(await treeReadMs(oldZk, st.clusterRoot, PREFLIGHT_READ));
+      defaults.push(await treeReadMs(oldZk, st.clusterRoot));
       const t0 = Date.now();
       await fingerprint(oldZk, st.clusterRoot);
       prints.push(Date.now() - t0);
-      say(`tree read ${reads.at(-1)} ms, fingerprint ${prints.at(-1)} ms`);
+      say(`tree read ${reads.at(-1)} ms (preflight's sessions), ${defaults.at(-1)} ms (readTree's default), fingerprint ${prints.at(-1)} ms`);
     }
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     return {
       znodes: preflights[0]?.nodes ?? 0,
       preflightMs: { median: median(preflights.map((p) => p.totalMs)), runs: preflights },
-      treeReadMs: { median: median(reads), runs: reads },
+      treeReadMs: { median: median(reads), runs: reads, ...PREFLIGHT_READ },
+      treeReadDefaultMs: { median: median(defaults), runs: defaults },
       fingerprintMs: { median: median(prints), runs: prints },
       machine: { cpus: os.cpus().length, loadavgBefore: before, loadavgAfter: load() },
     };

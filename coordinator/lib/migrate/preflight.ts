@@ -121,11 +121,22 @@ export async function preflight(env: RunEnv, hooks: PreflightHooks = {}, progres
 /** The source tree, read once, or why it could not be (reported where the tree is judged). */
 type SourceRead = { tree: TreeRead } | { error: unknown };
 
+/**
+ * Sessions for the source tree read. ZooKeeper's NIO server reads one request per connection per
+ * select round (NIOServerCnxn.doIO), and the read is one getACL request per node: more connections
+ * mean fewer rounds for the same requests. Measured on the large sandbox (100,234 znodes, one
+ * ZooKeeper 3.8 server, shared 2-core machine at load 9): 6 sessions of 150 requests in flight read
+ * it in a median 4.3 s against 5.6 s for 3 of 300 (7 paired runs, 6 faster in each), with a
+ * quarter less server CPU. The same 900 requests in flight in all: ZooKeeper stops reading from its
+ * clients above 1,000 outstanding requests (globalOutstandingLimit).
+ */
+export const PREFLIGHT_READ = { sessions: 6, window: 150 } as const;
+
 async function readSource(source: string, root: string, signal: AbortSignal): Promise<SourceRead> {
   try {
     const src = await connectZk(source, 'source');
     try {
-      return { tree: await readTree(src, root, { keepData: true, signal }) };
+      return { tree: await readTree(src, root, { keepData: true, signal, ...PREFLIGHT_READ }) };
     } finally {
       src.close();
     }

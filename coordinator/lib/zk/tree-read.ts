@@ -70,6 +70,10 @@ export function laneOptions(o: Readonly<ConnectOptions>): ConnOptions {
 export interface ReadTreeOptions {
   keepData?: boolean;
   onProgress?: (nodes: number) => void;
+  /** Sessions to read over. @default 3 (LANES) */
+  sessions?: number;
+  /** Requests in flight per session (WalkOptions.window). @default the walker's */
+  window?: number;
   /** Aborting stops the read (its sessions are closed) and rejects with the signal's reason: a preflight that refuses before it needs the tree. */
   signal?: AbortSignal;
 }
@@ -90,7 +94,7 @@ export async function fingerprint(hosts: string, root: string): Promise<TreeFing
 
 async function readSubtree(hosts: string, conn: ConnOptions, root: string, o: ReadTreeOptions): Promise<TreeRead> {
   o.signal?.throwIfAborted();
-  const lanes = await openLanes(hosts, LANES, conn);
+  const lanes = await openLanes(hosts, o.sessions ?? LANES, conn);
   try {
     o.signal?.throwIfAborted();
     const list: TreeNode[] = [];
@@ -106,6 +110,7 @@ async function readSubtree(hosts: string, conn: ConnOptions, root: string, o: Re
         excludes: Excludes.none().forRoot(root), // ZooKeeper's own /zookeeper under '/'
         keepData: o.keepData ?? false,
         ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.window !== undefined ? { window: o.window } : {}),
         onRecord: (r) => {
           const rel = relPath(root, r.path);
           const slashed = rel === '' ? '' : `/${rel}`;
