@@ -37,6 +37,18 @@ test.serial('readTree, fingerprint and digestTree give one digest; the node list
     t.is(fp.digest, read.digest);
     t.is(cli.digest, read.digest, 'the digest the migration records is the one zkmig zk copy prints');
     t.is(read.nodes, cli.nodes);
+    // The preflight's read (more sessions, its own window), with and without multiRead batches.
+    const wide = await withSession(hosts, (s) => readTree(s, '/pegasus/read', { keepData: true, sessions: 6, window: 150 }));
+    process.env.ZKMIG_NO_MULTIREAD = '1';
+    try {
+      const single = await withSession(hosts, (s) => readTree(s, '/pegasus/read', { keepData: true, sessions: 6, window: 150 }));
+      t.is(single.digest, read.digest, 'without multiRead');
+      t.deepEqual(single.list, read.list);
+    } finally {
+      delete process.env.ZKMIG_NO_MULTIREAD;
+    }
+    t.is(wide.digest, read.digest);
+    t.deepEqual(wide.list, read.list);
     t.is(read.list.length, read.nodes);
     t.deepEqual(read.ephemeral, [lock.path.slice('/pegasus/read'.length)]);
     t.false(read.list.some((n) => `/pegasus/read${n.rel}` === lock.path), 'no ephemeral node in the list');

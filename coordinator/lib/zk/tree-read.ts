@@ -72,7 +72,11 @@ export interface ReadTreeOptions {
   onProgress?: (nodes: number) => void;
   /** Sessions to read over. @default 3 (LANES) */
   sessions?: number;
-  /** Requests in flight per session (WalkOptions.window). @default the walker's */
+  /**
+   * Requests in flight per session (WalkOptions.window) when the ensemble answers multiRead; without
+   * it the walker's own default for single requests applies (a deeper window made that server slower).
+   * @default the walker's
+   */
   window?: number;
   /** Aborting stops the read (its sessions are closed) and rejects with the signal's reason: a preflight that refuses before it needs the tree. */
   signal?: AbortSignal;
@@ -110,7 +114,7 @@ async function readSubtree(hosts: string, conn: ConnOptions, root: string, o: Re
         excludes: Excludes.none().forRoot(root), // ZooKeeper's own /zookeeper under '/'
         keepData: o.keepData ?? false,
         ...(o.signal ? { signal: o.signal } : {}),
-        ...(o.window !== undefined ? { window: o.window } : {}),
+        ...(o.window !== undefined && lanes.every((c) => c.multiRead) ? { window: o.window } : {}),
         onRecord: (r) => {
           const rel = relPath(root, r.path);
           const slashed = rel === '' ? '' : `/${rel}`;
