@@ -126,7 +126,7 @@ type SourceRead = { tree: TreeRead } | { error: unknown };
  * select round (NIOServerCnxn.doIO), and the read is one getACL request per node: more connections
  * mean fewer rounds for the same requests. Measured on the large sandbox (100,234 znodes, one
  * ZooKeeper 3.8 server, shared 2-core machine at load 9): 6 sessions of 150 requests in flight read
- * it in a median 4.3 s against 5.6 s for 3 of 300 (7 paired runs, 6 faster in each), with a
+ * it in a median 4.3 s against 5.6 s for 3 of 300 (7 paired runs, 6 sessions faster in each), with a
  * quarter less server CPU. The same 900 requests in flight in all: ZooKeeper stops reading from its
  * clients above 1,000 outstanding requests (globalOutstandingLimit).
  */
