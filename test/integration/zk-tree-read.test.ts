@@ -2,11 +2,14 @@
  * The one tree reader and the one removeTree, on a real ZooKeeper: the migration's readTree and
  * fingerprint give the same digest as `zkmig zk copy`/`diff` (digestTree), and removeTree's
  * "wait for live ephemeral nodes" mode, used by rollback and cleanup, deletes every persistent node
- * but never a live lock, and finishes once the lock's session ends.
+ * but never a live lock, and finishes once the lock's session ends. readTree stops on its signal
+ * (the preflight reads the tree while its other checks run and stops it when one of them refuses).
  */
 import anyTest, { TestFn } from 'ava';
 import { isTimeout } from '../../shared/errors';
 import { digestTree, fingerprint, holdLeaderLock, onSession, readTree, removeTree, seedPegasusTree } from '../../coordinator/lib/zk';
+import { parseMntr } from '../../coordinator/lib/zk/admin-words';
+import { fourLetter } from '../../coordinator/lib/zk-server';
 import { startZk, ZkEnsemble } from '../harness/zookeeper';
 import { waitFor } from '../harness/tmp';
 import { listAll, withSession } from './zk-helpers';
@@ -34,6 +37,18 @@ test.serial('readTree, fingerprint and digestTree give one digest; the node list
     t.is(fp.digest, read.digest);
     t.is(cli.digest, read.digest, 'the digest the migration records is the one zkmig zk copy prints');
     t.is(read.nodes, cli.nodes);
+    // The preflight's read (more sessions, its own window), with and without multiRead batches.
+    const wide = await withSession(hosts, (s) => readTree(s, '/pegasus/read', { keepData: true, sessions: 6, window: 150 }));
+    process.env.ZKMIG_NO_MULTIREAD = '1';
+    try {
+      const single = await withSession(hosts, (s) => readTree(s, '/pegasus/read', { keepData: true, sessions: 6, window: 150 }));
+      t.is(single.digest, read.digest, 'without multiRead');
+      t.deepEqual(single.list, read.list);
+    } finally {
+      delete process.env.ZKMIG_NO_MULTIREAD;
+    }
+    t.is(wide.digest, read.digest);
+    t.deepEqual(wide.list, read.list);
     t.is(read.list.length, read.nodes);
     t.deepEqual(read.ephemeral, [lock.path.slice('/pegasus/read'.length)]);
     t.false(read.list.some((n) => `/pegasus/read${n.rel}` === lock.path), 'no ephemeral node in the list');
@@ -48,6 +63,37 @@ test.serial('readTree, fingerprint and digestTree give one digest; the node list
   } finally {
     lock.release();
   }
+});
+
+/** Client connections the server holds now (the asking one included). */
+async function liveConnections(hosts: string): Promise<number> {
+  return Number(parseMntr(await fourLetter(Number(hosts.split(':').at(-1)), 'mntr'))['zk_num_alive_connections']);
+}
+
+test.serial('readTree stops when its signal aborts: it rejects with the reason and closes every session it opened', async (t) => {
+  const hosts = t.context.a.connectString;
+  await seedPegasusTree(hosts, { root: '/pegasus/abort', apps: 4, partitions: 400 });
+  const idle = await liveConnections(hosts);
+  const reason = new Error('an earlier check refused the run');
+  const stop = new AbortController();
+  let seen = 0;
+  const err = await withSession(hosts, (s) =>
+    t.throwsAsync(
+      readTree(s, '/pegasus/abort', {
+        keepData: true,
+        signal: stop.signal,
+        onProgress: (n) => {
+          seen = n;
+          stop.abort(reason);
+        },
+      }),
+    ),
+  );
+  t.is(err, reason);
+  t.true(seen > 0 && seen < 1600, `aborted mid-read after ${seen} nodes`);
+  await waitFor('the read sessions are closed', async () => (await liveConnections(hosts)) <= idle || undefined);
+  const already = await withSession(hosts, (s) => t.throwsAsync(readTree(s, '/pegasus/abort', { signal: AbortSignal.abort(reason) })));
+  t.is(already, reason, 'an aborted signal opens nothing and rejects at once');
 });
 
 test.serial('removeTree waiting for ephemeral nodes: never deletes a live lock, times out naming it, finishes once its session ends', async (t) => {

@@ -67,8 +67,23 @@ export function laneOptions(o: Readonly<ConnectOptions>): ConnOptions {
   };
 }
 
+export interface ReadTreeOptions {
+  keepData?: boolean;
+  onProgress?: (nodes: number) => void;
+  /** Sessions to read over. @default 3 (LANES) */
+  sessions?: number;
+  /**
+   * Requests in flight per session (WalkOptions.window) when the ensemble answers multiRead; without
+   * it the walker's own default for single requests applies (a deeper window made that server slower).
+   * @default the walker's
+   */
+  window?: number;
+  /** Aborting stops the read (its sessions are closed) and rejects with the signal's reason: a preflight that refuses before it needs the tree. */
+  signal?: AbortSignal;
+}
+
 /** Read the subtree under `root` on the ensemble `s` is connected to (see the file comment). Nodes deleted while reading are skipped. */
-export function readTree(s: ZkSession, root: string, o: { keepData?: boolean; onProgress?: (nodes: number) => void } = {}): Promise<TreeRead> {
+export function readTree(s: ZkSession, root: string, o: ReadTreeOptions = {}): Promise<TreeRead> {
   return readSubtree(s.hosts, laneOptions(s.opts), root, o);
 }
 
@@ -81,9 +96,11 @@ export async function fingerprint(hosts: string, root: string): Promise<TreeFing
   return f;
 }
 
-async function readSubtree(hosts: string, conn: ConnOptions, root: string, o: { keepData?: boolean; onProgress?: (nodes: number) => void }): Promise<TreeRead> {
-  const lanes = await openLanes(hosts, LANES, conn);
+async function readSubtree(hosts: string, conn: ConnOptions, root: string, o: ReadTreeOptions): Promise<TreeRead> {
+  o.signal?.throwIfAborted();
+  const lanes = await openLanes(hosts, o.sessions ?? LANES, conn);
   try {
+    o.signal?.throwIfAborted();
     const list: TreeNode[] = [];
     const ephemeral: string[] = [];
     let bytes = 0;
@@ -96,6 +113,8 @@ async function readSubtree(hosts: string, conn: ConnOptions, root: string, o: { 
       ({ index } = await indexTree(lanes, root, {
         excludes: Excludes.none().forRoot(root), // ZooKeeper's own /zookeeper under '/'
         keepData: o.keepData ?? false,
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.window !== undefined && lanes.every((c) => c.multiRead) ? { window: o.window } : {}),
         onRecord: (r) => {
           const rel = relPath(root, r.path);
           const slashed = rel === '' ? '' : `/${rel}`;
@@ -112,7 +131,7 @@ async function readSubtree(hosts: string, conn: ConnOptions, root: string, o: { 
       }));
     } catch (e) {
       // Deleted between the stat and the walk.
-      if (await statOf(lanes[0]!, root)) throw e;
+      if (o.signal?.aborted || (await statOf(lanes[0]!, root))) throw e;
       return absent;
     }
     // Parents before children: sorting by depth keeps every parent ahead of its subtree.
