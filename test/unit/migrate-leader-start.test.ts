@@ -4,6 +4,7 @@ import type { MetaHost } from '../../coordinator/lib/inventory';
 import type { RunEnv } from '../../coordinator/lib/migrate/env';
 import { watchLeaderStart } from '../../coordinator/lib/migrate/leader-start';
 import type { ClusterInfo } from '../../coordinator/lib/shell/types';
+import { waitFor } from '../harness/tmp';
 
 /**
  * The new leader watched while its agent starts it (leader-start.ts): a real port that starts
@@ -29,13 +30,7 @@ function info(zk: { hosts: string; root: string }): ClusterInfo {
   return { primaryMetaServer: 'm1', zookeeperHosts: zk.hosts, zookeeperRoot: zk.root } as unknown as ClusterInfo;
 }
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (cond: () => boolean): Promise<boolean> => waitFor('the condition', cond, 5000, 10);
 
 test('the shell is asked only once the meta port answers; the first answer naming the new ensemble is the serving time, before the start returns', async (t) => {
   const port = await freePort();

@@ -6,6 +6,7 @@ import type { RunEnv } from '../../coordinator/lib/migrate/env';
 import type { StepContext } from '../../coordinator/lib/migrate/runner';
 import { isUsageError, RestartedBySupervisorError } from '../../shared/errors';
 import { resolveParams } from '../../coordinator/lib/migrate/params';
+import { waitFor } from '../harness/tmp';
 
 /**
  * The stays-stopped window's polling (stay-stopped.ts) on a fake clock and a scripted probe, the
@@ -61,13 +62,7 @@ test('stayStoppedMs: 5 s by default, 0 allowed (watch off), negative refused nam
   t.regex(e!.message, /stayStoppedMs must be >= 0/);
 });
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (cond: () => boolean): Promise<boolean> => waitFor('the condition', cond, 5000, 10);
 
 test('the freeze does not wait for a window: the background watch is looked at by finalize, after the edits, and once the leader serves', async (t) => {
   const env = { check: false, params: { stayStoppedMs: 5000 } } as unknown as RunEnv;
