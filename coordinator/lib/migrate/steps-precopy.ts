@@ -259,7 +259,7 @@ const FINALIZE = step({
   title: (f) => `Apply the last delta to ${f.target} and prove it equals the frozen source`,
   hosts: noHosts,
   detail: (p) =>
-    `${p.verify === 'full' ? 'both trees compared in full (--verify full)' : 'the changed paths compared (delta proof; every source ACL version was swept before the freeze)'}; on a failed proof, or on resume (the follower lived in the killed coordinator), a full copy (--on-exists sync) verified in full instead`,
+    `${p.verify === 'full' ? 'both trees compared in full (--verify full)' : 'the changed paths compared (delta proof; every ACL version on both sides was swept before the freeze)'}; on a failed proof, or on resume (the follower lived in the killed coordinator), a full copy (--on-exists sync) verified in full instead`,
   run: async (env, ctx) => {
     const f = factsOf(ctx);
     if (!requireNotCheck(env, ctx, `apply the last delta to ${formatZk({ hosts: f.target, root: f.root })} and prove it equal to the source`)) return {};
