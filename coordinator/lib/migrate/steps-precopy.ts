@@ -20,11 +20,11 @@ import { fingerprint } from '../zk/tree-read';
  *                   Pegasus's own table migrator, which waits for few pending changes). Nothing is
  *                   stopped; the metas keep writing.
  *   stop-followers  (COPY_STEPS) the freeze starts once they stayed stopped; meanwhile the follower
- *                   keeps catching up in the background (keepFollowing) and sweeps the source's ACL
+ *                   keeps catching up in the background (keepFollowing) and sweeps both trees' ACL
  *                   versions (sweepAclsBeforeFreeze), so that neither is left to the freeze
  *   set-blind       (COPY_STEPS)
- *   stop-leader     blind checked once more first (a bulk-load start lifts it), then no meta runs:
- *                   the source is frozen
+ *   stop-leader     blind checked once more first (a bulk-load start lifts it; not when set-blind
+ *                   read it back a moment ago in this process), then no meta runs: the source is frozen
  *   finalize        the last delta and the proof that the target equals the frozen source
  *                   (--verify full: both trees compared in full); on a failed proof, or with no
  *                   follower (a resumed run: it lived in the killed coordinator's memory), a full
@@ -61,8 +61,10 @@ interface Following {
 
 const following = new WeakMap<RunEnv, Following>();
 
-function keepFollowing(env: RunEnv, follower: TreeFollower, pauseMs = 200): void {
+function keepFollowing(env: RunEnv, follower: TreeFollower, pauseMs = follower.mode === 'sweep' ? 1000 : 200): void {
+  // A round in sweep mode (no addWatch) reads every node's stat: fewer of them on the source.
   let stopped = false;
+  let ended = false;
   let wake: () => void = () => undefined;
   const sweeps: ((ms: number | undefined) => void)[] = [];
   const loop = (async () => {
@@ -87,7 +89,10 @@ function keepFollowing(env: RunEnv, follower: TreeFollower, pauseMs = 200): void
     }
   })();
   // A sweep asked for after the loop ended (or cut short by it) answers undefined: finalize sweeps then.
-  void loop.finally(() => sweeps.splice(0).forEach((done) => done(undefined)));
+  void loop.finally(() => {
+    ended = true;
+    sweeps.splice(0).forEach((done) => done(undefined));
+  });
   const halt = (): void => {
     stopped = true;
     wake();
@@ -97,7 +102,7 @@ function keepFollowing(env: RunEnv, follower: TreeFollower, pauseMs = 200): void
     stop: async () => (halt(), await loop),
     sweepAcls: () =>
       new Promise<number | undefined>((resolve) => {
-        if (stopped) return resolve(undefined);
+        if (stopped || ended) return resolve(undefined);
         sweeps.push(resolve);
         wake();
       }),
@@ -119,7 +124,7 @@ async function sweepAclsBeforeFreeze(env: RunEnv, ctx: StepContext): Promise<voi
   const ms = await following.get(env)?.sweepAcls();
   if (ms === undefined) return;
   aclSweeps.set(env, ms);
-  ctx.progress(`ACL versions of the source swept before the freeze (${secs(ms)})`);
+  ctx.progress(`ACL versions of both trees swept before the freeze (${secs(ms)})`);
 }
 
 /** Stop the background rounds and wait for the one in flight (finalize's rounds must not overlap it). */
