@@ -5,6 +5,7 @@ import type { RunEnv } from '../../coordinator/lib/migrate/env';
 import { watchLeaderStart } from '../../coordinator/lib/migrate/leader-start';
 import type { ClusterInfo } from '../../coordinator/lib/shell/types';
 import { waitFor } from '../harness/tmp';
+import { freePort } from '../../shared/net';
 
 /**
  * The new leader watched while its agent starts it (leader-start.ts): a real port that starts
@@ -13,14 +14,6 @@ import { waitFor } from '../harness/tmp';
  */
 
 const NEW = { hosts: '127.0.0.1:3181', root: '/pegasus/c1' };
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function leader(port: number): MetaHost {
   return { name: 'm1', address: '127.0.0.1', metaPort: port, metaAddress: `127.0.0.1:${port}`, agentPort: 2, agentAddress: '127.0.0.1:2', metaConfig: '/c.ini', metaService: 'pegasus-meta', tls: {} as MetaHost['tls'] };
