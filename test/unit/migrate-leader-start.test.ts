@@ -31,7 +31,7 @@ test('the shell is asked only once the meta port answers; the first answer namin
   let serving = false;
   const env = { shell: { clusterInfo: async () => (calls++, serving ? info(NEW) : info({ hosts: '127.0.0.1:2181', root: '/pegasus/c1' })) } } as unknown as RunEnv;
   const seen: number[] = [];
-  const w = watchLeaderStart(env, leader(port), NEW, () => void seen.push(Date.now()), { portPollMs: 10, shellPollMs: 10 });
+  const w = watchLeaderStart(env, leader(port), NEW, (_info, at) => void seen.push(at), { portPollMs: 10, shellPollMs: 10 });
   await new Promise((r) => setTimeout(r, 100));
   t.is(calls, 0, 'no shell call while nothing listens on the meta port');
   const srv = net.createServer((s) => s.destroy());

@@ -28,7 +28,7 @@ export interface LeaderStartWatch {
   stop(): Promise<LeaderStartTimes>;
 }
 
-export function watchLeaderStart(env: RunEnv, leader: MetaHost, zk: ZkView, onServing: (info: ClusterInfo) => void, o: { portPollMs?: number; shellPollMs?: number } = {}): LeaderStartWatch {
+export function watchLeaderStart(env: RunEnv, leader: MetaHost, zk: ZkView, onServing: (info: ClusterInfo, at: number) => void, o: { portPollMs?: number; shellPollMs?: number } = {}): LeaderStartWatch {
   const times: LeaderStartTimes = {};
   let stopped = false;
   let wake: () => void = () => undefined;
@@ -53,7 +53,7 @@ export function watchLeaderStart(env: RunEnv, leader: MetaHost, zk: ZkView, onSe
         const info = await env.shell.clusterInfo().catch(() => undefined);
         if (!stopped && times.servingAt === undefined && info && sameZk({ hosts: info.zookeeperHosts, root: info.zookeeperRoot }, zk)) {
           times.servingAt = Date.now();
-          onServing(info);
+          onServing(info, times.servingAt);
           wake();
         }
       } finally {
