@@ -20,7 +20,8 @@ import { preflight, PREFLIGHT_READ } from '../coordinator/lib/migrate/preflight'
 import { withRunZkSecurity } from '../coordinator/lib/migrate/zk-security';
 import { sandboxUp } from '../coordinator/lib/sandbox';
 import { readState } from '../coordinator/lib/sandbox/state';
-import { fingerprint, readTree } from '../coordinator/lib/zk/tree-read';
+import { fingerprint, readTree, ReadTreeOptions } from '../coordinator/lib/zk/tree-read';
+import { judgedNode } from '../coordinator/lib/migrate/losses';
 import { ZkSession } from '../shared/zk/client';
 import { teardownBenchSandbox } from './_sandbox-teardown';
 
@@ -52,7 +53,7 @@ async function onePreflight(inventory: string, cluster: string, to: string): Pro
   }
 }
 
-async function treeReadMs(hosts: string, root: string, o: { sessions?: number; window?: number } = {}): Promise<number> {
+async function treeReadMs(hosts: string, root: string, o: ReadTreeOptions = {}): Promise<number> {
   const s = await ZkSession.connect(hosts, { sessionTimeoutMs: 10000 });
   try {
     const t0 = Date.now();
@@ -83,21 +84,26 @@ export async function run(args: string[]): Promise<Record<string, unknown>> {
       preflights.push(p);
     }
     const reads: number[] = [];
+    const withAcls: number[] = [];
     const defaults: number[] = [];
     const prints: number[] = [];
     for (let i = 0; i < runs; i++) {
-      reads.push(await treeReadMs(oldZk, st.clusterRoot, PREFLIGHT_READ));
+      // What the preflight reads (preflight.ts readSource): data and stats, no ACL, no digest; and
+      // with every ACL, as it reads with --no-precopy.
+      reads.push(await treeReadMs(oldZk, st.clusterRoot, { ...PREFLIGHT_READ, keepData: judgedNode, digest: false, readAcl: false }));
+      withAcls.push(await treeReadMs(oldZk, st.clusterRoot, { ...PREFLIGHT_READ, digest: false }));
       defaults.push(await treeReadMs(oldZk, st.clusterRoot));
       const t0 = Date.now();
       await fingerprint(oldZk, st.clusterRoot);
       prints.push(Date.now() - t0);
-      say(`tree read ${reads.at(-1)} ms (preflight's sessions), ${defaults.at(-1)} ms (readTree's default), fingerprint ${prints.at(-1)} ms`);
+      say(`tree read ${reads.at(-1)} ms (as the preflight reads it), ${withAcls.at(-1)} ms (with every ACL, --no-precopy), ${defaults.at(-1)} ms (readTree's default: ACLs and digest), fingerprint ${prints.at(-1)} ms`);
     }
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     return {
       znodes: preflights[0]?.nodes ?? 0,
       preflightMs: { median: median(preflights.map((p) => p.totalMs)), runs: preflights },
       treeReadMs: { median: median(reads), runs: reads, ...PREFLIGHT_READ },
+      treeReadWithAclsMs: { median: median(withAcls), runs: withAcls },
       treeReadDefaultMs: { median: median(defaults), runs: defaults },
       fingerprintMs: { median: median(prints), runs: prints },
       machine: { cpus: os.cpus().length, loadavgBefore: before, loadavgAfter: load() },

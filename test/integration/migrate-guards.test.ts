@@ -7,7 +7,7 @@
  */
 import anyTest, { TestFn } from 'ava';
 import { PegasusShell } from '../../coordinator/lib/shell';
-import { cli, Fleet, health, journals, startFleet, treeFingerprint, withZk } from './migrate-support';
+import { cli, Fleet, health, journals, readJournal, startFleet, treeFingerprint, withZk } from './migrate-support';
 import { digestId, PERM } from '../../coordinator/lib/zk/acl';
 import { createRaw, withSession } from './zk-helpers';
 
@@ -97,7 +97,7 @@ test.serial('recover --allow-unalive without a terminal is refused (exit 2, the 
   t.false((await treeFingerprint(newZk, root)).exists);
 });
 
-test.serial('a source node whose digest ACL the run sees masked (user:x) is refused in the preflight, named, before any change', async (t) => {
+test.serial('a source node whose digest ACL the run sees masked (user:x): refused by the pre-copy before any meta stops (partial copy removed), by the preflight with --no-precopy', async (t) => {
   const f = t.context.fleet;
   const { oldZk, newZk, clusterRoot: root } = f.info;
   const alice = 'alice:wonderland';
@@ -105,11 +105,28 @@ test.serial('a source node whose digest ACL the run sees masked (user:x) is refu
   await withSession(oldZk, (s) => createRaw(s, node, Buffer.from('m'), [{ perms: PERM.READ, scheme: 'world', id: 'anyone' }, { perms: PERM.ALL, scheme: 'digest', id: digestId(alice) }]), alice);
   try {
     const before = await treeFingerprint(oldZk, root);
+    // --no-precopy copies inside the write freeze: its preflight reads every ACL and refuses first.
+    const late = await cli(f, [...base(f, newZk, 'migrate'), '--no-precopy']);
+    t.is(late.code, 1, late.out + late.err);
+    t.regex(late.out + late.err, new RegExp(`digest ACL of 1 node\\(s\\) masked as "user:x" \\(no ADMIN on them\\): ${node}; the copy would write wrong ACLs`));
+    t.false((await treeFingerprint(newZk, root)).exists);
+    // The plan of the default method leaves ACLs to the pre-copy's read, and says so.
+    const plan = await cli(f, base(f, newZk, 'plan'));
+    t.is(plan.code, 0, plan.out + plan.err);
+    t.regex(plan.out, /ACLs: checked as the pre-copy reads them/);
+    // The pre-copy meets the ACL as it copies: refused before that node is written and before any
+    // meta stops; the automatic rollback removes what it had copied.
+    const j0 = journals(f);
     const r = await cli(f, base(f, newZk, 'migrate'));
     t.is(r.code, 1, r.out + r.err);
-    t.regex(r.out + r.err, new RegExp(`digest ACL of 1 node\\(s\\) masked as "user:x" \\(no ADMIN on them\\): ${node}; the copy would write wrong ACLs`));
+    t.regex(r.out + r.err, new RegExp(`digest ACL of ${node} masked as "user:x" \\(no ADMIN on it\\): the copy would write a wrong ACL, so it stopped before writing that node`));
+    const file = journals(f).find((x) => !j0.includes(x))!;
+    const steps = readJournal(file).flatMap((e) => (e.kind === 'step-intent' ? [e.step] : []));
+    t.true(steps.includes('precopy'), steps.join(','));
+    t.false(steps.some((s) => s.startsWith('stop-')), `no meta was stopped: ${steps.join(',')}`);
     t.is((await treeFingerprint(oldZk, root)).digest, before.digest);
-    t.false((await treeFingerprint(newZk, root)).exists);
+    t.false((await treeFingerprint(newZk, root)).exists, 'the partial copy was removed');
+    t.is((await health(f, oldZk)).verdict, 'healthy');
   } finally {
     await withZk(oldZk, (s) => s.remove(node).catch(() => undefined));
   }

@@ -6,7 +6,7 @@ import { dropConnection } from '../../coordinator/lib/zk/wire';
 import { zk } from '../../shared/zk/client';
 import { startZk, ZkEnsemble } from '../harness/zookeeper';
 import { startLiveWriter } from '../harness/zk-live-writer';
-import { aclOf, withSession } from './zk-helpers';
+import { aclOf, createRaw, withSession } from './zk-helpers';
 
 /**
  * The live pre-copy engine (coordinator/lib/zk/follow.ts) against two real ZooKeeper 3.8 servers:
@@ -113,8 +113,9 @@ test.serial('deleted and recreated, sequential creates, an ACL change and writes
       await s.create(`${root}/apps/2/7`, Buffer.from('recreated'));
       await s.create(`${root}/apps/2/7/child`, Buffer.from('new child'));
       for (let i = 0; i < 5; i++) await s.create(`${root}/apps/3/seq-`, Buffer.from(`s${i}`), zk.CreateMode.PERSISTENT_SEQUENTIAL);
-      // setACL fires no watch: only finalize's ACL check can see it.
-      await setAcl(s, `${root}/apps/1/3`, [{ perms: PERM.ALL, scheme: 'digest', id: digestId(alice) }, { perms: PERM.READ, scheme: 'world', id: 'anyone' }]);
+      // setACL fires no watch: only finalize's ACL check can see it. (World ADMIN: the follower's
+      // session sees alice's digest id in full; without it the id reads masked, tested below.)
+      await setAcl(s, `${root}/apps/1/3`, [{ perms: PERM.ALL, scheme: 'digest', id: digestId(alice) }, { perms: PERM.READ | PERM.ADMIN, scheme: 'world', id: 'anyone' }]);
       await s.setData(`${root}/apps/4/0`, Buffer.from('after the last round'));
       await s.remove(`${root}/apps/4/1`);
     });
@@ -146,6 +147,37 @@ test.serial('without the ACL check an ACL-only change is missed: the check is wh
     const r = await f.finalize({ aclCheck: false });
     t.is(r.aclCheck, 'skipped');
     t.false((await fullDiff(t, root)).equal);
+  } finally {
+    f.close();
+  }
+});
+
+test.serial('an ACL changed after the copy to one the follower sees masked (user:x) is refused before it is written, in a round and in finalize', async (t) => {
+  const root = '/maskedlater';
+  await seed(t, root);
+  const f = await TreeFollower.start(opts(t, root, { sourceAclsChecked: true }));
+  try {
+    while (f.outstanding() > 0) await f.catchUp();
+    const acl = [{ perms: PERM.ALL, scheme: 'digest', id: digestId('alice:secret') }, { perms: PERM.READ, scheme: 'world', id: 'anyone' }];
+    await withSession(t.context.a.connectString, async (s) => {
+      // Recreated (a watched change, so the next round reads it) with an ACL the follower cannot see in full.
+      await s.remove(`${root}/apps/2/5`);
+      await createRaw(s, `${root}/apps/2/5`, Buffer.from('x'), acl);
+      await setAcl(s, `${root}/apps/1/4`, acl); // no watch: finalize's ACL check finds it
+    });
+    // Rounds until the recreation's events arrive (polled for up to 15 s): that round refuses.
+    const round = await t.throwsAsync(async () => {
+      for (const end = Date.now() + 15000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) await f.catchUp();
+    });
+    t.regex(round!.message, new RegExp(`masked as "user:x".*${root}/apps/2/5.*the copy stopped before writing it`, 's'));
+    const fin = await t.throwsAsync(f.finalize());
+    t.regex(fin!.message, /masked as "user:x"/);
+    await withSession(t.context.b.connectString, async (s) => {
+      for (const p of [`${root}/apps/2/5`, `${root}/apps/1/4`]) {
+        const a = await s.exists(p).then((st) => (st ? aclOf(s, p) : []));
+        t.false(a.some((x) => x.id.endsWith(':x')), `${p}: ${JSON.stringify(a)}`);
+      }
+    });
   } finally {
     f.close();
   }

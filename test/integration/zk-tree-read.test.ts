@@ -10,6 +10,7 @@ import { isTimeout } from '../../shared/errors';
 import { digestTree, fingerprint, holdLeaderLock, onSession, readTree, removeTree, seedPegasusTree } from '../../coordinator/lib/zk';
 import { parseMntr } from '../../coordinator/lib/zk/admin-words';
 import { fourLetter } from '../../coordinator/lib/zk-server';
+import { judgedNode } from '../../coordinator/lib/migrate/losses';
 import { startZk, ZkEnsemble } from '../harness/zookeeper';
 import { waitFor } from '../harness/tmp';
 import { listAll, withSession } from './zk-helpers';
@@ -49,6 +50,15 @@ test.serial('readTree, fingerprint and digestTree give one digest; the node list
     }
     t.is(wide.digest, read.digest);
     t.deepEqual(wide.list, read.list);
+    // As the preflight reads it with the pre-copy: no ACL, no digest, data of the judged nodes only;
+    // the same counts, sizes and mzxid.
+    const lean = await withSession(hosts, (s) => readTree(s, '/pegasus/read', { keepData: judgedNode, digest: false, readAcl: false, sessions: 6, window: 150 }));
+    t.like(lean, { digest: '', nodes: read.nodes, bytes: read.bytes, maxMzxid: read.maxMzxid, exists: true, ephemeral: read.ephemeral });
+    t.deepEqual(
+      lean.list,
+      read.list.filter((n) => judgedNode(n.rel)).map((n) => ({ ...n, acl: [] })),
+    );
+    t.deepEqual(lean.list.map((n) => n.rel).sort(), ['/apps/1', '/apps/2']);
     t.is(read.list.length, read.nodes);
     t.deepEqual(read.ephemeral, [lock.path.slice('/pegasus/read'.length)]);
     t.false(read.list.some((n) => `/pegasus/read${n.rel}` === lock.path), 'no ephemeral node in the list');

@@ -20,6 +20,18 @@ export interface TreeLosses {
   lines: string[];
 }
 
+/**
+ * The nodes lossesOf and runningJobsOf look at (by path relative to cluster_root, '/a/b'): a
+ * table's node, its duplications, backup policies, bulk loads, the Ranger dump. Not the partition
+ * nodes (`/apps/<id>/<pidx>`) that make up most of a tree: the preflight keeps only these.
+ */
+export function judgedNode(rel: string): boolean {
+  const parts = rel.split('/').filter(Boolean);
+  if (parts[0] === 'apps') return parts.length === 2 || (parts.length === 4 && parts[2] === 'duplication');
+  if (parts[0] === 'backup' || parts[0] === 'bulk_load') return parts.length === 2;
+  return parts[0] === 'ranger_policy_meta_root' && parts.length === 1;
+}
+
 export function lossesOf(nodes: readonly TreeNode[]): TreeLosses {
   let duplications = 0;
   let backupPolicies = 0;
@@ -62,17 +74,22 @@ export function runningJobsOf(nodes: readonly TreeNode[]): string[] {
   const backups: string[] = [];
   for (const n of nodes) {
     const parts = n.rel.split('/').filter(Boolean);
-    let j: Record<string, unknown> = {};
-    try {
-      j = JSON.parse(n.data.toString('utf8')) as Record<string, unknown>;
-    } catch {
-      /* not JSON: count it as active, the safe reading */
-    }
+    const json = (): Record<string, unknown> => {
+      try {
+        return JSON.parse(n.data.toString('utf8')) as Record<string, unknown>;
+      } catch {
+        return {}; // not JSON: count it as active, the safe reading
+      }
+    };
     if (parts[0] === 'apps' && parts.length === 4 && parts[2] === 'duplication') {
+      const j = json();
       const st = String(j.status ?? '');
       if (!/DS_PAUSE|DS_REMOVED/.test(st)) dups.push(`${parts[3]} of table id ${parts[1]}${st ? ` (${st})` : ''}`);
     } else if (parts[0] === 'bulk_load' && parts.length === 2) bulk.push(`table id ${parts[1]}`);
-    else if (parts[0] === 'backup' && parts.length === 2 && j.is_disable !== true && j.is_disable !== 'true') backups.push(parts[1]!);
+    else if (parts[0] === 'backup' && parts.length === 2) {
+      const j = json();
+      if (j.is_disable !== true && j.is_disable !== 'true') backups.push(parts[1]!);
+    }
   }
   const out: string[] = [];
   if (dups.length) out.push(`${dups.length} duplication(s) running: ${dups.join(', ')} (pause_dup)`);

@@ -75,6 +75,7 @@ export function renderPlan(params: MigrateParams, f: PreflightFacts, steps: Plan
     `  tree: ${f.size.nodes} znodes, ${f.size.bytes} bytes, ${f.size.ephemeral} ephemeral; estimated time ${secs(f.estimateMs)}`,
     `  ${freezeLine(params.method, freezeOf(params, f))}`,
   ];
+  if (f.aclCheck === 'copy') lines.push('  ACLs: checked as the pre-copy reads them (a digest ACL seen masked, or a sasl: ACL the new ensemble cannot honour, stops it before anything is stopped)');
   for (const w of f.warnings) lines.push(`  warning: ${w}`);
   if (params.method === 'recover') {
     if (f.losses.lines.length === 0) lines.push('  recovery losses: none found (no duplications, backup policies, bulk loads or dropped tables)');

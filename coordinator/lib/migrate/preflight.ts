@@ -9,10 +9,11 @@ import { parseListNodes, recoverNodeProblems } from '../shell';
 import type { MetaLevel } from '../shell/types';
 import { metaByAddress, RunEnv } from './env';
 import { cClientHostProblems, sameEnsembleProblems } from './ensemble-guard';
-import { lossesOf, runningJobsOf, TreeLosses } from './losses';
+import { judgedNode, lossesOf, runningJobsOf, TreeLosses } from './losses';
 import { estimateMs, inactiveWaitMs, ReplicationTiming, timingFrom } from './timing';
 import { fingerprint, isEmptyRoot, readTree, TreeRead } from '../zk/tree-read';
 import { isMaskedDigest } from '../zk/masked-acl';
+import { maskedFix } from './acl-guard';
 import { judgeZkAuth, probeEnsembleAuth } from './zk-auth-check';
 import { runZkSecurity } from './zk-security';
 import { commandBackendWarnings } from './stay-stopped';
@@ -73,6 +74,7 @@ export interface PreflightFacts {
   timing: ReplicationTiming;
   /** `[zookeeper] timeout_ms` of the metas. */
   zkTimeoutMs: number;
+  /** `digest` is '' (the preflight computes none; journals from before it hold one). */
   size: { nodes: number; bytes: number; ephemeral: number; digest: string; maxMzxid: string };
   /** What `recover` cannot restore (docs/pegasus-internals.md §5.4); empty for copy. */
   losses: TreeLosses;
@@ -80,6 +82,15 @@ export interface PreflightFacts {
   inactiveWaitMs: number;
   estimateMs: number;
   warnings: string[];
+  /**
+   * Who checks every source ACL (masked digest ids, sasl: ACLs the target cannot honour): this
+   * preflight (`--no-precopy`, whose copy runs inside the write freeze), the pre-copy's own read
+   * (acl-guard.ts; it runs before anything is stopped and the run removes its partial copy), or
+   * nobody (recover and reconfig copy no ACL). Absent in journals from before it: the preflight.
+   */
+  aclCheck?: 'preflight' | 'copy' | 'none';
+  /** The new ensemble offers no SASL login: a sasl: ACL copied there could never be granted. */
+  targetSaslAbsent?: boolean;
   /** `--method reconfig` only: the ensemble as ZooKeeper sees it (reconfig-preflight.ts). */
   reconfig?: ReconfigFacts;
 }
@@ -123,20 +134,35 @@ type SourceRead = { tree: TreeRead } | { error: unknown };
 
 /**
  * Sessions for the source tree read. ZooKeeper's NIO server reads one request per connection per
- * select round (NIOServerCnxn.doIO), and the read is one getACL request per node: more connections
+ * select round (NIOServerCnxn.doIO), and with ACLs (aclCheckOf) the read is one getACL request per node: more connections
  * mean fewer rounds for the same requests. Measured on the large sandbox (100,234 znodes, one
  * ZooKeeper 3.8 server, shared 2-core machine at load 9): 6 sessions of 150 requests in flight read
  * it in a median 4.3 s against 5.6 s for 3 of 300 (7 paired runs, 6 sessions faster in each), with a
  * quarter less server CPU. The same 900 requests in flight in all: ZooKeeper stops reading from its
- * clients above 1,000 outstanding requests (globalOutstandingLimit).
+ * clients above 1,000 outstanding requests (globalOutstandingLimit). Without ACLs (data in multiRead
+ * batches) the same settings read that tree in 0.4-0.5 s.
  */
 export const PREFLIGHT_READ = { sessions: 6, window: 150 } as const;
 
-async function readSource(source: string, root: string, signal: AbortSignal): Promise<SourceRead> {
+/**
+ * Whether the preflight reads every source ACL. Only `--no-precopy` needs it: its copy runs inside
+ * the write freeze, where a refusal would cost the cluster a freeze. The pre-copy reads every ACL
+ * as it copies them, before anything is stopped (acl-guard.ts), and recover and reconfig copy no
+ * ACL. The ACLs are most of the read's time: one getACL request per node, which no multiRead can
+ * carry (at 100,000 znodes here, 3.7 s with them against 0.6 s for data and stats alone).
+ */
+export function aclCheckOf(p: { method: string; precopy: boolean }): 'preflight' | 'copy' | 'none' {
+  if (p.method !== 'copy') return 'none';
+  return p.precopy ? 'copy' : 'preflight';
+}
+
+async function readSource(source: string, root: string, readAcl: boolean, signal: AbortSignal): Promise<SourceRead> {
   try {
     const src = await connectZk(source, 'source');
     try {
-      return { tree: await readTree(src, root, { keepData: true, signal, ...PREFLIGHT_READ }) };
+      // Data of the nodes the checks judge only, and no digest (nothing compares it): at 100,000
+      // znodes hashing, indexing and keeping every partition node cost more than reading them.
+      return { tree: await readTree(src, root, { keepData: readAcl ? true : judgedNode, digest: false, readAcl, signal, ...PREFLIGHT_READ }) };
     } finally {
       src.close();
     }
@@ -162,13 +188,13 @@ async function checks(env: RunEnv, hooks: PreflightHooks, progress: (m: string) 
   const c0 = configs.find((c) => c.value)?.value?.values ?? {};
   const source = c0['zookeeper.hosts_list'] ?? '';
   const root = canonicalValue({ section: 'meta_server', key: 'cluster_root' }, c0['meta_server.cluster_root'] ?? '/');
-  // The tree read is most of the preflight's time (at 100,000 znodes: one getACL request per node,
-  // which ZooKeeper cannot batch in a multiRead), and the agents, the audit and the shell spend
-  // theirs waiting on other processes: so it starts now, after the run lock (onSource) and before
-  // anything else, and its result is judged below in the same place and order as before. It only
-  // reads; nothing is written before the preflight passes.
-  if (source) say(`reading ${root} on the source ${source} while the other checks run`);
-  const sourceRead = source ? readSource(source, root, signal) : undefined;
+  // The tree read is the preflight's longest part with ACLs (aclCheckOf), and the agents, the audit
+  // and the shell spend their time waiting on other processes: so it starts now, after the run
+  // lock (onSource) and before anything else, and its result is judged below in the same place and
+  // order as before. It only reads; nothing is written before the preflight passes.
+  const aclCheck = aclCheckOf(params);
+  if (source) say(`reading ${root} on the source ${source}${aclCheck === 'preflight' ? ' with every ACL' : ''} while the other checks run`);
+  const sourceRead = source ? readSource(source, root, aclCheck === 'preflight', signal) : undefined;
   const [facts, audit] = await Promise.all([env.pool.run(targets, (c) => c.facts()), auditFleet({ clusters: [cluster], pool: env.pool, shellFor: () => env.shell })]);
   const unreachable = new Set<string>();
   for (const f of facts) {
@@ -257,22 +283,24 @@ async function checks(env: RunEnv, hooks: PreflightHooks, progress: (m: string) 
   let losses: TreeLosses = { duplications: 0, backupPolicies: 0, bulkLoads: 0, droppedTables: [], rangerPolicies: false, lines: [] };
   let saslAcls = 0;
   try {
-    // One walk of the tree gives its size, digest and every node's data and ACL (at 100,000
-    // znodes a second walk cost as much again). `source` is set here: an unknown source refused above.
+    // One walk of the tree gives its size, digest and every node's data (and ACL, with
+    // --no-precopy). `source` is set here: an unknown source refused above.
     const got = await sourceRead!;
     if ('error' in got) throw got.error;
     const t = got.tree;
     if (!t.exists) problems.push(`cluster_root ${root} does not exist in the source ensemble ${source}`);
     size = { nodes: t.nodes, bytes: t.bytes, ephemeral: t.ephemeral.length, digest: t.digest, maxMzxid: t.maxMzxid };
-    if (t.exists) {
+    if (t.exists && aclCheck === 'preflight') {
       saslAcls = t.list.filter((n) => n.acl.some((a) => a.scheme === 'sasl')).length;
       // What the copy would refuse (coordinator/lib/zk/masked-acl.ts), found here, before any change.
       const masked = t.list.filter((n) => n.acl.some(isMaskedDigest)).map((n) => `${root}${n.rel}`);
       if (masked.length > 0) {
         problems.push(
-          `the source session sees the digest ACL of ${masked.length} node(s) masked as "user:x" (no ADMIN on them): ${masked.slice(0, 5).join(', ')}${masked.length > 5 ? ', ...' : ''}; the copy would write wrong ACLs. Give the inventory's zk_sasl_* or zk_krb_* variables an identity with ADMIN on these nodes`,
+          `the source session sees the digest ACL of ${masked.length} node(s) masked as "user:x" (no ADMIN on them): ${masked.slice(0, 5).join(', ')}${masked.length > 5 ? ', ...' : ''}; the copy would write wrong ACLs. ${maskedFix(masked.length)}`,
         );
       }
+    }
+    if (t.exists) {
       if (params.method === 'recover') losses = lossesOf(t.list);
       const jobs = runningJobsOf(t.list);
       if (jobs.length > 0 && !params.allowRunningJobs) {
@@ -360,6 +388,8 @@ async function checks(env: RunEnv, hooks: PreflightHooks, progress: (m: string) 
     inactiveWaitMs: inactive,
     estimateMs: estimateMs(params.method, size.nodes, inactive, zkTimeoutMs),
     warnings,
+    aclCheck,
+    targetSaslAbsent: dstAuth.error === undefined && dstAuth.sasl === 'absent',
     ...(reconfig ? { reconfig } : {}),
   };
 }

@@ -18,6 +18,7 @@ import { partitionsOf, tablesOf, waitTrustworthy } from './steps-trust';
 import { sizedTimeoutMs, trustAfterStartMs } from './timing';
 import { LeaderStartTimes, watchLeaderStart } from './leader-start';
 import { endStaysStopped, portAnswers, requireStaysStopped, settleStaysStopped, startStaysStopped } from './stay-stopped';
+import { migrationAclGuard } from './acl-guard';
 
 /**
  * The guide's zkcopy procedure (docs/pegasus-internals.md §1, §6, §8), each step idempotent and re-reading the
@@ -78,16 +79,18 @@ async function currentTables(env: RunEnv): Promise<TableFacts[]> {
  * when an earlier attempt of this run may have left part of the tree. Ephemeral nodes are never
  * copied; the target is read back and compared node by node.
  */
-export async function copyOnce(env: RunEnv, ctx: StepContext, f: { source: string; target: string; root: string }, onExists: 'fail' | 'sync', verify: 'target' | 'full' = 'target'): Promise<CopySummary> {
+export async function copyOnce(env: RunEnv, ctx: StepContext, f: { source: string; target: string; root: string; targetSaslAbsent?: boolean }, onExists: 'fail' | 'sync', verify: 'target' | 'full' = 'target'): Promise<CopySummary> {
   const r = await copyTree({
     source: `${f.source}${f.root}`,
     target: `${f.target}${f.root}`,
     onExists,
     dryRun: env.check,
     verify,
-    // The preflight read every source ACL and refused masked ones (preflight.ts), outside the write
-    // freeze; the copy need not walk the tree once more for them.
+    // With --no-precopy the preflight read every source ACL and refused the bad ones, outside the
+    // write freeze; the copy need not walk the tree once more for them, and still checks each as it
+    // reads it (an ACL changed since; the pre-copy's fallback copy, which the preflight left to it).
     sourceAclsChecked: true,
+    aclGuard: migrationAclGuard(f),
     sessionTimeoutMs: 10000,
     onProgress: (pr) => ctx.progress(`${pr.phase}: ${pr.nodes}${pr.total ? `/${pr.total}` : ''} nodes`, pr.total ? Math.min(1, pr.nodes / pr.total) : undefined),
   });

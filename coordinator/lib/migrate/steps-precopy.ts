@@ -6,6 +6,7 @@ import { FinalizeOut, MethodStep, MethodStepName, step } from './step-types';
 import { factsOf, noHosts, requireNotCheck, secs } from './steps-common';
 import { COPY_STEPS, copyOnce, requireStillBlind, stopFollowersStep } from './steps-copy';
 import { runZkSecurity } from './zk-security';
+import { migrationAclGuard } from './acl-guard';
 import { checkStaysStopped } from './stay-stopped';
 import { TreeFollower } from '../zk/follow';
 import { fingerprint } from '../zk/tree-read';
@@ -170,7 +171,10 @@ const PRECOPY = step({
       // The preflight saw an empty target: anything there now was written by someone else. A later
       // attempt of this step may find its own partial copy.
       onExists: ctx.attempt === 1 ? 'fail' : 'sync',
+      // Every source ACL is checked as the copy and the rounds read it, not by the preflight
+      // (preflight.ts aclCheckOf): a refusal fails this step before anything is stopped.
       sourceAclsChecked: true,
+      aclGuard: migrationAclGuard(f),
       sessionTimeoutMs: 10000,
       onProgress: (p) => {
         if (p.phase === 'copy' && p.copy) {

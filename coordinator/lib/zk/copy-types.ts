@@ -1,6 +1,15 @@
 import type { ZkSecurity } from '../../../shared/zk/security';
 import type { ZkEndpoint } from '../../../shared/zk/endpoint';
+import type { PreconditionError } from '../../../shared/errors';
 import type { TreeDifference } from './tree-index';
+import type { RawAcl } from './wire';
+
+/**
+ * A check of one source node's ACL as the copy (or a live follower) reads it, before the node is
+ * written: a refusal stops the copy before that node reaches the target. The migration's pre-copy
+ * checks ACLs this way instead of reading every ACL once more in its preflight (migrate/acl-guard.ts).
+ */
+export type AclGuard = (path: string, acl: readonly RawAcl[]) => PreconditionError | undefined;
 
 /**
  * What to do when the target path already holds something:
@@ -31,12 +40,15 @@ export interface CopyOptions {
   /** Subtrees to leave out, absolute (under the source path) or relative to it. `/zookeeper` is always left out. */
   excludes?: readonly string[];
   /**
-   * The caller has checked already, outside any write freeze, that the source session sees no
-   * digest ACL masked (the migration's preflight reads every ACL): skip the ACL-only walk before
-   * the copy. A masked ACL met during the copy still stops it before that node is written.
-   * @default false
+   * Skip the ACL-only walk before the copy: the caller has checked already, outside any write
+   * freeze, that the source session sees no digest ACL masked (a migration with `--no-precopy`: its
+   * preflight reads every ACL), or it accepts that the copy's own read checks each ACL (the live
+   * pre-copy: its run removes the partial copy when refused). A masked ACL met during the copy
+   * stops it before that node is written (`aclGuard`, else masked-acl.ts's refusal). @default false
    */
   sourceAclsChecked?: boolean;
+  /** With `sourceAclsChecked`: the check of each node's ACL as read. @default refuse a masked digest ACL */
+  aclGuard?: AclGuard;
   /**
    * The source is being written and the caller follows its changes by other means (the live
    * pre-copy, follow.ts): a node that keeps changing while read is copied as read instead of

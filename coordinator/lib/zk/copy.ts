@@ -6,7 +6,7 @@ import type { ZkConn } from './conn';
 import { COPY_DEFAULTS, CopyOptions, CopyPhase, CopyProgress, CopySummary, PathList } from './copy-types';
 import { Excludes, refuseSystemTree } from './excludes';
 import { closeLanes, indexTree, openLanes, syncLanes } from './index-tree';
-import { findMaskedAcls, isMaskedDigest, maskedAclError } from './masked-acl';
+import { findMaskedAcls, maskedAclError, refuseMasked } from './masked-acl';
 import { mkdirpOpen, statOf } from './ops';
 import { absPath, IndexEntry, relPath, TreeIndex, treeDigest } from './tree-index';
 import { verifyCopy } from './verify';
@@ -127,9 +127,11 @@ export async function copyTree(o: CopyOptions): Promise<CopySummary> {
         if (/\/dsn\.meta\.server\.leader\/LOCKNODE\d+$/.test(r.path)) lockHolders.push(`${r.path} (${r.data?.toString('utf8') ?? ''})`);
         return;
       }
-      if (o.sourceAclsChecked && (r.rawAcl ?? []).some(isMaskedDigest)) {
-        // Masked since the caller's check (an ACL changed): stop before this node is written.
-        walker.abort(maskedAclError({ count: 1, paths: [r.path] }, 'the copy stopped before writing it'));
+      // Checked here when the ACL walk was skipped: masked since the caller's check (an ACL changed),
+      // or left to this read by the caller (aclGuard): stop before this node is written.
+      const refusal = o.sourceAclsChecked ? (o.aclGuard ?? refuseMasked)(r.path, r.rawAcl ?? []) : undefined;
+      if (refusal) {
+        walker.abort(refusal);
         return;
       }
       source.set(rel, new IndexEntry(r.hash, r.acl, r.dataLength));

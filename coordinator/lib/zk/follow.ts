@@ -6,10 +6,11 @@ import type { ZkSecurity } from '../../../shared/zk/security';
 import { onNotification, WatchNotification } from '../../../shared/zk/client-internals';
 import type { ZkConn } from './conn';
 import { copyTree } from './copy';
-import type { CopyProgress, OnExists } from './copy-types';
+import type { AclGuard, CopyProgress, OnExists } from './copy-types';
 import { Excludes } from './excludes';
 import { applyDelta, DeltaCounts } from './follow-apply';
 import { listChildren, NodeState, readNodes, SweepStat, sweepStats } from './follow-read';
+import { refuseMasked } from './masked-acl';
 import { closeLanes, indexTree, openLanes, syncLanes } from './index-tree';
 import { addWatch, WATCH_MODE } from './persistent-watch';
 import { absPath, IndexEntry, PreparedDigest, relPath, TreeIndex, treeDigest } from './tree-index';
@@ -92,8 +93,14 @@ export interface FollowOptions {
   onExists?: OnExists;
   /** `sweep` forces the fallback for servers without addWatch (ZooKeeper < 3.6). @default 'watch' */
   changeDetection?: ChangeDetection;
-  /** Source ACLs were checked for masking by the caller (see CopyOptions). */
+  /** Source ACLs were checked for masking by the caller, or are left to the copy's read (see CopyOptions). */
   sourceAclsChecked?: boolean;
+  /**
+   * The check of each source ACL as read, by the initial copy and by every round before it writes a
+   * changed node (an ACL may change after any earlier check). A refusal fails the copy or the round.
+   * @default refuse a masked digest ACL
+   */
+  aclGuard?: AclGuard;
   /** Session timeout of every session; the watching sessions' expiry is a gap. @default 30000 */
   sessionTimeoutMs?: number;
   connectTimeoutMs?: number;
@@ -455,6 +462,7 @@ export class TreeFollower {
       ...(o.sourceSecurity ? { sourceSecurity: o.sourceSecurity } : {}),
       ...(o.targetSecurity ? { targetSecurity: o.targetSecurity } : {}),
       ...(o.sourceAclsChecked ? { sourceAclsChecked: true } : {}),
+      ...(o.aclGuard ? { aclGuard: o.aclGuard } : {}),
       ...(o.readSessions !== undefined ? { readSessions: o.readSessions } : {}),
       ...this.connOpts(),
       onProgress: (p) => this.progress('copy', p),
@@ -552,6 +560,12 @@ export class TreeFollower {
         record(this.dstMap, rel, dv);
         this.changedSinceFull.add(rel);
         if (!sameState(sv, dv)) items.push({ path: absPath(this.dst.path, rel), src: sv, dst: dv });
+      }
+      // A changed ACL is read here, not by any earlier check: refused before it is written.
+      const guard = this.o.aclGuard ?? refuseMasked;
+      for (const it of items) {
+        const refusal = it.src ? guard(absPath(this.src.path, relPath(this.dst.path, it.path)), it.src.acl) : undefined;
+        if (refusal) throw refusal;
       }
       if (items.length > 0) {
         const r = await applyDelta(dl, items, { auth: this.writeAuth, saslUser: this.o.targetSecurity?.sasl?.user });

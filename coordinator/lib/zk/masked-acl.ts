@@ -26,6 +26,11 @@ export function maskedAclError(masked: MaskedAcls, written: string): Preconditio
   );
 }
 
+/** The copy's default AclGuard: a masked digest ACL stops it before that node is written. */
+export function refuseMasked(path: string, acl: readonly RawAcl[]): PreconditionError | undefined {
+  return acl.some(isMaskedDigest) ? maskedAclError({ count: 1, paths: [path] }, 'the copy stopped before writing it') : undefined;
+}
+
 export interface MaskedAcls {
   count: number;
   /** The first `limit` paths, in walk order. */

@@ -3,9 +3,10 @@ import { ZK_CODE } from '../../../shared/zk/client';
 import type { ConnectOptions, ZkSession } from '../../../shared/zk/client';
 import type { ConnOptions } from './conn';
 import { Excludes } from './excludes';
-import { closeLanes, indexTree, openLanes } from './index-tree';
+import { closeLanes, openLanes, syncLanes } from './index-tree';
 import { statOf } from './ops';
-import { relPath, TreeIndex, treeDigest } from './tree-index';
+import { IndexEntry, relPath, TreeIndex, treeDigest } from './tree-index';
+import { TreeWalker } from './walker';
 import type { RawAcl } from './wire';
 
 /**
@@ -37,7 +38,7 @@ export interface TreeFingerprint {
   /** Persistent nodes. */
   nodes: number;
   bytes: number;
-  /** `treeDigest` of every persistent node (relative path, data hash, ACL). */
+  /** `treeDigest` of every persistent node (relative path, data hash, ACL); '' when not asked for (ReadTreeOptions.digest). */
   digest: string;
   /** Highest mzxid among persistent nodes, as a decimal string ('0' for an absent root). */
   maxMzxid: string;
@@ -68,7 +69,16 @@ export function laneOptions(o: Readonly<ConnectOptions>): ConnOptions {
 }
 
 export interface ReadTreeOptions {
-  keepData?: boolean;
+  /**
+   * Keep every persistent node's data in `list`, or only those the predicate takes (by path relative
+   * to the root, '' or '/a/b'): the preflight keeps the few nodes it judges, not 100,000 partitions.
+   */
+  keepData?: boolean | ((rel: string) => boolean);
+  /**
+   * Compute `digest` (every node's data hashed and indexed first). Without it `digest` is ''.
+   * @default true
+   */
+  digest?: boolean;
   onProgress?: (nodes: number) => void;
   /** Sessions to read over. @default 3 (LANES) */
   sessions?: number;
@@ -78,6 +88,12 @@ export interface ReadTreeOptions {
    * @default the walker's
    */
   window?: number;
+  /**
+   * Read every node's ACL: one getACL request per node, which no multiRead can carry, so about six
+   * times the read's time (at 100,000 znodes, 3.7 s against 0.6 s here). Without it every node's
+   * `acl` is empty and the digest covers paths and data only. @default true
+   */
+  readAcl?: boolean;
   /** Aborting stops the read (its sessions are closed) and rejects with the signal's reason: a preflight that refuses before it needs the tree. */
   signal?: AbortSignal;
 }
@@ -105,38 +121,49 @@ async function readSubtree(hosts: string, conn: ConnOptions, root: string, o: Re
     const ephemeral: string[] = [];
     let bytes = 0;
     let maxMzxid = 0n;
-    const absent: TreeRead = { root, nodes: 0, bytes: 0, digest: treeDigest(new Map()), maxMzxid: '0', ephemeral: [], exists: false, list: [] };
+    const wantDigest = o.digest !== false;
+    const keep = o.keepData ?? false;
+    const absent: TreeRead = { root, nodes: 0, bytes: 0, digest: wantDigest ? treeDigest(new Map()) : '', maxMzxid: '0', ephemeral: [], exists: false, list: [] };
     if (!(await statOf(lanes[0]!, root))) return absent;
     let nodes = 0;
-    let index: TreeIndex;
+    // The index (every node's data hash and ACL) exists for the digest; without one nothing is hashed or indexed.
+    const index: TreeIndex = new Map();
+    const excludes = Excludes.none().forRoot(root); // ZooKeeper's own /zookeeper under '/'
     try {
-      ({ index } = await indexTree(lanes, root, {
-        excludes: Excludes.none().forRoot(root), // ZooKeeper's own /zookeeper under '/'
-        keepData: o.keepData ?? false,
+      await syncLanes(lanes, root);
+      await new TreeWalker({
+        lanes,
+        keepData: keep !== false,
+        hashData: wantDigest,
+        ...(o.readAcl === false ? { readAcl: false } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.window !== undefined && lanes.every((c) => c.multiRead) ? { window: o.window } : {}),
+        skip: (p) => excludes.hasExact(relPath(root, p)),
         onRecord: (r) => {
           const rel = relPath(root, r.path);
+          const eph = r.ephemeralOwner !== 0n;
+          if (wantDigest) index.set(rel, new IndexEntry(r.hash, r.acl, r.dataLength, eph));
           const slashed = rel === '' ? '' : `/${rel}`;
-          if (r.ephemeralOwner !== 0n) {
+          if (eph) {
             ephemeral.push(slashed);
             return;
           }
           nodes++;
           bytes += r.dataLength;
           if (r.mzxid > maxMzxid) maxMzxid = r.mzxid;
-          if (o.keepData) list.push({ rel: slashed, data: r.data ?? Buffer.alloc(0), acl: r.rawAcl ?? [] });
+          if (keep === true || (keep !== false && keep(slashed))) list.push({ rel: slashed, data: r.data ?? Buffer.alloc(0), acl: r.rawAcl ?? [] });
           if (nodes % 1000 === 0) o.onProgress?.(nodes);
         },
-      }));
+      }).run(root);
     } catch (e) {
       // Deleted between the stat and the walk.
       if (o.signal?.aborted || (await statOf(lanes[0]!, root))) throw e;
       return absent;
     }
     // Parents before children: sorting by depth keeps every parent ahead of its subtree.
-    list.sort((a, b) => depth(a.rel) - depth(b.rel) || (a.rel < b.rel ? -1 : 1));
-    return { root, nodes, bytes, digest: treeDigest(index), maxMzxid: maxMzxid.toString(), ephemeral: ephemeral.sort(), exists: true, list };
+    const depths = new Map(list.map((n) => [n, depth(n.rel)]));
+    list.sort((a, b) => depths.get(a)! - depths.get(b)! || (a.rel < b.rel ? -1 : 1));
+    return { root, nodes, bytes, digest: wantDigest ? treeDigest(index) : '', maxMzxid: maxMzxid.toString(), ephemeral: ephemeral.sort(), exists: true, list };
   } finally {
     closeLanes(lanes);
   }

@@ -54,6 +54,8 @@ export interface WalkOptions {
   readData?: boolean;
   /** Hand the data bytes to `onRecord` (copy). Otherwise they are hashed and dropped (verify, diff). @default false */
   keepData?: boolean;
+  /** Hash each node's data into `hash` (the digests need it; a reader of sizes does not). @default true */
+  hashData?: boolean;
   /** Read ACLs. @default true */
   readAcl?: boolean;
   /** Called for each discovered child before it is read; return true to leave its subtree out. */
@@ -121,6 +123,7 @@ export class TreeWalker {
   private readonly window: number;
   private readonly readData: boolean;
   private readonly keepData: boolean;
+  private readonly hashData: boolean;
   private readonly readAcl: boolean;
   private nodesInFlight = 0;
   private scheduled = false;
@@ -139,6 +142,7 @@ export class TreeWalker {
     this.window = Math.max(4, opts.window ?? (opts.lanes.every((c) => c.multiRead && c.fast) ? 300 : 100));
     this.readData = opts.readData ?? true;
     this.keepData = opts.keepData ?? false;
+    this.hashData = opts.hashData ?? true;
     this.readAcl = opts.readAcl ?? true;
   }
 
@@ -346,7 +350,7 @@ export class TreeWalker {
     this.opts.onRecord({
       path: n.path,
       data: this.keepData ? n.data : null,
-      hash: this.readData ? dataHash(n.data) : '',
+      hash: this.readData && this.hashData ? dataHash(n.data) : '',
       acl: n.acl ? aclKey(n.acl) : '',
       rawAcl: n.acl,
       dataLength: first.dataLength,
