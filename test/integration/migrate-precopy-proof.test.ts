@@ -20,7 +20,7 @@
 import anyTest, { TestFn } from 'ava';
 import { migrate, MigrateEvent } from '../../coordinator/lib/migrate';
 import type { JournalEntry } from '../../coordinator/lib/migrate/journal';
-import { PERM } from '../../coordinator/lib/zk/acl';
+import { digestId, PERM } from '../../coordinator/lib/zk/acl';
 import { zk, ZkSession } from '../../shared/zk/client';
 import { cli, currentZk, Fleet, health, journals, nextMigration, readJournal, startFleet, treeFingerprint, withZk } from './migrate-support';
 
@@ -180,4 +180,50 @@ test.serial('a foreign write on the target racing the proof: the proof fails, fi
   t.is(await currentZk(f), to);
   const h = await health(f, to);
   t.is(h.verdict, 'healthy', h.problems.join('; '));
+});
+
+test.serial('a node recreated after the pre-copy with an ACL the run sees masked: a catch-up round refuses it before the write freeze; rolled back, the target removed', async (t) => {
+  t.timeout(5 * 60_000);
+  const f = t.context.fleet;
+  const root = f.info.clusterRoot;
+  const { from, to } = await nextMigration(f);
+  const dir = await seedOperatorNodes(from, root);
+  // World may read but not ADMIN: zkmig's sessions (no digest login) see alice's id as "alice:x".
+  const masked = [new zk.ACL(PERM.ALL, new zk.Id('digest', digestId('alice:secret'))), new zk.ACL(PERM.READ, new zk.Id('world', 'anyone'))];
+  let wrote: Promise<void> | undefined;
+  try {
+    const r = await migrate(
+      { inventory: f.info.inventory, cluster: f.info.cluster, to, method: 'copy' },
+      {
+        stateDir: f.stateDir,
+        env: f.env,
+        emit: (e) => {
+          // Right after the pre-copy: the node is recreated (watched events), so a background round reads its ACL.
+          if (e.kind === 'step-done' && e.step === 'precopy') {
+            wrote = withZk(from, async (s) => {
+              await s.remove(`${dir}/b`);
+              await new Promise<void>((res, rej) => s.client.create(`${dir}/b`, Buffer.from('masked'), masked, zk.CreateMode.PERSISTENT, (err) => (err ? rej(err) : res())));
+            });
+          }
+        },
+      },
+    );
+    await wrote;
+    t.is(r.outcome, 'rolled-back', r.error?.message ?? '');
+    t.regex(r.rolledBackBecause?.message ?? '', new RegExp(`digest ACL of ${dir}/b masked as "user:x".*found by a catch-up round after the pre-copy; refused before the write freeze`));
+    const steps = readJournal(r.journal).flatMap((e) => (e.kind === 'step-intent' ? [e.step] : []));
+    t.true(steps.includes('stop-followers'), steps.join(','));
+    t.false(steps.includes('set-blind') || steps.includes('stop-leader'), `no write freeze: ${steps.join(',')}`);
+    t.false((await treeFingerprint(to, root)).exists, 'the partial copy was removed');
+    await withZk(to, async (s) => t.is(await s.exists(`${dir}/b`), null));
+    t.is(await currentZk(f), from);
+    const h = await health(f, from);
+    t.is(h.verdict, 'healthy', h.problems.join('; '));
+  } finally {
+    await wrote?.catch(() => undefined);
+    await withZk(from, async (s) => {
+      await s.remove(`${dir}/b`).catch(() => undefined);
+      await s.create(`${dir}/b`, Buffer.from('node b')).catch(() => undefined);
+    });
+  }
 });

@@ -22,7 +22,8 @@ import { fingerprint } from '../zk/tree-read';
  *                   stopped; the metas keep writing.
  *   stop-followers  (COPY_STEPS) the freeze starts once they stayed stopped; meanwhile the follower
  *                   keeps catching up in the background (keepFollowing) and sweeps both trees' ACL
- *                   versions (sweepAclsBeforeFreeze), so that neither is left to the freeze
+ *                   versions (sweepAclsBeforeFreeze), so that neither is left to the freeze; an
+ *                   ACL a round refused (acl-guard.ts) fails the step here, before the freeze
  *   set-blind       (COPY_STEPS)
  *   stop-leader     blind checked once more first (a bulk-load start lifts it; not when set-blind
  *                   read it back a moment ago in this process), then no meta runs: the source is frozen
@@ -76,7 +77,11 @@ function keepFollowing(env: RunEnv, follower: TreeFollower, pauseMs = follower.m
           const ms = await follower.sweepAcls();
           // The digest finalize journals, prepared here too: inside the freeze it redoes only what changed.
           follower.prepareTargetDigest();
+          // The round that applies what the sweep found runs before the answer: an ACL the guard
+          // refuses (acl-guard.ts) is then known before the freeze, not met inside it.
+          await follower.catchUp();
           for (const done of asked) done(ms);
+          continue;
         }
         await follower.catchUp();
       } catch {
@@ -120,12 +125,26 @@ function keepFollowing(env: RunEnv, follower: TreeFollower, pauseMs = follower.m
  */
 const aclSweeps = new WeakMap<RunEnv, number>();
 
+/** ACLs the pre-copy's guard refused in a background round (the loop ends on the first). */
+const refusedAcls = new WeakMap<RunEnv, PreconditionError[]>();
+
 async function sweepAclsBeforeFreeze(env: RunEnv, ctx: StepContext): Promise<void> {
+  throwRefusal(env);
   if (env.params.verify === 'full') return;
   const ms = await following.get(env)?.sweepAcls();
+  throwRefusal(env);
   if (ms === undefined) return;
   aclSweeps.set(env, ms);
   ctx.progress(`ACL versions of both trees swept before the freeze (${secs(ms)})`);
+}
+
+/**
+ * A background round met an ACL the copy must not write: fail here, with the followers stopped but
+ * the leader serving and no blind, rather than in finalize inside the freeze.
+ */
+function throwRefusal(env: RunEnv): void {
+  const r = refusedAcls.get(env)?.[0];
+  if (r) throw new PreconditionError(`${r.message} (found by a catch-up round after the pre-copy; refused before the write freeze)`, { cause: r, context: r.context });
 }
 
 /** Stop the background rounds and wait for the one in flight (finalize's rounds must not overlap it). */
@@ -164,6 +183,8 @@ const PRECOPY = step({
     const f = factsOf(ctx);
     if (!requireNotCheck(env, ctx, `copy ${f.source}${f.root} to ${f.target}${f.root} and follow it until fewer than ${env.params.precopyThreshold} changes are outstanding`)) return {};
     closePrecopy(env);
+    const guard = migrationAclGuard(f);
+    refusedAcls.set(env, []);
     const t0 = Date.now();
     let phase = '';
     const follower = await TreeFollower.start({
@@ -174,7 +195,11 @@ const PRECOPY = step({
       // Every source ACL is checked as the copy and the rounds read it, not by the preflight
       // (preflight.ts aclCheckOf): a refusal fails this step before anything is stopped.
       sourceAclsChecked: true,
-      aclGuard: migrationAclGuard(f),
+      aclGuard: (path, acl) => {
+        const r = guard(path, acl);
+        if (r) refusedAcls.get(env)?.push(r);
+        return r;
+      },
       sessionTimeoutMs: 10000,
       onProgress: (p) => {
         if (p.phase === 'copy' && p.copy) {
