@@ -47,6 +47,7 @@ function report(r: RunResult, events: MigrateEvent[]): Record<string, unknown> {
   return {
     outcome: r.outcome,
     writeFreezeMs: r.summary.writeFreezeMs ?? null,
+    ...(steps.preflight !== undefined ? { preflightMs: steps.preflight } : {}),
     ...(r.summary.precopyMs !== undefined ? { precopyMs: r.summary.precopyMs } : {}),
     ...(r.summary.freezeParts ? { freezeParts: r.summary.freezeParts } : {}),
     totalMs: r.summary.totalMs,
