@@ -11,6 +11,9 @@ import { ZK_CODE, ZkSession, zk, zkCodeOf } from '../../../shared/zk/client';
 
 export const LOCK_ROOT = '/zkmig/locks';
 
+/** How long releasing the lock may wait for the server (RunLock.release). */
+const RELEASE_MS = 3000;
+
 export interface LockHolder {
   run: string;
   host: string;
@@ -73,12 +76,19 @@ export class RunLock {
     }
   }
 
-  /** Delete the lock and close the session. */
+  /**
+   * Delete the lock and close the session, within RELEASE_MS: the server the session sits on may have
+   * stopped answering (a hung host; a reconfig run's lock session may sit on a joiner, which its
+   * test SIGSTOPs), and the run must still end. The node goes with the session anyway, by expiry.
+   */
   async release(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.session.remove(this.path);
+      await Promise.race([this.session.remove(this.path), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), RELEASE_MS)))]);
     } catch {
       /* closing the session removes the ephemeral node anyway */
+    } finally {
+      clearTimeout(timer);
     }
     this.session.close();
   }
