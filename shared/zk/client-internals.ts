@@ -66,6 +66,21 @@ export function dropConnection(client: zk.Client): void {
   manager(client)?.socket?.destroy();
 }
 
+/** How long a closed client's connection may wait for the server's answer to closeSession. */
+const CLOSE_GRACE_MS = 3000;
+
+/**
+ * Close the session. The client closes its socket when the server answers closeSession; a server
+ * that stopped answering (SIGSTOPped, a hung host: the kernel keeps the connection open) never
+ * does, and that socket alone would keep the process alive for ever. So it is dropped after a
+ * grace; the timer is unref'd, so it fires only while something (that socket) still holds the
+ * process, and the session then ends on the server by expiry.
+ */
+export function closeClient(client: zk.Client): void {
+  client.close();
+  setTimeout(() => dropConnection(client), CLOSE_GRACE_MS).unref();
+}
+
 /**
  * Fail every request the client still holds (sent and unanswered, or queued while disconnected)
  * with `code`. node-zookeeper-client never answers requests queued in a session that then expired:

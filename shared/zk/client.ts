@@ -2,13 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as zk from 'node-zookeeper-client';
 import { AppError, TimeoutError, ZkError } from '../errors';
 import { getDataText, multiReadText, rawReads } from './bulk-read';
-import { corked, dropConnection, installFastReplies } from './client-internals';
+import { closeClient, corked, installFastReplies } from './client-internals';
 import { describeZkCode, patchClientExceptions } from './codes';
 import { secureClient } from './secure-connect';
 import { sideName, ZkSecurity } from './security';
-
-/** How long a closed session's connection may wait for the server's answer to closeSession. */
-const CLOSE_GRACE_MS = 3000;
 
 export { zk };
 export { describeZkCode, ZK_CODES, zkCodeName } from './codes';
@@ -185,12 +182,7 @@ export class ZkSession {
   }
 
   close(): void {
-    this.client.close();
-    // The client closes its socket when the server answers closeSession. A server that stopped
-    // answering (SIGSTOPped, a hung host) never does, and that socket alone would keep the process
-    // alive for ever: dropped after a grace. The timer is unref'd, so it fires only while something
-    // (that socket) still holds the process; the session then ends by expiry on the server.
-    setTimeout(() => dropConnection(this.client), CLOSE_GRACE_MS).unref();
+    closeClient(this.client);
   }
 
   get sessionId(): string {

@@ -1,3 +1,4 @@
+import { closeClient } from '../../../shared/zk/client-internals';
 import { AppError, TimeoutError, VerifyError } from '../../../shared/errors';
 import { zk } from '../../../shared/zk/client';
 import { adminView } from '../zk/admin-words';
@@ -143,7 +144,7 @@ export async function confirmWrite(target: string, expectVersion: bigint, o: { a
     if (now.version < expectVersion) throw new VerifyError(`the new servers serve config ${now.version.toString(16)}, older than ${expectVersion.toString(16)}`);
     return { zxid: created.mzxid.toString('hex') };
   } finally {
-    c.close();
+    closeClient(c);
   }
 }
 

@@ -1,3 +1,4 @@
+import { closeClient } from '../../../shared/zk/client-internals';
 import { PreconditionError } from '../../../shared/errors';
 import { parseHosts } from '../../../shared/zk/endpoint';
 import { randomBytes } from 'node:crypto';
@@ -148,7 +149,7 @@ export async function reconfigPreflight(i: ReconfigPreflightInput, progress: (m:
     else if (enabled !== 'ok') problems.push(`the reconfigEnabled probe failed: ${enabled}`);
     rights = await probeReconfigRights(client, i.auth, timeoutMs);
   } finally {
-    client.close();
+    closeClient(client);
   }
   if (rights === 'disabled') problems.push('reconfigEnabled is false on the ensemble: set reconfigEnabled=true on every server (a rolling restart) first');
   else if (rights === 'no-auth') problems.push(`not authorised to reconfigure: give the super user or a digest user with WRITE on /zookeeper/config (--zk-auth user:password)${i.auth ? '; the one given was refused' : ''}`);

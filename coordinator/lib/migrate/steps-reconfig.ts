@@ -1,3 +1,4 @@
+import { closeClient } from '../../../shared/zk/client-internals';
 import { AppError, PreconditionError, toAppError } from '../../../shared/errors';
 import { sleep } from '../../../shared/process';
 import type { ClusterInfo } from '../shell/types';
@@ -80,7 +81,7 @@ export async function withAdmin<T>(env: RunEnv, hosts: readonly string[], fn: (c
   try {
     return await fn(c);
   } finally {
-    c.close();
+    closeClient(c);
   }
 }
 

@@ -1,7 +1,7 @@
 import { TimeoutError } from '../../../shared/errors';
 import { asZkError, connectZkClient, ZK_CODE, zk } from '../../../shared/zk/client';
 import type { ZkSecurity } from '../../../shared/zk/security';
-import { failQueued } from '../../../shared/zk/client-internals';
+import { closeClient, failQueued } from '../../../shared/zk/client-internals';
 import { dropConnection, fastReplies, installFastReplies, multiReadData, syncPath } from './wire';
 
 /** How the copy engine talks to one ensemble. */
@@ -130,7 +130,7 @@ export class ZkConn {
       for (;;) {
         try {
           const c = await connectClient(this.hosts, this.opts, Math.max(1000, Math.min(this.opts.connectTimeoutMs, deadline - Date.now())));
-          if (this.closed) return c.close();
+          if (this.closed) return closeClient(c);
           const old = this.current;
           this.expiries++;
           this.current = c;
@@ -138,7 +138,7 @@ export class ZkConn {
           // Requests left in the expired client would never be answered; fail them so their
           // owners (walker, writer) re-issue them on the new session.
           failQueued(old, ZK_CODE.SESSION_EXPIRED);
-          old.close();
+          closeClient(old);
           this.downSince = undefined;
           this.lastReplyAt = Date.now();
           return;
@@ -232,7 +232,7 @@ export class ZkConn {
   close(): void {
     this.closed = true;
     clearInterval(this.handshakeTimer);
-    this.current.close();
+    closeClient(this.current);
     this.wake();
   }
 }

@@ -3,7 +3,7 @@ import { sleep } from '../../../shared/process';
 import { connectZkClient, zk, ZK_CODE, zkCodeOf } from '../../../shared/zk/client';
 import { endpointArg, joinPath, ZkEndpoint } from '../../../shared/zk/endpoint';
 import type { ZkSecurity } from '../../../shared/zk/security';
-import { onNotification, WatchNotification } from '../../../shared/zk/client-internals';
+import { closeClient, onNotification, WatchNotification } from '../../../shared/zk/client-internals';
 import type { ZkConn } from './conn';
 import { copyTree } from './copy';
 import type { AclGuard, CopyProgress, OnExists } from './copy-types';
@@ -444,7 +444,7 @@ export class TreeFollower {
     this.watchers = [];
     for (const w of ws) {
       clearInterval(w.keepalive);
-      w.client.close();
+      closeClient(w.client);
     }
   }
 
