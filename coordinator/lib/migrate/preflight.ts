@@ -134,8 +134,8 @@ type SourceRead = { tree: TreeRead } | { error: unknown };
 
 /**
  * Sessions for the source tree read. ZooKeeper's NIO server reads one request per connection per
- * select round (NIOServerCnxn.doIO), and with ACLs (aclCheckOf) the read is one getACL request per node: more connections
- * mean fewer rounds for the same requests. Measured on the large sandbox (100,234 znodes, one
+ * select round (NIOServerCnxn.doIO), and with ACLs (aclCheckOf) the read is one getACL request per
+ * node: more connections mean fewer rounds for the same requests. Measured on the large sandbox (100,234 znodes, one
  * ZooKeeper 3.8 server, shared 2-core machine at load 9): 6 sessions of 150 requests in flight read
  * it in a median 4.3 s against 5.6 s for 3 of 300 (7 paired runs, 6 sessions faster in each), with a
  * quarter less server CPU. The same 900 requests in flight in all: ZooKeeper stops reading from its
@@ -283,8 +283,8 @@ async function checks(env: RunEnv, hooks: PreflightHooks, progress: (m: string) 
   let losses: TreeLosses = { duplications: 0, backupPolicies: 0, bulkLoads: 0, droppedTables: [], rangerPolicies: false, lines: [] };
   let saslAcls = 0;
   try {
-    // One walk of the tree gives its size, digest and every node's data (and ACL, with
-    // --no-precopy). `source` is set here: an unknown source refused above.
+    // One walk of the tree gives its size and the data of the nodes judged below (every node's
+    // data and ACL with --no-precopy). `source` is set here: an unknown source refused above.
     const got = await sourceRead!;
     if ('error' in got) throw got.error;
     const t = got.tree;
