@@ -227,3 +227,45 @@ test.serial('a node recreated after the pre-copy with an ACL the run sees masked
     });
   }
 });
+
+test.serial('an ACL set after the pre-copy to one the run sees masked (setACL: no watch): the sweep before the freeze finds it, its round refuses it, stop-followers fails; rolled back', async (t) => {
+  t.timeout(5 * 60_000);
+  const f = t.context.fleet;
+  const root = f.info.clusterRoot;
+  const { from, to } = await nextMigration(f);
+  const dir = await seedOperatorNodes(from, root);
+  const masked = [new zk.ACL(PERM.ALL, new zk.Id('digest', digestId('alice:secret'))), new zk.ACL(PERM.READ | PERM.WRITE | PERM.DELETE | PERM.CREATE, new zk.Id('world', 'anyone'))];
+  let wrote: Promise<void> | undefined;
+  try {
+    const r = await migrate(
+      { inventory: f.info.inventory, cluster: f.info.cluster, to, method: 'copy' },
+      {
+        stateDir: f.stateDir,
+        env: f.env,
+        emit: (e) => {
+          // setACL fires no watch: no background round sees it, only the ACL sweep of stop-followers.
+          if (e.kind === 'step-done' && e.step === 'precopy') {
+            wrote = withZk(from, (s) => new Promise<void>((res, rej) => s.client.setACL(`${dir}/c`, masked, -1, (err) => (err ? rej(err) : res()))));
+          }
+        },
+      },
+    );
+    await wrote;
+    t.is(r.outcome, 'rolled-back', r.error?.message ?? '');
+    t.regex(r.rolledBackBecause?.message ?? '', new RegExp(`digest ACL of ${dir}/c masked as "user:x".*refused before the write freeze`));
+    const entries = readJournal(r.journal);
+    t.true(entries.some((e) => e.kind === 'step-failed' && e.step === 'stop-followers'));
+    const steps = entries.flatMap((e) => (e.kind === 'step-intent' ? [e.step] : []));
+    t.false(steps.includes('set-blind') || steps.includes('stop-leader'), `no write freeze: ${steps.join(',')}`);
+    t.false((await treeFingerprint(to, root)).exists, 'the partial copy was removed');
+    t.is(await currentZk(f), from);
+    t.is((await health(f, from)).verdict, 'healthy');
+  } finally {
+    await wrote?.catch(() => undefined);
+    // World keeps DELETE on the parent's child list: remove and recreate it open for the next runs.
+    await withZk(from, async (s) => {
+      await s.remove(`${dir}/c`).catch(() => undefined);
+      await s.create(`${dir}/c`, Buffer.from('node c')).catch(() => undefined);
+    });
+  }
+});
