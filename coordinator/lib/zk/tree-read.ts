@@ -11,10 +11,11 @@ import type { RawAcl } from './wire';
 
 /**
  * A whole subtree read in one go, for the migration's checks: read it (with data when asked),
- * fingerprint it, test whether a root is empty. Every read is the copy engine's `indexTree` (the
- * pipelined walker over its own lanes, synced first), so there is one tree reader and one digest
- * (`treeDigest`, the one `zkmig zk copy` and `zkmig zk diff` print; ephemeral nodes are flagged in
- * the index and left out of it).
+ * fingerprint it, test whether a root is empty. Every read is the copy engine's pipelined walker
+ * (`TreeWalker`, over lanes of its own, synced first) indexed as `indexTree` indexes it, so there is
+ * one tree reader and one digest (`treeDigest`, the one `zkmig zk copy` and `zkmig zk diff` print;
+ * ephemeral nodes are flagged in the index and left out of it). The preflight's lean read skips the
+ * index, the hashes and the ACLs (ReadTreeOptions).
  *
  * Ephemeral nodes are never part of a fingerprint or a node list: Pegasus's `LOCKNODE`s are
  * EPHEMERAL_SEQUENTIAL and come and go with meta sessions while the metadata stays put
