@@ -20,16 +20,30 @@ export interface TreeLosses {
   lines: string[];
 }
 
+/** The kinds of node lossesOf and runningJobsOf judge. */
+type JudgedKind = 'table' | 'duplication' | 'backup' | 'bulk-load' | 'ranger';
+
 /**
- * The nodes lossesOf and runningJobsOf look at (by path relative to cluster_root, '/a/b'): a
- * table's node, its duplications, backup policies, bulk loads, the Ranger dump. Not the partition
- * nodes (`/apps/<id>/<pidx>`) that make up most of a tree: the preflight keeps only these.
+ * What a node is to lossesOf and runningJobsOf (by path relative to cluster_root, '/a/b'): a
+ * table's node (`/apps/<id>`), one of its duplications (`/apps/<id>/duplication/<dupid>`), a backup
+ * policy, a bulk load, the Ranger dump; undefined for the rest, above all the partition nodes
+ * (`/apps/<id>/<pidx>`) that make up most of a tree. `parts` are the path's components.
  */
+function judgedKind(parts: readonly string[]): JudgedKind | undefined {
+  if (parts[0] === 'apps') {
+    if (parts.length === 2) return 'table';
+    return parts.length === 4 && parts[2] === 'duplication' ? 'duplication' : undefined;
+  }
+  if (parts.length === 2 && parts[0] === 'backup') return 'backup';
+  if (parts.length === 2 && parts[0] === 'bulk_load') return 'bulk-load';
+  return parts.length === 1 && parts[0] === 'ranger_policy_meta_root' ? 'ranger' : undefined;
+}
+
+const componentsOf = (rel: string): string[] => rel.split('/').filter(Boolean);
+
+/** The nodes lossesOf and runningJobsOf look at (judgedKind): the preflight keeps only these. */
 export function judgedNode(rel: string): boolean {
-  const parts = rel.split('/').filter(Boolean);
-  if (parts[0] === 'apps') return parts.length === 2 || (parts.length === 4 && parts[2] === 'duplication');
-  if (parts[0] === 'backup' || parts[0] === 'bulk_load') return parts.length === 2;
-  return parts[0] === 'ranger_policy_meta_root' && parts.length === 1;
+  return judgedKind(componentsOf(rel)) !== undefined;
 }
 
 export function lossesOf(nodes: readonly TreeNode[]): TreeLosses {
@@ -39,18 +53,19 @@ export function lossesOf(nodes: readonly TreeNode[]): TreeLosses {
   let rangerPolicies = false;
   const droppedTables: string[] = [];
   for (const n of nodes) {
-    const parts = n.rel.split('/').filter(Boolean);
-    if (parts[0] === 'apps' && parts.length === 4 && parts[2] === 'duplication') duplications++;
-    else if (parts[0] === 'apps' && parts.length === 2) {
+    const parts = componentsOf(n.rel);
+    const kind = judgedKind(parts);
+    if (kind === 'duplication') duplications++;
+    else if (kind === 'table') {
       try {
         const info = JSON.parse(n.data.toString('utf8')) as { status?: string; app_name?: string };
         if (info.status === 'app_status::AS_DROPPED') droppedTables.push(`${info.app_name ?? '?'} (id ${parts[1]})`);
       } catch {
         /* the meta checks app JSON itself; not our concern here */
       }
-    } else if (parts[0] === 'backup' && parts.length === 2) backupPolicies++;
-    else if (parts[0] === 'bulk_load' && parts.length === 2) bulkLoads++;
-    else if (parts[0] === 'ranger_policy_meta_root' && parts.length === 1) rangerPolicies = true;
+    } else if (kind === 'backup') backupPolicies++;
+    else if (kind === 'bulk-load') bulkLoads++;
+    else if (kind === 'ranger') rangerPolicies = true;
   }
   const lines: string[] = [];
   if (duplications) lines.push(`${duplications} duplication(s): recovery does not restore duplications; add them again afterwards`);
@@ -73,7 +88,8 @@ export function runningJobsOf(nodes: readonly TreeNode[]): string[] {
   const bulk: string[] = [];
   const backups: string[] = [];
   for (const n of nodes) {
-    const parts = n.rel.split('/').filter(Boolean);
+    const parts = componentsOf(n.rel);
+    const kind = judgedKind(parts);
     const json = (): Record<string, unknown> => {
       try {
         return JSON.parse(n.data.toString('utf8')) as Record<string, unknown>;
@@ -81,12 +97,12 @@ export function runningJobsOf(nodes: readonly TreeNode[]): string[] {
         return {}; // not JSON: count it as active, the safe reading
       }
     };
-    if (parts[0] === 'apps' && parts.length === 4 && parts[2] === 'duplication') {
+    if (kind === 'duplication') {
       const j = json();
       const st = String(j.status ?? '');
       if (!/DS_PAUSE|DS_REMOVED/.test(st)) dups.push(`${parts[3]} of table id ${parts[1]}${st ? ` (${st})` : ''}`);
-    } else if (parts[0] === 'bulk_load' && parts.length === 2) bulk.push(`table id ${parts[1]}`);
-    else if (parts[0] === 'backup' && parts.length === 2) {
+    } else if (kind === 'bulk-load') bulk.push(`table id ${parts[1]}`);
+    else if (kind === 'backup') {
       const j = json();
       if (j.is_disable !== true && j.is_disable !== 'true') backups.push(parts[1]!);
     }

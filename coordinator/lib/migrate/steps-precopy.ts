@@ -131,8 +131,8 @@ function keepFollowing(env: RunEnv, follower: TreeFollower, pauseMs = follower.m
  */
 const aclSweeps = new WeakMap<RunEnv, number>();
 
-/** ACLs the pre-copy's guard refused in a background round (the loop ends on the first). */
-const refusedAcls = new WeakMap<RunEnv, PreconditionError[]>();
+/** The first ACL the pre-copy's guard refused (a background round's refusal ends the loop). */
+const refusedAcls = new WeakMap<RunEnv, PreconditionError>();
 
 async function sweepAclsBeforeFreeze(env: RunEnv, ctx: StepContext): Promise<void> {
   throwRefusal(env);
@@ -149,7 +149,7 @@ async function sweepAclsBeforeFreeze(env: RunEnv, ctx: StepContext): Promise<voi
  * the leader serving and no blind, rather than in finalize inside the freeze.
  */
 function throwRefusal(env: RunEnv): void {
-  const r = refusedAcls.get(env)?.[0];
+  const r = refusedAcls.get(env);
   if (r) throw new PreconditionError(`${r.message} (found by a catch-up round after the pre-copy; refused before the write freeze)`, { cause: r, context: r.context });
 }
 
@@ -190,7 +190,7 @@ const PRECOPY = step({
     if (!requireNotCheck(env, ctx, `copy ${f.source}${f.root} to ${f.target}${f.root} and follow it until fewer than ${env.params.precopyThreshold} changes are outstanding`)) return {};
     closePrecopy(env);
     const guard = migrationAclGuard(f);
-    refusedAcls.set(env, []);
+    refusedAcls.delete(env);
     const t0 = Date.now();
     let phase = '';
     const follower = await TreeFollower.start({
@@ -203,7 +203,7 @@ const PRECOPY = step({
       sourceAclsChecked: true,
       aclGuard: (path, acl) => {
         const r = guard(path, acl);
-        if (r) refusedAcls.get(env)?.push(r);
+        if (r && !refusedAcls.has(env)) refusedAcls.set(env, r);
         return r;
       },
       sessionTimeoutMs: 10000,
