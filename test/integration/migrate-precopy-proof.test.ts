@@ -17,8 +17,8 @@
  * compared on both ensembles after the cutover; the rest of the tree is compared through finalize's
  * digest, which must be the frozen source's.
  */
-import anyTest, { TestFn } from 'ava';
-import { migrate, MigrateEvent } from '../../coordinator/lib/migrate';
+import anyTest, { ExecutionContext, TestFn } from 'ava';
+import { migrate, MigrateEvent, RunResult } from '../../coordinator/lib/migrate';
 import type { JournalEntry } from '../../coordinator/lib/migrate/journal';
 import { digestId, PERM } from '../../coordinator/lib/zk/acl';
 import { zk, ZkSession } from '../../shared/zk/client';
@@ -182,14 +182,22 @@ test.serial('a foreign write on the target racing the proof: the proof fails, fi
   t.is(h.verdict, 'healthy', h.problems.join('; '));
 });
 
-test.serial('a node recreated after the pre-copy with an ACL the run sees masked: a catch-up round refuses it before the write freeze; rolled back, the target removed', async (t) => {
-  t.timeout(5 * 60_000);
+/** alice's digest ACL, with world rights `world` but never ADMIN: zkmig's sessions (no digest login) see "alice:x". */
+function maskedAcl(world: number): zk.ACL[] {
+  return [new zk.ACL(PERM.ALL, new zk.Id('digest', digestId('alice:secret'))), new zk.ACL(world, new zk.Id('world', 'anyone'))];
+}
+
+/**
+ * A migration during which `write` gives `<root>/operator/<node>` on the source an ACL the run sees
+ * masked, right after the pre-copy (the precopy step-done event): the run must refuse it before the
+ * write freeze and roll back, the target removed, the cluster healthy on the old ensemble. The node
+ * is put back as it was (open, "node <node>") for the next runs. Returns the run and the node's path.
+ */
+async function refusedAfterPrecopy(t: ExecutionContext<{ fleet: Fleet }>, node: string, write: (s: ZkSession, path: string) => Promise<void>): Promise<{ r: RunResult; path: string; to: string }> {
   const f = t.context.fleet;
   const root = f.info.clusterRoot;
   const { from, to } = await nextMigration(f);
-  const dir = await seedOperatorNodes(from, root);
-  // World may read but not ADMIN: zkmig's sessions (no digest login) see alice's id as "alice:x".
-  const masked = [new zk.ACL(PERM.ALL, new zk.Id('digest', digestId('alice:secret'))), new zk.ACL(PERM.READ, new zk.Id('world', 'anyone'))];
+  const path = `${await seedOperatorNodes(from, root)}/${node}`;
   let wrote: Promise<void> | undefined;
   try {
     const r = await migrate(
@@ -198,74 +206,47 @@ test.serial('a node recreated after the pre-copy with an ACL the run sees masked
         stateDir: f.stateDir,
         env: f.env,
         emit: (e) => {
-          // Right after the pre-copy: the node is recreated (watched events), so a background round reads its ACL.
-          if (e.kind === 'step-done' && e.step === 'precopy') {
-            wrote = withZk(from, async (s) => {
-              await s.remove(`${dir}/b`);
-              await new Promise<void>((res, rej) => s.client.create(`${dir}/b`, Buffer.from('masked'), masked, zk.CreateMode.PERSISTENT, (err) => (err ? rej(err) : res())));
-            });
-          }
+          if (e.kind === 'step-done' && e.step === 'precopy') wrote = withZk(from, (s) => write(s, path));
         },
       },
     );
     await wrote;
     t.is(r.outcome, 'rolled-back', r.error?.message ?? '');
-    t.regex(r.rolledBackBecause?.message ?? '', new RegExp(`digest ACL of ${dir}/b masked as "user:x".*found by a catch-up round after the pre-copy; refused before the write freeze`));
     const steps = readJournal(r.journal).flatMap((e) => (e.kind === 'step-intent' ? [e.step] : []));
-    t.true(steps.includes('stop-followers'), steps.join(','));
     t.false(steps.includes('set-blind') || steps.includes('stop-leader'), `no write freeze: ${steps.join(',')}`);
     t.false((await treeFingerprint(to, root)).exists, 'the partial copy was removed');
-    await withZk(to, async (s) => t.is(await s.exists(`${dir}/b`), null));
     t.is(await currentZk(f), from);
     const h = await health(f, from);
     t.is(h.verdict, 'healthy', h.problems.join('; '));
+    return { r, path, to };
   } finally {
     await wrote?.catch(() => undefined);
+    // World has DELETE on the parent: remove the node and recreate it open for the next runs.
     await withZk(from, async (s) => {
-      await s.remove(`${dir}/b`).catch(() => undefined);
-      await s.create(`${dir}/b`, Buffer.from('node b')).catch(() => undefined);
+      await s.remove(path).catch(() => undefined);
+      await s.create(path, Buffer.from(`node ${node}`)).catch(() => undefined);
     });
   }
+}
+
+test.serial('a node recreated after the pre-copy with an ACL the run sees masked: a catch-up round refuses it before the write freeze; rolled back, the target removed', async (t) => {
+  t.timeout(5 * 60_000);
+  // Recreated (watched events), so a background round reads its ACL.
+  const { r, path, to } = await refusedAfterPrecopy(t, 'b', async (s, p) => {
+    await s.remove(p);
+    await new Promise<void>((res, rej) => s.client.create(p, Buffer.from('masked'), maskedAcl(PERM.READ), zk.CreateMode.PERSISTENT, (err) => (err ? rej(err) : res())));
+  });
+  t.regex(r.rolledBackBecause?.message ?? '', new RegExp(`digest ACL of ${path} masked as "user:x".*found by a catch-up round after the pre-copy; refused before the write freeze`));
+  const steps = readJournal(r.journal).flatMap((e) => (e.kind === 'step-intent' ? [e.step] : []));
+  t.true(steps.includes('stop-followers'), steps.join(','));
+  await withZk(to, async (s) => t.is(await s.exists(path), null));
 });
 
 test.serial('an ACL set after the pre-copy to one the run sees masked (setACL: no watch): the sweep before the freeze finds it, its round refuses it, stop-followers fails; rolled back', async (t) => {
   t.timeout(5 * 60_000);
-  const f = t.context.fleet;
-  const root = f.info.clusterRoot;
-  const { from, to } = await nextMigration(f);
-  const dir = await seedOperatorNodes(from, root);
-  const masked = [new zk.ACL(PERM.ALL, new zk.Id('digest', digestId('alice:secret'))), new zk.ACL(PERM.READ | PERM.WRITE | PERM.DELETE | PERM.CREATE, new zk.Id('world', 'anyone'))];
-  let wrote: Promise<void> | undefined;
-  try {
-    const r = await migrate(
-      { inventory: f.info.inventory, cluster: f.info.cluster, to, method: 'copy' },
-      {
-        stateDir: f.stateDir,
-        env: f.env,
-        emit: (e) => {
-          // setACL fires no watch: no background round sees it, only the ACL sweep of stop-followers.
-          if (e.kind === 'step-done' && e.step === 'precopy') {
-            wrote = withZk(from, (s) => new Promise<void>((res, rej) => s.client.setACL(`${dir}/c`, masked, -1, (err) => (err ? rej(err) : res()))));
-          }
-        },
-      },
-    );
-    await wrote;
-    t.is(r.outcome, 'rolled-back', r.error?.message ?? '');
-    t.regex(r.rolledBackBecause?.message ?? '', new RegExp(`digest ACL of ${dir}/c masked as "user:x".*refused before the write freeze`));
-    const entries = readJournal(r.journal);
-    t.true(entries.some((e) => e.kind === 'step-failed' && e.step === 'stop-followers'));
-    const steps = entries.flatMap((e) => (e.kind === 'step-intent' ? [e.step] : []));
-    t.false(steps.includes('set-blind') || steps.includes('stop-leader'), `no write freeze: ${steps.join(',')}`);
-    t.false((await treeFingerprint(to, root)).exists, 'the partial copy was removed');
-    t.is(await currentZk(f), from);
-    t.is((await health(f, from)).verdict, 'healthy');
-  } finally {
-    await wrote?.catch(() => undefined);
-    // World keeps DELETE on the parent's child list: remove and recreate it open for the next runs.
-    await withZk(from, async (s) => {
-      await s.remove(`${dir}/c`).catch(() => undefined);
-      await s.create(`${dir}/c`, Buffer.from('node c')).catch(() => undefined);
-    });
-  }
+  // setACL fires no watch: no background round sees it, only the ACL sweep of stop-followers.
+  const masked = maskedAcl(PERM.READ | PERM.WRITE | PERM.DELETE | PERM.CREATE);
+  const { r, path } = await refusedAfterPrecopy(t, 'c', (s, p) => new Promise<void>((res, rej) => s.client.setACL(p, masked, -1, (err) => (err ? rej(err) : res()))));
+  t.regex(r.rolledBackBecause?.message ?? '', new RegExp(`digest ACL of ${path} masked as "user:x".*refused before the write freeze`));
+  t.true(readJournal(r.journal).some((e) => e.kind === 'step-failed' && e.step === 'stop-followers'));
 });
