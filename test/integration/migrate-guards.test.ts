@@ -58,6 +58,28 @@ test.serial('--to values the ZooKeeper C client cannot use are refused with exit
   t.is(journals(f).length, n0);
 });
 
+test.serial('the meta level: blind is refused by the preflight (the stored level, asked because cluster_info shows blind); lively is accepted and shown', async (t) => {
+  const f = t.context.fleet;
+  const { newZk, clusterRoot: root } = f.info;
+  const shell = PegasusShell.forCluster(f.cluster);
+  await shell.setMetaLevel('blind');
+  try {
+    const r = await cli(f, base(f, newZk));
+    t.is(r.code, 1, r.out + r.err);
+    t.regex(r.err, /the stored meta level is blind; a migration starts from steady or lively/);
+    t.regex(r.err, /effective meta level is blind, not steady or lively; set by set_meta_level/);
+    // lively: the effective level is the stored one (only freezed differs), no get_meta_level needed.
+    await shell.setMetaLevel('lively');
+    const ok = await cli(f, base(f, newZk));
+    t.is(ok.code, 0, ok.out + ok.err);
+    t.regex(ok.out, /; meta level lively/);
+  } finally {
+    await shell.setMetaLevel('steady');
+  }
+  t.false((await treeFingerprint(newZk, root)).exists);
+  t.is(await shell.getMetaLevel(), 'steady');
+});
+
 test.serial('an active bulk load or backup policy is refused by default, named with what to pause; --allow-running-jobs accepts it', async (t) => {
   const f = t.context.fleet;
   const { oldZk, clusterRoot: root } = f.info;

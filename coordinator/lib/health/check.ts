@@ -36,6 +36,12 @@ export interface CheckHealthOptions {
   shellTimeoutMs?: number;
   /** Require every configured meta to answer (metas.ts); off only while a migration has followers stopped on purpose. @default true */
   allMetas?: boolean;
+  /**
+   * Reads the caller already started through the same shell, used instead of asking again: each
+   * shell command is a process of its own (~0.2 s of CPU for the simulated one), and the migration
+   * preflight needs these answers too. `listNodes` may be `nodes -d`: the check reads only the status.
+   */
+  reads?: { clusterInfo?: Promise<ClusterInfo>; listNodes?: Promise<NodeList> };
 }
 
 /** Healthy meta levels: the default (steady) and the balancer's (lively). */
@@ -74,9 +80,9 @@ export async function checkHealth(o: CheckHealthOptions): Promise<HealthReport> 
   const shell = o.shell ?? PegasusShell.forCluster(o.cluster, { timeoutMs: o.shellTimeoutMs ?? HEALTH_DEFAULTS.shellTimeoutMs });
   const expectFlag = typeof o.expectZk === 'string' ? parseExpectZk(o.expectZk) : o.expectZk;
   const [info, apps, nodes, configs, metas] = await Promise.all([
-    settle(shell.clusterInfo()),
+    settle(o.reads?.clusterInfo ?? shell.clusterInfo()),
     settle(shell.listApps({ detailed: true })),
-    settle(shell.listNodes()),
+    settle(o.reads?.listNodes ?? shell.listNodes()),
     !expectFlag && o.agents ? readMetaConfigs({ pool: o.agents, targets: targetsOf([o.cluster]) }) : Promise.resolve(undefined),
     o.allMetas === false ? Promise.resolve(undefined) : metasCheck(o.cluster.metas),
   ]);
