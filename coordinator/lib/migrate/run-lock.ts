@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import { PreconditionError } from '../../../shared/errors';
+import { isAlive } from '../../../shared/process';
 import { ZK_CODE, ZkSession, zk, zkCodeOf } from '../../../shared/zk/client';
 
 /**
@@ -56,7 +57,7 @@ export class RunLock {
         /* vanished or unreadable */
       }
       if (opts.resume && h?.run === run) {
-        if (h.host === os.hostname() && !pidAlive(h.pid)) {
+        if (h.host === os.hostname() && !isAlive(h.pid)) {
           // Our own dead predecessor: its ephemeral node only waits for the session timeout.
           await session.remove(path).catch(() => undefined);
           continue;
@@ -91,14 +92,5 @@ export class RunLock {
       clearTimeout(timer);
     }
     this.session.close();
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
