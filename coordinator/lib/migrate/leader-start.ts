@@ -15,6 +15,12 @@ import { portAnswers } from './stay-stopped';
  *   - then cluster_info through the shell, until the leader names the new ensemble: it serves.
  * The first serving answer is reported at once (`onServing`: the point of no return and the end of
  * the freeze are journaled then, whatever the agent's start says after it).
+ *
+ * Not the meta's HTTP `/meta/cluster`, though it would cost no process: it answers as soon as the
+ * meta holds the leader lock (src/meta/meta_http_service.cpp, redirect_if_not_primary asks only
+ * the failure detector), that is before the tree load, and would end the freeze too early. The
+ * cluster_info RPC the shell sends answers ERR_SERVICE_NOT_ACTIVE until the load is done and the
+ * service started (src/meta/meta_service.h, check_leader_status: `!_started`).
  */
 export interface LeaderStartTimes {
   /** When the meta port first answered (epoch ms). */
