@@ -3,7 +3,8 @@
  * (plaintext old and new ensembles, agents, simulated metas) plus a ZooKeeper 3.8 that enforces
  * SASL DIGEST-MD5 (enforce.auth.enabled=true) and one that offers SASL without enforcing it.
  * `plan` refuses a new ensemble the metas could not log in to, `audit` reports metas that log in
- * differently, and nothing is written anywhere.
+ * differently, and nothing is written anywhere. The migration's copy guard refuses a source `sasl:`
+ * ACL when the new ensemble offers no SASL (acl-guard.ts), with the probe that tells it.
  */
 import anyTest, { TestFn } from 'ava';
 import * as fs from 'node:fs';
@@ -13,7 +14,12 @@ import { probeEnsembleAuth } from '../../coordinator/lib/migrate/zk-auth-check';
 import { ZkSession } from '../../shared/zk/client';
 import { Kdc } from '../harness/kdc';
 import { startSecureZk, ZkEnsemble } from '../harness/zookeeper';
-import { cli, Fleet, startFleet, treeFingerprint } from './migrate-support';
+import { cli, Fleet, startFleet, treeFingerprint, withZk } from './migrate-support';
+import { migrationAclGuard } from '../../coordinator/lib/migrate/acl-guard';
+import { copyTree } from '../../coordinator/lib/zk/copy';
+import { PERM } from '../../coordinator/lib/zk/acl';
+import { PreconditionError } from '../../shared/errors';
+import { aclOf, createRaw } from './zk-helpers';
 
 interface Ctx {
   fleet: Fleet;
@@ -50,6 +56,15 @@ test.after.always(async (t) => {
   for (const c of t.context.cleanups ?? []) await c();
 });
 
+async function withSaslSession<T>(hosts: string, f: (s: ZkSession) => Promise<T>): Promise<T> {
+  const s = await ZkSession.connect(hosts, { sessionTimeoutMs: 5000, security: { sasl: { mechanism: 'DIGEST-MD5', user: 'pegasus', password: USERS.pegasus } } });
+  try {
+    return await f(s);
+  } finally {
+    s.close();
+  }
+}
+
 const plan = (f: Fleet, to: string): string[] => ['plan', '--cluster', f.info.cluster, '--to', to, '--method', 'copy'];
 
 /** Append SASL settings to the configs of `hosts` (the metas read them only at start); returns a restore function. */
@@ -72,6 +87,41 @@ test.serial('the probe tells plain, SASL-offering and SASL-enforcing ensembles a
   t.like(await probeEnsembleAuth(fleet.info.newZk), { enforced: false, sasl: 'absent' });
   t.like(await probeEnsembleAuth(offered.connectString), { enforced: false, sasl: 'offered' });
   t.like(await probeEnsembleAuth(enforced.connectString), { enforced: true, sasl: 'offered' });
+});
+
+test.serial('a sasl: ACL in the source: the migration copy guard refuses it before writing it when the new ensemble offers no SASL (as probed), and copies it exactly when the new ensemble offers SASL', async (t) => {
+  const { fleet, enforced, offered } = t.context;
+  const sasl = { sasl: { mechanism: 'DIGEST-MD5' as const, user: 'pegasus', password: USERS.pegasus } };
+  const only = [{ perms: PERM.ALL, scheme: 'sasl', id: 'pegasus' }];
+  await withSaslSession(offered.connectString, async (s) => {
+    await createRaw(s, '/acl-src', Buffer.from('root'));
+    await createRaw(s, '/acl-src/open', Buffer.from('o'));
+    await createRaw(s, '/acl-src/open/sasl', Buffer.from('s'), only);
+  });
+  // What the preflight computes (preflight.ts: targetSaslAbsent), then the pre-copy's guard.
+  const copy = async (target: string, targetSecurity?: typeof sasl): Promise<unknown> => {
+    const probe = await probeEnsembleAuth(target);
+    return copyTree({
+      source: `${offered.connectString}/acl-src`,
+      target: `${target}/acl-dst`,
+      sourceSecurity: sasl,
+      ...(targetSecurity ? { targetSecurity } : {}),
+      sourceAclsChecked: true,
+      aclGuard: migrationAclGuard({ target, targetSaslAbsent: probe.error === undefined && probe.sasl === 'absent' }),
+      readSessions: 1,
+    });
+  };
+  const plain = fleet.info.newZk;
+  const e = await t.throwsAsync(copy(plain), { instanceOf: PreconditionError });
+  t.regex(e!.message, new RegExp(`/acl-src/open/sasl has a sasl: ACL, which the new ensemble ${plain.replace(/\./g, '\\.')} cannot honour \\(it offers no SASL login\\)`));
+  await withZk(plain, async (s) => t.is(await s.exists('/acl-dst/open/sasl'), null, 'the refused node was not written'));
+  await withZk(plain, async (s) => {
+    for (const p of ['/acl-dst/open', '/acl-dst']) await s.remove(p).catch(() => undefined);
+  });
+
+  const done = (await copy(enforced.connectString, sasl)) as { created: number };
+  t.is(done.created, 3);
+  await withSaslSession(enforced.connectString, async (s) => t.deepEqual(await aclOf(s, '/acl-dst/open/sasl'), only));
 });
 
 test.serial('plan --to an ensemble that enforces SASL, metas without SASL settings: refused, naming the keys; nothing written', async (t) => {
