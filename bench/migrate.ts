@@ -54,6 +54,7 @@ function report(r: RunResult, events: MigrateEvent[]): Record<string, unknown> {
     steps,
     warnings: events.flatMap((e) => (e.kind === 'warning' ? [`${e.step ?? ''}: ${e.message}`] : [])),
     ...(r.error ? { error: r.error.message } : {}),
+    ...(r.rolledBackBecause ? { rolledBackBecause: r.rolledBackBecause.message } : {}),
   };
 }
 

@@ -11,9 +11,11 @@ import { CliIO, EXIT, processIO } from './lib/io';
 export function buildProgram(io: CliIO): Command {
   const program = new Command('zkmig')
     .description(
-      'Move an Apache Pegasus cluster\'s metadata from one ZooKeeper ensemble to another, and keep the\n' +
-        'meta-server fleet\'s configuration honest.\n\n' +
-        'Exit codes: 0 success; 1 the answer is "no" (trees differ, cluster unhealthy, findings);\n' +
+      // Paragraphs only: commander fits each line to the terminal, so a hard break inside a
+      // sentence would leave a ragged line.
+      "Move an Apache Pegasus cluster's metadata from one ZooKeeper ensemble to another, and keep the " +
+        "meta-server fleet's configuration honest.\n\n" +
+        'Exit codes: 0 success; 1 the answer is "no" (trees differ, cluster unhealthy, findings); ' +
         '2 zkmig could not do what was asked (bad usage, unreachable peer, failed step).',
     )
     .version(VERSION, '-V, --version')

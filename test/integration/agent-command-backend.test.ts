@@ -12,6 +12,7 @@ import { ServiceFailedError } from '../../shared/errors';
 import { TestAgent, stopAllAgents } from '../harness/agent';
 import { makeTestPki, TestPki } from '../harness/certs';
 import { tempDir, waitFor } from '../harness/tmp';
+import { portAnswers } from '../../coordinator/lib/migrate/stay-stopped';
 
 interface Ctx {
   pki: TestPki;
@@ -49,6 +50,21 @@ test.before(async (t) => {
         backend: 'command',
         graceMs: 800,
         command: { start: [NODE, '-e', "console.log('sleeper up'); setInterval(() => {}, 1000)"], logFile: path.join(run, 'sleeper.log') },
+      },
+      {
+        // Node with a large heap and a listening port: on SIGTERM its main thread turns zombie tens of
+        // ms before the last thread releases the heap and the port (shared/process.ts isAlive).
+        name: 'heavy',
+        backend: 'command',
+        graceMs: 300,
+        command: {
+          start: [
+            NODE,
+            '-e',
+            "const a = []; for (let i = 0; i < 3e6; i++) a.push({ k: 'x' + i, v: [i, i + 1] }); require('net').createServer(() => {}).listen(0, '127.0.0.1', function () { require('fs').writeFileSync(process.env.PORT_FILE, String(this.address().port)); }); setInterval(() => a.length, 1000);",
+          ],
+          env: { PORT_FILE: path.join(run, 'heavy.port') },
+        },
       },
       {
         name: 'crasher',
@@ -142,6 +158,22 @@ test.serial('start launches the program detached with a pid file and log; start 
   await waitFor('the process to be gone', () => !alive(pid), 5000);
   t.false(fs.existsSync(path.join(t.context.dir, 'state', 'services', 'sleeper.pid')));
   t.false((await c.controlService('sleeper', 'stop')).changed);
+});
+
+test.serial('stop returns only once the whole process is gone: a large-heap process whose main thread is already a zombie still holds its port', async (t) => {
+  const c = t.context.client;
+  const portFile = path.join(t.context.dir, 'run', 'heavy.port');
+  fs.rmSync(portFile, { force: true });
+  const r = await c.controlService('heavy', 'start');
+  const pid = r.status?.main_pid ?? 0;
+  const port = await waitFor('the heavy service to listen', () => (fs.existsSync(portFile) ? Number(fs.readFileSync(portFile, 'utf8')) : 0), 60_000);
+  t.true(await portAnswers('127.0.0.1', port));
+  const stop = await c.controlService('heavy', 'stop');
+  t.like(stop, { changed: true, failed: false });
+  // The coordinator's stays-stopped watch connects right after a stop: an answer here read as "a
+  // supervisor restarted it" and failed a migration (the leader of a 100k-znode tree).
+  t.false(await portAnswers('127.0.0.1', port), 'the port still answered after stop returned');
+  t.false(fs.existsSync(`/proc/${pid}`) && alive(pid));
 });
 
 test.serial('a process that crashes one second after start is reported as failed, never as started', async (t) => {
