@@ -1,7 +1,8 @@
 import * as os from 'node:os';
 import { PreconditionError } from '../../../shared/errors';
-import { isAlive } from '../../../shared/process';
+import { isAlive, sleep } from '../../../shared/process';
 import { ZK_CODE, ZkSession, zk, zkCodeOf } from '../../../shared/zk/client';
+import { dropConnection } from '../../../shared/zk/client-internals';
 
 /**
  * One migration per cluster at a time: an EPHEMERAL znode `/zkmig/locks/<cluster>` in the source
@@ -12,8 +13,8 @@ import { ZK_CODE, ZkSession, zk, zkCodeOf } from '../../../shared/zk/client';
 
 export const LOCK_ROOT = '/zkmig/locks';
 
-/** How long releasing the lock may wait for the server (RunLock.release). */
-const RELEASE_MS = 3000;
+/** How long releasing the lock waits for the server before moving its session to the next one (RunLock.release). */
+const RELEASE_MS = 1500;
 
 export interface LockHolder {
   run: string;
@@ -78,19 +79,44 @@ export class RunLock {
   }
 
   /**
-   * Delete the lock and close the session, within RELEASE_MS: the server the session sits on may have
-   * stopped answering (a hung host; a reconfig run's lock session may sit on a joiner, which its
-   * test SIGSTOPs), and the run must still end. The node goes with the session anyway, by expiry.
+   * Delete the lock and close the session. The server the session sits on may have stopped
+   * answering (a hung host; a reconfig run's lock session may sit on a joiner, which its test
+   * SIGSTOPs), and then neither the delete nor the close ever comes back: the node would stay until
+   * the session expires, and a new run started meanwhile is refused as "already being migrated".
+   * So after RELEASE_MS without an answer the session is moved to the next server of its connect
+   * string (the client tries them in turn; a session survives a reconnect) and the delete is asked
+   * again there, only if the node is still this session's. Whatever happens the run ends: what is
+   * left goes with the session, by expiry.
    */
   async release(): Promise<void> {
+    if (!(await this.removeWithin(RELEASE_MS))) {
+      dropConnection(this.session.client);
+      // Requests fail with CONNECTIONLOSS until the client has reconnected: ask again until then.
+      const until = Date.now() + RELEASE_MS;
+      while (Date.now() < until && !(await this.removeWithin(until - Date.now()))) await sleep(100);
+    }
+    this.session.close();
+  }
+
+  /** True when the node is gone (deleted now or before), false when the server did not say within `ms`. */
+  private async removeWithin(ms: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
+    const remove = async (): Promise<boolean> => {
+      const st = await this.session.exists(this.path);
+      // Ours only: after a reconnect, a node of another session (a run that took the lock once ours
+      // was gone) must not be deleted.
+      if (!st || st.ephemeralOwner.toString('hex') !== this.session.sessionId) return true;
+      await this.session.remove(this.path, st.version).catch((e: unknown) => {
+        if (zkCodeOf((e as { cause?: unknown }).cause) !== ZK_CODE.NO_NODE) throw e;
+      });
+      return true;
+    };
     try {
-      await Promise.race([this.session.remove(this.path), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), RELEASE_MS)))]);
+      return await Promise.race([remove(), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
     } catch {
-      /* closing the session removes the ephemeral node anyway */
+      return false;
     } finally {
       clearTimeout(timer);
     }
-    this.session.close();
   }
 }
