@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { setDebugSink } from '../shared/debug';
 import { toAppError } from '../shared/errors';
 import { VERSION } from '../shared/version';
@@ -29,7 +29,15 @@ export function buildProgram(io: CliIO): Command {
     // Help (and --version) is all that commander writes to stdout: fit it to the help width.
     .configureOutput({ writeOut: (s) => io.out(fitHelp(s, helpWidth(io))), writeErr: io.err })
     // Help fits the terminal ($COLUMNS, else its width), 80 columns in pipes, never over 100.
-    .configureHelp({ helpWidth: helpWidth(io) })
+    .configureHelp({
+      helpWidth: helpWidth(io),
+      // A command's description is hand-wrapped at up to 100 columns, and commander keeps each hard
+      // break while it wraps to the width, which leaves a ragged line at 80: reflow it first, as the
+      // texts after the tables are (fitHelp keeps any paragraph that already fits as written).
+      boxWrap(this: Help, str: string, width: number): string {
+        return Help.prototype.boxWrap.call(this, fitHelp(str, width), width);
+      },
+    })
     .exitOverride();
   for (const register of COMMANDS) register(program, io);
   return program;

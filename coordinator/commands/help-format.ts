@@ -40,7 +40,9 @@ function reflow(paragraph: string, width: number): string {
     }
     // The first line's head: its bullet or term and the gap after it ("  --method copy    ").
     const head = /^(\s*(?:[-*•]|\d+[.)])\s+|\s*\S.*?\s{2,}(?=\S))/.exec(line)?.[1] ?? /^\s*/.exec(line)![0];
-    const cont = group.length > 1 ? ' '.repeat(indentOf(group[1]!)) : ' '.repeat(Math.min(head.length, indentOf(line) + 4));
+    // Continuation lines: under the group's own second line, else under the item's text (a table
+    // row's description column, a bullet's text).
+    const cont = group.length > 1 ? ' '.repeat(indentOf(group[1]!)) : ' '.repeat(head.length);
     const hang = head.length < width / 2 ? head : /^\s*/.exec(line)![0];
     const text = [line.slice(hang.length), ...group.slice(1)].map((l) => l.trim()).join(' ');
     out.push(...wrap(text, width, hang, cont.length < width / 2 ? cont : '    '));

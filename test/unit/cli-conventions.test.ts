@@ -45,4 +45,8 @@ test('fitHelp rewraps only what is too wide, keeping definition lists hanging', 
   t.true(fitted.split('\n').every((l) => l.length <= 40), fitted);
   t.regex(fitted, /^ {2}--term {4}text/m);
   t.regex(fitted, /^ {12}text/m);
+  // A one-line table row continues under its description column.
+  const row = fitHelp(`  meta_config        ${'absolute path '.repeat(6).trim()}\n`, 60);
+  t.true(row.split('\n').every((l) => l.length <= 60), row);
+  t.regex(row, /^ {21}path/m, row);
 });
