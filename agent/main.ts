@@ -11,6 +11,7 @@
  * (tests import `main`); errors are caught in one place.
  */
 import { Command, CommanderError } from 'commander';
+import { fitHelp, helpSettings, helpWidth } from '../shared/help-format';
 import { VERSION } from '../shared/version';
 import { AuditLog, openAuditSink } from './audit';
 import { loadAgentConfig, writableDirectories } from './config';
@@ -49,6 +50,7 @@ Examples:
 `;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const width = helpWidth(env, process.stdout.isTTY === true);
   const program = new Command('zkmig-agent')
     .description('gRPC host agent for zkmig: service control, lossless config.ini edits and facts on a Pegasus meta-server host')
     .version(VERSION)
@@ -59,7 +61,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option('--write-paths', 'print the directories the agent and its command services write, one per line (for the unit\'s ReadWritePaths=), and exit')
     .addHelpText('after', HELP)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+    .configureHelp(helpSettings(width))
+    // Help is all that commander writes to stdout: fit it to the width (shared/help-format.ts).
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(fitHelp(s, width)) });
   try {
     program.parse(argv, { from: 'user' });
   } catch (e) {

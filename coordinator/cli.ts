@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { Command, CommanderError, Help } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { setDebugSink } from '../shared/debug';
 import { toAppError } from '../shared/errors';
 import { VERSION } from '../shared/version';
 import { COMMANDS } from './commands';
-import { fitHelp } from './commands/help-format';
+import { fitHelp, helpSettings, helpWidth as fitWidth } from '../shared/help-format';
 import { CliIO, EXIT, processIO } from './lib/io';
 
 /** Build the `zkmig` program. Exported so tests can drive it with a captured CliIO. */
@@ -29,23 +29,14 @@ export function buildProgram(io: CliIO): Command {
     // Help (and --version) is all that commander writes to stdout: fit it to the help width.
     .configureOutput({ writeOut: (s) => io.out(fitHelp(s, helpWidth(io))), writeErr: io.err })
     // Help fits the terminal ($COLUMNS, else its width), 80 columns in pipes, never over 100.
-    .configureHelp({
-      helpWidth: helpWidth(io),
-      // A command's description is hand-wrapped at up to 100 columns, and commander keeps each hard
-      // break while it wraps to the width, which leaves a ragged line at 80: reflow it first, as the
-      // texts after the tables are (fitHelp keeps any paragraph that already fits as written).
-      boxWrap(this: Help, str: string, width: number): string {
-        return Help.prototype.boxWrap.call(this, fitHelp(str, width), width);
-      },
-    })
+    .configureHelp(helpSettings(helpWidth(io)))
     .exitOverride();
   for (const register of COMMANDS) register(program, io);
   return program;
 }
 
 function helpWidth(io: CliIO): number {
-  const cols = Number(io.env.COLUMNS) || (io.isTTY ? process.stdout.columns : 0) || 80;
-  return Math.max(40, Math.min(cols, 100));
+  return fitWidth(io.env, io.isTTY);
 }
 
 /** Run the CLI; resolves to the exit code. The only place errors are caught and printed. */

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Command } from 'commander';
 import { agentCallOptions, agentSettings, checkOption } from '../../coordinator/commands/conventions';
-import { fitHelp } from '../../coordinator/commands/help-format';
+import { fitHelp } from '../../shared/help-format';
 import { main } from '../../coordinator/cli';
 import { CliIO } from '../../coordinator/lib/io';
 
@@ -45,6 +45,8 @@ test('fitHelp rewraps only what is too wide, keeping definition lists hanging', 
   t.true(fitted.split('\n').every((l) => l.length <= 40), fitted);
   t.regex(fitted, /^ {2}--term {4}text/m);
   t.regex(fitted, /^ {12}text/m);
+  // A text added after the tables starts with a line break (its blank line): it stays.
+  t.regex(fitHelp(`\n${'word '.repeat(30).trim()}\n`, 40), /^\nword word/);
   // A one-line table row continues under its description column.
   const row = fitHelp(`  meta_config        ${'absolute path '.repeat(6).trim()}\n`, 60);
   t.true(row.split('\n').every((l) => l.length <= 60), row);

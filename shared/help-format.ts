@@ -1,7 +1,10 @@
+import { Help } from 'commander';
+
 /**
- * Fit help text to the terminal. Commander wraps its own option and command tables, but the
- * long texts each command adds after them are written by hand; this reflows them at output time
- * so every help reads cleanly at 80 columns (and in pipes, which get 80).
+ * Fit help text to the terminal, for both CLIs (zkmig, zkmig-agent). Commander wraps its own
+ * option and command tables, but the long texts each command adds after them are written by hand;
+ * this reflows them at output time so every help reads cleanly at 80 columns (and in pipes, which
+ * get 80).
  *
  * Only paragraphs (runs of non-blank lines) that hold a line wider than `width` change: prose
  * (not indented) is joined and re-wrapped; an indented or list line is wrapped under its own
@@ -13,7 +16,15 @@ export function fitHelp(text: string, width: number): string {
   return paragraphs.map((p) => (p.split('\n').some((l) => l.length > width) ? reflow(p, width) : p)).join('');
 }
 
-function reflow(paragraph: string, width: number): string {
+function reflow(text: string, width: number): string {
+  // A paragraph may start or end with a line break (a text added after the tables starts with
+  // one, its blank line before it): keep them, only the lines between are rewrapped.
+  const lead = /^\n*/.exec(text)![0];
+  const trail = /\n*$/.exec(text.slice(lead.length))![0];
+  return lead + reflowLines(text.slice(lead.length, text.length - trail.length), width) + trail;
+}
+
+function reflowLines(paragraph: string, width: number): string {
   const lines = paragraph.split('\n');
   const out: string[] = [];
   let prose: string[] = [];
@@ -67,4 +78,25 @@ function wrap(text: string, width: number, first: string, rest: string): string[
   }
   if (!empty || out.length === 0) out.push(line);
   return out;
+}
+
+/** Help fits the terminal ($COLUMNS, else its width), 80 columns in pipes, never over 100. */
+export function helpWidth(env: NodeJS.ProcessEnv, isTTY: boolean): number {
+  const cols = Number(env.COLUMNS) || (isTTY ? process.stdout.columns : 0) || 80;
+  return Math.max(40, Math.min(cols, 100));
+}
+
+/**
+ * commander's help settings for a program: its width, and descriptions reflowed first. A command's
+ * description is hand-wrapped at up to 100 columns, and commander keeps each hard break while it
+ * wraps to the width, which leaves a ragged line at 80; fitHelp keeps any paragraph that already
+ * fits as written. Subcommands inherit these settings.
+ */
+export function helpSettings(width: number): Partial<Help> {
+  return {
+    helpWidth: width,
+    boxWrap(this: Help, str: string, w: number): string {
+      return Help.prototype.boxWrap.call(this, fitHelp(str, w), w);
+    },
+  };
 }
