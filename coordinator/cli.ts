@@ -4,11 +4,13 @@ import { setDebugSink } from '../shared/debug';
 import { toAppError } from '../shared/errors';
 import { VERSION } from '../shared/version';
 import { COMMANDS } from './commands';
-import { fitHelp, helpSettings, helpWidth as fitWidth } from '../shared/help-format';
+import { fitHelp, helpSettings, helpWidth } from '../shared/help-format';
 import { CliIO, EXIT, processIO } from './lib/io';
 
 /** Build the `zkmig` program. Exported so tests can drive it with a captured CliIO. */
 export function buildProgram(io: CliIO): Command {
+  // Help fits the terminal ($COLUMNS, else its width), 80 columns in pipes, never over 100.
+  const width = helpWidth(io.env, io.isTTY);
   const program = new Command('zkmig')
     .description(
       // Paragraphs only: commander fits each line to the terminal, so a hard break inside a
@@ -27,16 +29,11 @@ export function buildProgram(io: CliIO): Command {
     })
     .showHelpAfterError('(run with --help for usage)')
     // Help (and --version) is all that commander writes to stdout: fit it to the help width.
-    .configureOutput({ writeOut: (s) => io.out(fitHelp(s, helpWidth(io))), writeErr: io.err })
-    // Help fits the terminal ($COLUMNS, else its width), 80 columns in pipes, never over 100.
-    .configureHelp(helpSettings(helpWidth(io)))
+    .configureOutput({ writeOut: (s) => io.out(fitHelp(s, width)), writeErr: io.err })
+    .configureHelp(helpSettings(width))
     .exitOverride();
   for (const register of COMMANDS) register(program, io);
   return program;
-}
-
-function helpWidth(io: CliIO): number {
-  return fitWidth(io.env, io.isTTY);
 }
 
 /** Run the CLI; resolves to the exit code. The only place errors are caught and printed. */

@@ -13,6 +13,7 @@ import { TestAgent, stopAllAgents } from '../harness/agent';
 import { makeTestPki, TestPki } from '../harness/certs';
 import { tempDir, waitFor } from '../harness/tmp';
 import { portAnswers } from '../../coordinator/lib/migrate/stay-stopped';
+import { isAlive } from '../../shared/process';
 
 interface Ctx {
   pki: TestPki;
@@ -173,7 +174,7 @@ test.serial('stop returns only once the whole process is gone: a large-heap proc
   // The coordinator's stays-stopped watch connects right after a stop: an answer here read as "a
   // supervisor restarted it" and failed a migration (the leader of a 100k-znode tree).
   t.false(await portAnswers('127.0.0.1', port), 'the port still answered after stop returned');
-  t.false(fs.existsSync(`/proc/${pid}`) && alive(pid));
+  t.false(isAlive(pid), 'the process (every thread of it) is gone');
 });
 
 test.serial('a process that crashes one second after start is reported as failed, never as started', async (t) => {

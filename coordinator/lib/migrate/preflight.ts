@@ -248,13 +248,14 @@ async function checks(env: RunEnv, hooks: PreflightHooks, progress: (m: string) 
   // stored level only to freezed (src/meta/meta_service.h, meta_service::get_function_level), so an
   // effective steady or lively is the stored one. Four shell processes instead of seven.
   const infoP = env.shell.clusterInfo();
-  const nodesP = env.shell.exec('nodes -d');
+  // `nodes -d` parsed once, for the health check and below; its banner (the shell's version) is read below too.
+  const nodesP = env.shell.exec('nodes -d').then((raw) => ({ raw, list: parseListNodes(raw.text, 'nodes -d') }));
   const shellReads = Promise.allSettled([infoP, env.shell.listApps({ all: true }), nodesP]);
   const health = await checkHealth({
     cluster,
     shell: env.shell,
     expectZk: { hosts: source, root },
-    reads: { clusterInfo: infoP, listNodes: nodesP.then((r) => parseListNodes(r.text, 'nodes -d')) },
+    reads: { clusterInfo: infoP, listNodes: nodesP.then((n) => n.list) },
   });
   const [infoRead, appsRead, nodesRead] = await shellReads;
   if (health.verdict !== 'healthy') {
@@ -274,8 +275,7 @@ async function checks(env: RunEnv, hooks: PreflightHooks, progress: (m: string) 
     level = health.level?.stored ?? info.metaFunctionLevel;
     const apps = valueOf(appsRead);
     for (const a of apps.apps) (a.status === 'DROPPED' ? dropped : tables).push({ appId: a.appId, name: a.appName, partitionCount: a.partitionCount, status: a.status });
-    const raw = valueOf(nodesRead);
-    const nl = parseListNodes(raw.text, 'nodes -d');
+    const { raw, list: nl } = valueOf(nodesRead);
     for (const n of nl.nodes) nodes.push({ address: n.address, status: n.status, replicaCount: n.replicaCount ?? 0 });
     // recover's node list is checked now, before anything is stopped: a v2.5.0 shell refuses host
     // names only once every meta is down (coordinator/lib/shell/recover-nodes.ts).
